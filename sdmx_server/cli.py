@@ -1,0 +1,209 @@
+"""The `sdmx-server` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from .access.policy import load_policy
+from .settings import ENV_PREFIX, Config, load_config
+from .storage.database import make_engine, upgrade_schema
+
+
+class Context:
+    def __init__(self, config_file: str | None):
+        self.config_file = config_file
+        self._cfg: Config | None = None
+
+    @property
+    def cfg(self) -> Config:
+        if self._cfg is None:
+            self._cfg = load_config(self.config_file)
+        return self._cfg
+
+    def engine(self):
+        return make_engine(self.cfg.resolved_database_url)
+
+    def policy(self):
+        return load_policy(self.cfg.path(self.cfg.auth_policy))
+
+
+@click.group(help="SDMX exchange server of the regional migration Data Sharing Mechanism.\n\n"
+                  "Settings come from conf/defaults.toml, the --config file (or SDMX_SERVER_CONFIG) "
+                  "and SDMX_SERVER_<NAME> environment variables, e.g. SDMX_SERVER_DATABASE_URL.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="TOML file of settings (see conf/defaults.toml for every setting).")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None) -> None:
+    ctx.obj = Context(config_file)
+
+
+@main.command(help="Create or upgrade the database schema, load the seed artefacts and create the "
+                   "demo accounts. Running it again changes nothing.")
+@click.pass_obj
+def init(obj: Context) -> None:
+    from .seeding import LoadError, create_demo_accounts, load_structures, read_files, seed_files
+
+    engine = obj.engine()
+    upgrade_schema(engine)
+    files = seed_files(obj.cfg)
+    try:
+        results = load_structures(engine, read_files(files)) if files else []
+    except LoadError as e:
+        raise click.ClickException(f"seed artefacts not loaded: {e}") from None
+    counts = Counter(r.message.rsplit(" ", 1)[-1] for r in results)
+    click.echo(f"schema ready; {len(files)} seed files: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    if obj.cfg.demo_accounts:
+        created = create_demo_accounts(engine, obj.policy())
+        click.echo(f"demo accounts: {len(created)} created" + (" (see README for the list)" if created else ""))
+
+
+@main.command(help="Load SDMX-ML 2.1 or 3.0 (or SDMX-JSON 2.0) structure messages into the database.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def load(obj: Context, files: tuple[str, ...]) -> None:
+    from .sdmx.errors import SdmxError
+    from .seeding import LoadError, load_structures, read_files
+
+    engine = obj.engine()
+    upgrade_schema(engine)
+    try:
+        results = load_structures(engine, read_files([Path(f) for f in files]))
+    except SdmxError as e:
+        raise click.ClickException(str(e)) from None
+    except LoadError as e:
+        raise click.ClickException(f"nothing loaded: {e}") from None
+    for r in results:
+        click.echo(r.message)
+
+
+@main.command(help="Submit a data message (SDMX-ML, SDMX-CSV, SDMX-JSON or Excel) for a dataflow, as an operator: "
+                   "validated and stored all or nothing; prints the receipt, or every error.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dataflow", required=True, help="Dataflow as AGENCY:ID(VERSION) or AGENCY:ID (latest version).")
+@click.option("--provider", help="Data provider id, when the message does not name one.")
+@click.option("--replace", is_flag=True, help="Replace whole series (as PUT does) instead of adding or updating.")
+@click.pass_obj
+def submit(obj: Context, file: str, dataflow: str, provider: str | None, replace: bool) -> None:
+    import json
+    import re
+
+    from .sdmx.errors import InvalidData, SdmxError
+    from .storage.artefact_store import ArtefactStore
+    from .storage.database import begin_write
+    from .submission.intake import dataflow_context, ingest
+    from .submission.validation import describe
+
+    m = re.fullmatch(r"([A-Za-z][\w.-]*):([\w@$-]+)(?:\(([^)]+)\))?", dataflow)
+    if not m:
+        raise click.BadParameter("write the dataflow as AGENCY:ID(VERSION), e.g. DSM:DF_ASYLUM_APPLICATIONS(1.0)",
+                                 param_hint="--dataflow")
+    engine = obj.engine()
+    try:
+        with engine.connect() as conn, open(file, "rb") as stream:
+            ctx = dataflow_context(ArtefactStore(conn), m[1], m[2], m[3] or "~")
+            conn.rollback()
+            with begin_write(conn):
+                receipt = ingest(conn, stream, ctx, provider=provider, replace=replace, submitted_by="cli",
+                                 max_errors=obj.cfg.max_errors)
+    except InvalidData as e:
+        click.echo(str(e), err=True)
+        for d in e.details:
+            click.echo("  " + describe(d), err=True)
+        if e.count > len(e.details):
+            click.echo(f"  ... and {e.count - len(e.details)} more", err=True)
+        raise SystemExit(1) from None
+    except SdmxError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(json.dumps(receipt.as_json(), indent=2))
+
+
+@main.command(help="Run the server with gunicorn (or Flask's development server with --dev).")
+@click.option("--host", help="Address to bind (default: setting host).")
+@click.option("--port", type=int, help="Port to bind (default: setting port).")
+@click.option("--workers", type=int, help="gunicorn worker processes (default: setting workers).")
+@click.option("--dev", is_flag=True, help="Development mode: Flask's reloading server and debugger.")
+@click.pass_obj
+def serve(obj: Context, host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+    cfg = obj.cfg
+    host, port, workers = host or cfg.host, port or cfg.port, workers or cfg.workers
+    if obj.config_file:
+        os.environ[ENV_PREFIX + "CONFIG"] = str(Path(obj.config_file).resolve())
+    if dev:
+        os.environ[ENV_PREFIX + "DEBUG"] = "true"
+        from .app import create_app
+
+        create_app().run(host=host, port=port, debug=True)
+        return
+    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
+            "--access-logfile", "-", "sdmx_server.app:create_app()"]
+    os.execv(sys.executable, args)
+
+
+@main.group(help="Manage user accounts.")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="Create a user. Roles are those declared in auth/policy.toml.")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="Role to give (repeatable).")
+@click.option("--country", help="Data provider id of the user's country (not for system administrators).")
+@click.option("--indicator", "indicators", multiple=True,
+              help="Dataflow URN the per-indicator privileges are limited to (repeatable; default every indicator).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(help="Password (asked for when not given).")
+@click.pass_obj
+def user_add(obj: Context, username: str, roles: tuple[str, ...], country: str | None,
+             indicators: tuple[str, ...], display_name: str, password: str) -> None:
+    from .storage.user_store import UserError, UserStore
+
+    engine = obj.engine()
+    try:
+        with engine.begin() as conn:
+            UserStore(conn, obj.policy()).add(username, password, roles=list(roles), country=country,
+                                              display_name=display_name, indicators=list(indicators))
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"user {username} created")
+
+
+@user.command("list", help="List users with their country and roles.")
+@click.pass_obj
+def user_list(obj: Context) -> None:
+    from .storage.user_store import UserStore
+
+    with obj.engine().connect() as conn:
+        for u in UserStore(conn, obj.policy()).list():
+            roles = ", ".join(r + (f"[{d}]" if d else "") for r, d in u.roles)
+            click.echo(f"{u.username}\t{u.country or '-'}\t{'active' if u.is_active else 'inactive'}\t{roles}")
+
+
+@main.group(help="Manage API tokens.")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="Print a new bearer token for a user (shown once; only its hash is stored).")
+@click.argument("username")
+@click.option("--days", type=int, help="Days until it expires (default: setting token_days).")
+@click.option("--label", default="", help="What the token is for.")
+@click.pass_obj
+def token_create(obj: Context, username: str, days: int | None, label: str) -> None:
+    from .storage.user_store import UserError, UserStore
+
+    try:
+        with obj.engine().begin() as conn:
+            tok, _expires = UserStore(conn, obj.policy()).create_token(username, days=days or obj.cfg.token_days,
+                                                                      label=label)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(tok)
+
+
+if __name__ == "__main__":
+    main()

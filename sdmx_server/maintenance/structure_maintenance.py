@@ -1,0 +1,173 @@
+"""Structure maintenance rules (doc/maintenance.md): create, replace, partial update, delete.
+
+Works on an ArtefactStore inside the caller's transaction and answers one
+result per artefact; the HTTP layer turns results into a status code and a
+SubmitStructureResponse.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Literal
+
+from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
+from ..sdmx.errors import Conflict, NotFound, SemanticError
+from ..storage.artefact_store import ArtefactStore
+
+
+@dataclass(frozen=True)
+class Result:
+    urn: str
+    action: Literal["Append", "Replace", "Delete", "Information"]
+    status: Literal["Success", "Failure", "Warning"]
+    code: int
+    message: str
+
+
+def _label(urn: str) -> str:
+    u = parse_urn(urn)
+    return f"{u.urn_class.split('.')[-1]} {u.agency_id}:{u.id}({u.version})"
+
+
+def _order_by_dependencies(artefacts: list[Artefact]) -> list[Artefact]:
+    """Referenced artefacts first, so one message can carry a DSD and its codelists."""
+    by_urn = {urn_of(a): a for a in artefacts}
+    done: set[str] = set()
+    out: list[Artefact] = []
+
+    def visit(urn: str, stack: set[str]) -> None:
+        if urn in done or urn in stack:
+            return
+        stack.add(urn)
+        for ref in maintainable_references(by_urn[urn]):
+            if ref in by_urn:
+                visit(ref, stack)
+        done.add(urn)
+        out.append(by_urn[urn])
+
+    for urn in by_urn:
+        visit(urn, set())
+    return out
+
+
+def _merge_partial(stored: Artefact, partial: Artefact) -> Artefact:
+    """Items of a partial item scheme replace or extend the stored ones (maintenance.md)."""
+    key = TYPES[stored["type"]].items_key
+    merged = copy.deepcopy(stored)
+    for k, v in partial.items():
+        if k in ("names", "descriptions"):
+            merged.setdefault(k, {}).update(v)
+        elif k not in (key, "isPartial"):
+            merged[k] = v
+    if key:
+        items = merged.setdefault(key, [])
+        index = {it["id"]: i for i, it in enumerate(items)}
+        for it in partial.get(key, []):
+            if it["id"] in index:
+                items[index[it["id"]]] = it
+            else:
+                items.append(it)
+    merged.pop("isPartial", None)
+    return merged
+
+
+def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["POST", "PUT"],
+           path_type: str | None = None, path_ref: tuple[str, str, str] | None = None) -> list[Result]:
+    """Store what may be stored; each artefact gets a result. Raises for whole-request errors."""
+    if not artefacts:
+        raise SemanticError("the message contains no structures")
+    if path_type:
+        wrong = [urn_of(a) for a in artefacts if a["type"] != path_type]
+        if wrong:
+            raise SemanticError(f"the resource is /{path_type} but the message contains "
+                                f"{', '.join(_label(u) for u in wrong)}")
+    if method == "PUT":
+        if len(artefacts) != 1:
+            raise SemanticError(f"PUT replaces exactly one artefact; the message contains {len(artefacts)}")
+        a = artefacts[0]
+        if path_ref and (a["agencyID"], a["id"], a["version"]) != path_ref:
+            raise SemanticError(f"the URL names {path_type} {path_ref[0]}:{path_ref[1]}({path_ref[2]}) "
+                                f"but the message contains {_label(urn_of(a))}")
+        if store.get(urn_of(a)) is None:
+            raise NotFound(f"{_label(urn_of(a))} does not exist; create it with POST")
+
+    results: list[Result] = []
+    stored_ok: set[str] = set()
+    failed: set[str] = set()
+    submitted = {urn_of(a) for a in artefacts}
+    for a in _order_by_dependencies(artefacts):
+        urn = urn_of(a)
+        refs = maintainable_references(a)
+        missing = sorted(r for r in refs - stored_ok if r in failed or (r not in submitted and not store.existing_urns([r])))
+        if missing:
+            failed.add(urn)
+            results.append(Result(urn, "Append", "Failure", 409,
+                                  f"{_label(urn)} refers to artefacts that do not exist: {', '.join(missing)}"))
+            continue
+        existing = store.get(urn)
+        if existing is not None and a.get("isPartial") and TYPES[a["type"]].is_item_scheme:
+            a = _merge_partial(existing, a)
+        else:
+            a = {k: v for k, v in a.items() if k != "isPartial"}
+        if existing is not None and existing.get("isFinal") and existing != a:
+            failed.add(urn)
+            results.append(Result(urn, "Replace", "Failure", 409,
+                                  f"{_label(urn)} is final and cannot change; submit it under a new version"))
+            continue
+        outcome = store.put(a)
+        stored_ok.add(urn)
+        if outcome == "created":
+            results.append(Result(urn, "Append", "Success", 201, f"{_label(urn)} created"))
+        elif outcome == "replaced":
+            results.append(Result(urn, "Replace", "Success", 200, f"{_label(urn)} replaced"))
+        else:
+            results.append(Result(urn, "Replace", "Success", 200, f"{_label(urn)} unchanged"))
+    return results
+
+
+def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str,
+           item_id: str | None = None) -> Result:
+    """Delete one maintainable artefact or one item; Conflict when it is final or referenced."""
+    urn = urn_for(type_, agency, id_, version)
+    stored = store.get(urn)
+    if stored is None:
+        raise NotFound(f"{_label(urn)} does not exist")
+    if stored.get("isFinal"):
+        raise Conflict(f"{_label(urn)} is final and cannot be deleted")
+    if item_id is None:
+        referrers = store.referrers_of(urn)
+        if referrers:
+            raise Conflict(f"{_label(urn)} is referenced by {', '.join(_label(r) for r in referrers)}")
+        store.delete(urn)
+        return Result(urn, "Delete", "Success", 200, f"{_label(urn)} deleted")
+    key = TYPES[type_].items_key
+    if not key:
+        raise SemanticError(f"{type_} has no items")
+    updated = copy.deepcopy(stored)
+    path = item_id.split(".")
+    items = updated.get(key, [])
+    for depth, part in enumerate(path):
+        match = next((it for it in items if it["id"] == part), None)
+        if match is None:
+            raise NotFound(f"item {item_id} does not exist in {_label(urn)}")
+        if depth == len(path) - 1:
+            items.remove(match)  # nested children go with it
+        else:
+            items = match.setdefault(key, [])
+    if len(path) == 1:  # flat schemes: children of a deleted item become orphans
+        for it in updated.get(key, []):
+            if it.get("parent") == item_id:
+                del it["parent"]
+    store.put(updated)
+    return Result(urn, "Delete", "Success", 200, f"item {item_id} deleted from {_label(urn)}")
+
+
+def overall_status(results: list[Result], method: str) -> int:
+    """201/200 when everything succeeded, the failure code when all failed, 207 when mixed."""
+    failures = [r for r in results if r.status == "Failure"]
+    if not failures:
+        return 201 if method == "POST" and any(r.code == 201 for r in results) else 200
+    if len(failures) == len(results):
+        return failures[0].code
+    return 207

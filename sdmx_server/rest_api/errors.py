@@ -1,0 +1,83 @@
+"""Domain errors to HTTP, in one place: an SDMX error message in the negotiated format."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ..sdmx.errors import InvalidData, SdmxError
+from ..sdmx.formats import sdmx_json_messages, sdmx_ml_messages
+from ..submission.validation import describe
+
+DEFAULT_TEXT = {
+    400: "Syntax error: the query does not comply with the SDMX REST API",
+    401: "Authentication is needed",
+    403: "Not authorised",
+    404: "Not found",
+    405: "Method not allowed on this resource",
+    406: "Not acceptable",
+    413: "Request entity too large",
+    414: "URI too long",
+    422: "Unprocessable content",
+    500: "Internal server error",
+    501: "Not implemented",
+    503: "Service unavailable",
+}
+
+
+def error_response(code: int, message: str, headers: dict[str, str] | None = None,
+                   more: list[str] | None = None) -> Response:
+    """Answer in SDMX-JSON when the client prefers JSON, else SDMX-ML of the path's API version."""
+    accept = request.headers.get("Accept", "")
+    fmt = request.args.get("format", "")
+    json_first = "json" in fmt or ("json" in accept and ("xml" not in accept or accept.find("json") < accept.find("xml")))
+    v2 = request.path.startswith("/rest/v2/")
+    if json_first:
+        body = sdmx_json_messages.write_error(code, [message, *(more or [])], schema_version="2.0.0" if v2 else "1.0.0")
+        mime = "application/vnd.sdmx.structure+json;version=" + ("2.0.0" if v2 else "1.0.0")
+    else:
+        body = sdmx_ml_messages.write_error("3.0" if v2 else "2.1", code, [message, *(more or [])])
+        mime = "application/vnd.sdmx.error+xml;version=" + ("3.0.0" if v2 else "2.1")
+    resp = Response(body, status=code, mimetype=None, content_type=mime + "; charset=utf-8")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def invalid_data_response(e: InvalidData) -> Response:
+    """A rejected data message: an RFC 9457 problem document if asked for, else an SDMX error message."""
+    accept = request.headers.get("Accept", "")
+    if "application/problem+json" in accept or "application/json" in accept:
+        body = {"type": "https://sdmx.org/problems/invalid-data", "title": "The data message was rejected",
+                "status": e.status, "detail": str(e), "errorCount": e.count, "errors": e.details}
+        return Response(json.dumps(body, ensure_ascii=False), status=e.status,
+                        content_type="application/problem+json; charset=utf-8")
+    return error_response(e.status, str(e), more=[describe(d) for d in e.details])
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(InvalidData, invalid_data_response)
+
+    @app.errorhandler(SdmxError)
+    def _sdmx_error(e: SdmxError) -> Response:
+        return error_response(e.status, str(e))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(e: HTTPException) -> Response:
+        code = e.code or 500
+        text = e.description if code in (401, 403, 405, 413) and e.description else DEFAULT_TEXT.get(code, e.name)
+        if code == 413:
+            text = f"the request body is larger than this server accepts ({app.config['MAX_CONTENT_LENGTH']} bytes)"
+        headers = {}
+        if code == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="sdmx", Basic realm="sdmx"'
+        if code == 404 and not request.path.startswith("/rest/"):
+            return Response(DEFAULT_TEXT[404], status=404, mimetype="text/plain")
+        return error_response(code, text, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception) -> Response:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, DEFAULT_TEXT[500])

@@ -1,0 +1,65 @@
+"""Conditional GET (ETag, Last-Modified, 304), Vary and gzip for SDMX responses."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import datetime
+
+from flask import Response, request
+from werkzeug.http import http_date, parse_date
+
+from ..sdmx.errors import NotAcceptable
+
+VARY = "Accept, Accept-Language, Accept-Encoding"
+
+
+def etag_for(*parts: object) -> str:
+    """A strong validator for a representation: whatever determines its bytes, hashed.
+
+    Messages carry a fresh ID and timestamp in their header, so hashing the body would give
+    every response a new ETag; the data version, the query and the negotiated format do not.
+    """
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def not_modified(etag: str, last_modified: datetime | None) -> Response | None:
+    """A 304 when the client's copy is current (If-None-Match first, then If-Modified-Since)."""
+    headers = {"ETag": etag, "Vary": VARY}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    inm = request.headers.get("If-None-Match")
+    if inm is not None:
+        if inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
+            return Response(status=304, headers=headers)
+        return None
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    if last_modified is not None and since is not None and last_modified.replace(microsecond=0) <= since:
+        return Response(status=304, headers=headers)
+    return None
+
+
+def wants_gzip() -> bool:
+    param = request.args.get("compression")
+    if param:
+        if param.lower() != "gzip":
+            raise NotAcceptable(f"compression={param} is not offered; offered: gzip")
+        return True
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, q = part.strip().partition(";q=")
+        if name.strip().lower() in ("gzip", "*") and (not q or float(q or 1) > 0):
+            return True
+    return False
+
+
+def finish(body: bytes, content_type: str, etag: str, last_modified: datetime | None, *,
+           status: int = 200) -> Response:
+    """The response with its validators, gzip-compressed when the client asks."""
+    headers = {"ETag": etag, "Vary": VARY}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    if wants_gzip():
+        body = gzip.compress(body, compresslevel=6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, status=status, headers=headers, content_type=content_type)

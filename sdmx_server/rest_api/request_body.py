@@ -1,0 +1,57 @@
+"""Request bodies, gunzipped when sent compressed, never beyond a size limit (413 past it).
+
+Structure messages are small and read whole; data messages are streamed to the reader so
+that memory does not grow with them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from typing import BinaryIO
+
+from flask import request
+
+from ..sdmx.errors import BadInput, TooLarge
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Limited(io.RawIOBase):
+    """Reads through ``inner`` and fails with 413 once more than ``limit`` bytes came out."""
+
+    def __init__(self, inner: BinaryIO, limit: int):
+        self.inner = inner
+        self.limit = limit
+        self.seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001
+        try:
+            data = self.inner.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as e:
+            raise BadInput(f"the gzip-compressed body is corrupt: {e}") from None
+        n = len(data)
+        self.seen += n
+        if self.seen > self.limit:
+            raise TooLarge(f"the request body is larger than this server accepts ({self.limit} bytes) "
+                           "once decompressed")
+        buffer[:n] = data
+        return n
+
+
+def stream_body(limit: int) -> io.BufferedReader:
+    """The body as a buffered stream (``peek`` works, for format detection)."""
+    request.max_content_length = limit
+    raw = io.BufferedReader(_Limited(request.stream, limit), 1 << 16)
+    if request.headers.get("Content-Encoding", "").lower() == "gzip" or raw.peek(2)[:2] == _GZIP_MAGIC:
+        return io.BufferedReader(_Limited(gzip.GzipFile(fileobj=raw, mode="rb"), limit), 1 << 16)
+    return raw
+
+
+def read_body(limit: int) -> bytes:
+    """The whole body, for small messages."""
+    return stream_body(limit).read()

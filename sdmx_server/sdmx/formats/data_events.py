@@ -1,0 +1,54 @@
+"""What every data reader yields, whatever the format: a stream of small events, never a whole message.
+
+A reader is a generator ``read_data(stream, structure) -> Iterator[DataEvent]`` over a binary
+file object; it holds one series at most in memory, so ingest memory does not grow with the
+message. Values stay strings as written; validation and typing belong to ingest, which also knows
+the dataflow. ``where`` says where the value came from, for error reports: "line 12, column 7",
+"row 5, column OBS_VALUE", "sheet Data, cell C7".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# SDMX 2.1 actions, and 3.x's, as written in messages; readers normalise spelling only.
+ACTIONS = ("Append", "Replace", "Delete", "Information", "Merge")
+
+
+@dataclass(slots=True)
+class DataSetStart:
+    """A data set begins. ``structure`` is the URN (or agency:id(version)) the message names for it."""
+
+    action: str = "Information"
+    structure: str | None = None  # DSD, dataflow or provision agreement reference, as given
+    structure_kind: str | None = None  # "datastructure", "dataflow" or "provisionagreement"
+    provider: str | None = None  # data provider id, if the message names one
+    dimension_at_observation: str | None = None
+    where: str = ""
+    extra: dict[str, str] = field(default_factory=dict)  # validFromDate, reportingBeginDate, ...
+
+
+@dataclass(slots=True)
+class KeyAttributes:
+    """Attribute values attached above observation level: data set (key {}), group or series."""
+
+    key: dict[str, str]  # the dimension values the attachment names (partial for groups)
+    attributes: dict[str, str]
+    level: str  # "dataset", "group" or "series"
+    where: str = ""
+    action: str | None = None  # per-row action (SDMX-CSV ACTION column), overriding the data set's
+
+
+@dataclass(slots=True)
+class Observation:
+    """One observation: every dimension value (time included), its measures and its own attributes."""
+
+    key: dict[str, str]
+    measures: dict[str, str]  # usually {"OBS_VALUE": "123"}; empty for a key-only Delete
+    attributes: dict[str, str]
+    where: str = ""
+    action: str | None = None
+    cells: dict[str, str] | None = None  # component id -> its own place ("sheet Data, cell C7"), if finer
+
+
+DataEvent = DataSetStart | KeyAttributes | Observation

@@ -1,0 +1,150 @@
+"""Streaming SDMX-CSV data (1.0 and 2.0) into data events, one row at a time.
+
+1.0 opens with a DATAFLOW column (AGENCY:ID(VERSION)); 2.0 with STRUCTURE and STRUCTURE_ID and
+may carry an ACTION column (I, A, R, D, M) per row. With ``labels=both`` headers read "ID: Name"
+and coded values "CODE: Name"; only the part before ": " counts. With ``labels=name`` a name
+column follows each id column (announced by STRUCTURE_NAME); it is skipped. The delimiter
+(comma or semicolon, as 2.0 allows) is taken from the header line. Memory holds one row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import BinaryIO, Iterator
+
+from ..data_structure import DataStructureInfo
+from ..errors import BadInput
+from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation
+
+_ROW_ACTIONS = {"I": "Information", "A": "Append", "R": "Replace", "D": "Delete", "M": "Merge", "": None}
+_SPECIAL = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY", "OBS_KEY"}
+_KINDS = {"dataflow": "dataflow", "datastructure": "datastructure", "dataprovision": "provisionagreement",
+          "provisionagreement": "provisionagreement"}
+
+
+def _id(cell: str) -> str:
+    """"CODE: Name" -> "CODE" (labels=both); anything else unchanged but stripped."""
+    code, sep, _label = cell.partition(": ")
+    return code.strip() if sep else cell.strip()
+
+
+def _header_id(cell: str) -> str:
+    # "ATTR[en;fr]" and "STRUCTURE[;]" announce multi-value columns and their separator: keep the id
+    return _id(cell).split("[", 1)[0]
+
+
+def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
+    """Yield DataSetStart per distinct structure, Observation per row, KeyAttributes above obs level."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        first = text.readline()
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"the SDMX-CSV message is not UTF-8: {exc}", line=1) from None
+    if not first.strip():
+        raise BadInput("the SDMX-CSV body is empty", line=1)
+    delimiter = ";" if first.count(";") > first.count(",") and not first.startswith("STRUCTURE[;]") else ","
+    if first.startswith("STRUCTURE[") and "]" in first:
+        after = first[first.index("]") + 1:first.index("]") + 2]
+        delimiter = after if after in (",", ";") else delimiter
+    raw_header = next(csv.reader([first], delimiter=delimiter))
+    header = [_header_id(h) for h in raw_header]
+    version = "2.0" if header[:1] == ["STRUCTURE"] else "1.0" if header[:1] == ["DATAFLOW"] else None
+    if version is None:
+        raise BadInput(f"header row 1: an SDMX-CSV message starts with a DATAFLOW (1.0) or STRUCTURE (2.0) "
+                       f"column, not {raw_header[0][:40]!r}", line=1)
+    # labels=both writes "ID: Name" in the header and "CODE: Name" in coded cells; else cells are as-is
+    cell = _id if any(": " in h for h in raw_header) else str.strip
+    known = set(structure.key_ids) | {c.id for c in structure.attributes + structure.measures}
+    labels_name = "STRUCTURE_NAME" in header
+    used: list[int] = []
+    for i, h in enumerate(header):
+        if h in known or h in _SPECIAL:
+            used.append(i)
+        elif labels_name and i > 0 and header[i - 1] in known:
+            continue  # the name column that labels=name puts after an id column
+        else:
+            raise BadInput(f"header row 1, column {h}: not a component of {structure.urn}", line=1)
+    action_col = header.index("ACTION") if "ACTION" in header else None
+    missing = [c for c in structure.key_ids if c not in header]
+    if missing and action_col is None:
+        # without ACTION every row adds data, and data needs its full key
+        raise BadInput(f"header row 1: the column(s) {', '.join(missing)} are missing "
+                       f"(the header has {', '.join(header)})", line=1)
+    key_cols = [(header.index(c), c) for c in structure.key_ids if c in header]
+    measure_ids = [m.id for m in structure.measures]
+    level = {a.id: a.attachment for a in structure.attributes}
+    attached = {a.id: a.attached_to for a in structure.attributes}
+    measure_cols = [(i, header[i]) for i in used if header[i] in measure_ids]
+    missing_measures = [m.id for m in structure.measures if m.mandatory and m.id not in header]
+    obs_attr_cols = [(i, header[i]) for i in used if level.get(header[i]) == "observation"]
+    key_attr_cols = [(i, header[i]) for i in used if level.get(header[i]) in ("series", "group", "dataset")]
+    structure_col = header.index("STRUCTURE_ID") if version == "2.0" and "STRUCTURE_ID" in header else 0
+    width = len(header)
+    dims = structure.dimension_ids
+    all_key = structure.key_ids
+    current: tuple[str, str] | None = None  # the raw (STRUCTURE, STRUCTURE_ID) cells of the data set
+    last_key_attrs: dict[str, tuple] = {}
+    reader = csv.reader(text, delimiter=delimiter)
+    row_no = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise BadInput(f"row {row_no + 1}: not readable as CSV: {exc}", line=row_no + 1) from None
+        row_no += 1
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != width:
+            raise BadInput(f"row {row_no} has {len(row)} fields; the header row 1 has {width}", line=row_no)
+        raw_ref = (row[0], row[structure_col])
+        if raw_ref != current:
+            current = raw_ref
+            ref = _id(row[structure_col])
+            kind = _KINDS.get(row[0].strip().lower(), row[0].strip().lower()) if version == "2.0" else "dataflow"
+            last_key_attrs.clear()
+            yield DataSetStart(action="Information", structure=ref, structure_kind=kind,
+                               where=f"row {row_no}, column {header[structure_col]}")
+        action = None
+        if action_col is not None:
+            code = row[action_col].strip().upper()
+            if code not in _ROW_ACTIONS:
+                raise BadInput(f"row {row_no}, column ACTION: {row[action_col]!r} is not one of I, A, R, D, M",
+                               line=row_no)
+            action = _ROW_ACTIONS[code]
+        key = {c: cell(row[i]) for i, c in key_cols}
+        full = len(key) == len(all_key) and all(key.values())
+        where = f"row {row_no}"
+        measures = {c: row[i].strip() for i, c in measure_cols if row[i].strip()}
+        obs_attrs = {c: cell(row[i]) for i, c in obs_attr_cols if row[i]}
+        if action != "Delete":
+            if missing and full is False and not measures:
+                pass  # attribute-only row at a partial key (a group, or the data set)
+            elif missing:
+                raise BadInput(f"row {row_no}: the column(s) {', '.join(missing)} are missing from header row 1, "
+                               f"and a {action or 'data'} row with values needs the full key", line=row_no)
+            elif full and missing_measures:
+                raise BadInput(f"header row 1: the measure column(s) {', '.join(missing_measures)} are missing",
+                               line=1)
+        if key_attr_cols:
+            for i, c in key_attr_cols:
+                value = cell(row[i])
+                if not value:
+                    continue
+                lvl = level[c]
+                names = dims if lvl == "series" else attached[c] if lvl == "group" else ()
+                akey = {d: key[d] for d in names if key.get(d)}
+                marker = (tuple(akey.items()), value, action)
+                if last_key_attrs.get(c) != marker:
+                    last_key_attrs[c] = marker
+                    yield KeyAttributes(akey, {c: value}, lvl, f"{where}, column {c}", action)
+        if full:
+            yield Observation(key, measures, obs_attrs, where, action)
+        elif action == "Delete" or measures or obs_attrs:
+            if not full and (measures or obs_attrs) and action != "Delete":
+                empty = next((c for c in all_key if not key.get(c)), "")
+                raise BadInput(f"row {row_no}, column {empty}: a row with values needs every dimension",
+                               line=row_no)
+            yield Observation(key, measures, obs_attrs, where, action)

@@ -1,0 +1,18 @@
+"""Streaming SDMX-ML 3.0 (and 3.1) StructureSpecificData messages into events.
+
+3.0 structure-specific data is 2.1's with other namespaces, Merge among the actions and no
+generic format, so this module reuses the 2.1 reader's machinery rather than copying it.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Iterator
+
+from ..data_structure import DataStructureInfo
+from .data_events import DataEvent
+from .sdmx_ml_2_1_data_reader import read_versioned
+
+
+def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
+    """Events of an SDMX-ML 3.0/3.1 StructureSpecificData message; other roots raise BadInput."""
+    return read_versioned(stream, structure, ("3.0",))

@@ -1,0 +1,80 @@
+"""SDMX-ML 2.1 and 3.0/3.1 structure messages in, canonical artefacts out.
+
+The XML is first parsed safely (no DTD, no entities, no network) to check it is a Structure
+message at all and to name what is wrong with it; sdmx1 then reads the model, and
+``sdmx1_structures`` converts it.
+"""
+
+from __future__ import annotations
+
+import io
+
+import sdmx
+from lxml import etree
+
+from ..errors import BadInput, SdmxError
+from ..xml_safety import parse_xml
+from .sdmx1_structures import convert_message
+from .structure_message import StructureMessageContent
+
+NAMESPACES = {
+    "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message": "2.1",
+    "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message": "3.0",
+    "http://www.sdmx.org/resources/sdmxml/schemas/v3_1/message": "3.1",
+}
+
+
+def read_structure_message(data: bytes) -> StructureMessageContent:
+    root = parse_xml(data)
+    qname = etree.QName(root)
+    version = NAMESPACES.get(qname.namespace or "")
+    if version is None or qname.localname != "Structure":
+        raise BadInput(f"expected an SDMX-ML 2.1 or 3.0 Structure message, found <{qname.localname}> in namespace "
+                       f"{qname.namespace or '(none)'}", line=root.sourceline)
+    if version == "3.1":  # 3.1 only adds to 3.0; sdmx1 reads it as 3.0
+        data = data.replace(b"/schemas/v3_1/", b"/schemas/v3_0/")
+    try:
+        msg = sdmx.read_sdmx(io.BytesIO(data))
+    except SdmxError:
+        raise
+    except Exception as e:  # sdmx1 raises many kinds; the client needs to know what and where
+        raise BadInput(f"the structure message could not be read: {type(e).__name__}: {e}") from None
+    header = {}
+    h = getattr(msg, "header", None)
+    if h is not None:
+        header = {k: str(v) for k, v in (("id", h.id), ("test", h.test), ("prepared", h.prepared),
+                                          ("sender", getattr(h.sender, "id", None))) if v is not None}
+    artefacts = convert_message(list(msg.iter_objects()), version != "2.1")
+    _restore_nested_order(root, artefacts)
+    return StructureMessageContent(header, artefacts)
+
+
+_NESTED = {"CategoryScheme": ("categoryscheme", "Category", "categories"),
+           "ReportingTaxonomy": ("reportingtaxonomy", "ReportingCategory", "reportingCategories")}
+
+
+def _restore_nested_order(root: etree._Element, artefacts: list) -> None:
+    """sdmx1 reverses the children of nested categories; put them back in the message's order."""
+    order: dict[tuple[str, str, str], dict[tuple[str, ...], int]] = {}
+    for scheme_tag, (_, item_tag, _) in _NESTED.items():
+        for scheme in root.iter(f"{{*}}{scheme_tag}"):
+            places: dict[tuple[str, ...], int] = {}
+            for i, item in enumerate(scheme.iter(f"{{*}}{item_tag}")):
+                path = [item.get("id")]
+                parent = item.getparent()
+                while parent is not None and etree.QName(parent).localname == item_tag:
+                    path.insert(0, parent.get("id"))
+                    parent = parent.getparent()
+                places[tuple(path)] = i
+            order[(scheme_tag, scheme.get("agencyID", ""), scheme.get("id", ""))] = places
+    for a in artefacts:
+        for scheme_tag, (type_, _, children) in _NESTED.items():
+            places = order.get((scheme_tag, a.get("agencyID", ""), a.get("id", "")))
+            if a.get("type") == type_ and places:
+                _sort_children(a.get(children, []), children, places, ())
+
+
+def _sort_children(items: list, children: str, places: dict, path: tuple[str, ...]) -> None:
+    items.sort(key=lambda i: places.get(path + (i["id"],), len(places)))
+    for i in items:
+        _sort_children(i.get(children, []), children, places, path + (i["id"],))

@@ -1,0 +1,157 @@
+"""One table of media types drives content negotiation and the choice of reader and writer.
+
+A row names the media type, what it carries (``structure``, ``data``...), the
+``format``/``formatVersion`` query values that select it (REST extension,
+doc/extend.md), and the modules that read and write it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Literal
+
+from .errors import NotAcceptable
+
+Api = Literal["v1", "v2"]
+
+
+@dataclass(frozen=True)
+class MediaType:
+    mime: str  # full media type with version parameter
+    kind: str  # "structure", "submit-structure-response"...
+    format: str  # value of the `format` query parameter
+    format_version: str  # value of the `formatVersion` query parameter
+    writer: str | None = None  # module under sdmx_server.sdmx.formats
+    reader: str | None = None
+
+    @property
+    def base(self) -> str:
+        return self.mime.split(";")[0]
+
+    @property
+    def version(self) -> str:
+        return self.mime.split("version=")[1] if "version=" in self.mime else ""
+
+    def writer_module(self) -> ModuleType:
+        assert self.writer
+        return importlib.import_module(f"sdmx_server.sdmx.formats.{self.writer}")
+
+    def reader_module(self) -> ModuleType:
+        assert self.reader
+        return importlib.import_module(f"sdmx_server.sdmx.formats.{self.reader}")
+
+
+STRUCTURE_ML_21 = MediaType("application/vnd.sdmx.structure+xml;version=2.1", "structure", "structure", "2.1",
+                            "sdmx_ml_2_1_structure_writer", "sdmx_ml_structure_reader")
+STRUCTURE_ML_30 = MediaType("application/vnd.sdmx.structure+xml;version=3.0.0", "structure", "structure", "3.0.0",
+                            "sdmx_ml_3_0_structure_writer", "sdmx_ml_structure_reader")
+STRUCTURE_JSON_10 = MediaType("application/vnd.sdmx.structure+json;version=1.0.0", "structure", "jsonstructure",
+                              "1.0.0", "sdmx_json_1_0_structure_writer")
+STRUCTURE_JSON_20 = MediaType("application/vnd.sdmx.structure+json;version=2.0.0", "structure", "jsonstructure",
+                              "2.0.0", "sdmx_json_2_0_structure_writer", "sdmx_json_2_0_structure_reader")
+
+MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20)
+
+#: What a generic or wildcard Accept means, per API version and kind (the spec's defaults).
+DEFAULTS: dict[tuple[Api, str], dict[str, MediaType]] = {
+    ("v1", "structure"): {"*/*": STRUCTURE_ML_21, "application/*": STRUCTURE_ML_21,
+                          "application/xml": STRUCTURE_ML_21, "text/xml": STRUCTURE_ML_21,
+                          "application/json": STRUCTURE_JSON_10,
+                          "application/vnd.sdmx.structure+xml": STRUCTURE_ML_21,
+                          "application/vnd.sdmx.structure+json": STRUCTURE_JSON_10},
+    ("v2", "structure"): {"*/*": STRUCTURE_ML_30, "application/*": STRUCTURE_ML_30,
+                          "application/xml": STRUCTURE_ML_30, "text/xml": STRUCTURE_ML_30,
+                          "application/json": STRUCTURE_JSON_20,
+                          "application/vnd.sdmx.structure+xml": STRUCTURE_ML_30,
+                          "application/vnd.sdmx.structure+json": STRUCTURE_JSON_20},
+}
+
+
+def _parse_accept(header: str) -> list[tuple[float, int, str, dict[str, str]]]:
+    out = []
+    for pos, part in enumerate(header.split(",")):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = [p.strip() for p in part.split(";")]
+        params = {}
+        for p in pieces[1:]:
+            if "=" in p:
+                k, v = p.split("=", 1)
+                params[k.strip().lower()] = v.strip().strip('"')
+        try:
+            q = float(params.pop("q", "1"))
+        except ValueError:
+            q = 0.0
+        out.append((q, pos, pieces[0].lower(), params))
+    out.sort(key=lambda t: (-t[0], t[1]))
+    return out
+
+
+def _version_matches(wanted: str, offered: str) -> bool:
+    """Accept's version may be exact or an SDMX semantic range like ``3.0.0+`` or ``2+.0.0``."""
+    if wanted == offered:
+        return True
+    if "+" not in wanted:
+        return False
+    wp, op = wanted.split("."), offered.split(".")
+    if len(wp) != len(op):
+        return False
+    for w, o in zip(wp, op):
+        if w.endswith("+"):
+            try:
+                return int(o) >= int(w[:-1])
+            except ValueError:
+                return False
+        if w != o:
+            return False
+    return True
+
+
+def negotiate(api: Api, kind: str, accept: str | None, fmt: str | None = None,
+              format_version: str | None = None) -> MediaType:
+    """Pick the media type for a response; NotAcceptable lists what is offered."""
+    offered = [m for m in MEDIA_TYPES if m.kind == kind]
+    if fmt:  # query parameters win over headers (doc/extend.md)
+        matches = [m for m in offered if m.format == fmt.lower()]
+        if format_version:
+            matches = [m for m in matches if m.format_version == format_version]
+        if not matches:
+            raise NotAcceptable(_offer_text(kind, offered, f"format={fmt}" + (f"&formatVersion={format_version}" if format_version else "")))
+        return max(matches, key=lambda m: m.format_version)  # latest when no version given
+    defaults = DEFAULTS[(api, kind)]
+    if not accept or not accept.strip():
+        return defaults["*/*"]
+    for q, _pos, base, params in _parse_accept(accept):
+        if q <= 0:
+            continue
+        version = params.get("version")
+        if version is None and base in defaults:
+            return defaults[base]
+        for m in offered:
+            if m.base == base and (version is None or _version_matches(version, m.version)):
+                return m
+    raise NotAcceptable(_offer_text(kind, offered, accept))
+
+
+def _offer_text(kind: str, offered: list[MediaType], asked: str) -> str:
+    return (f"none of the requested representations ({asked}) is offered for {kind} responses; "
+            f"offered: {', '.join(m.mime for m in offered)}")
+
+
+def languages(accept_language: str | None, lang_param: str | None = None) -> list[str]:
+    """Preferred languages, best first (``lang`` query parameter wins, doc/extend.md)."""
+    if lang_param:
+        return [lang_param.strip().lower()]
+    if not accept_language:
+        return []
+    out = []
+    for q, _pos, tag, _params in _parse_accept(accept_language):
+        if q > 0 and tag != "*":
+            out.append(tag)
+            base = tag.split("-")[0]
+            if base != tag:
+                out.append(base)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,125 @@
+"""Structure query paths and parameters (REST v1 and v2) turned into one plain query object.
+
+Both API versions land in the same :class:`StructureQuery`, so retrieval knows nothing of
+URLs: v1's ``all``/``latest``/``contentconstraint`` spellings are translated here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from .artefacts import TYPES
+from .errors import BadInput, NotImplementedQuery
+from .versions import VersionQuery, parse_version_query
+
+DETAILS = {
+    "v1": ("full", "allstubs", "referencestubs", "allcompletestubs", "referencecompletestubs", "referencepartial"),
+    "v2": ("full", "allstubs", "referencestubs", "allcompletestubs", "referencecompletestubs", "referencepartial",
+           "raw"),
+}
+REFERENCE_MODES = ("none", "parents", "parentsandsiblings", "ancestors", "children", "descendants", "all")
+ORGANISATION_SCHEMES = frozenset({"agencyscheme", "dataproviderscheme", "dataconsumerscheme", "organisationunitscheme",
+                                  "metadataproviderscheme"})
+# v1 names for a type, or a set of types, that v2 spells differently
+_V1_TYPES: dict[str, frozenset[str] | None] = {
+    "structure": None,
+    "organisationscheme": ORGANISATION_SCHEMES,
+    "contentconstraint": frozenset({"dataconstraint"}),
+    "actualconstraint": frozenset({"dataconstraint"}),
+    "allowedconstraint": frozenset({"dataconstraint"}),
+    "attachmentconstraint": frozenset({"dataconstraint"}),
+}
+_REFERENCE_TYPE_ALIASES = {"contentconstraint": "dataconstraint", "organisationscheme": "agencyscheme"}
+# query parameters that content negotiation, not the query, reads
+_NEGOTIATION_PARAMS = {"format", "formatVersion", "lang", "compression"}
+_AGENCY = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
+_ID = re.compile(r"^[A-Za-z\d_@$-]+$")
+_ITEM = re.compile(r"^[A-Za-z\d_@$\-.]+$")
+
+
+@dataclass(frozen=True)
+class StructureQuery:
+    api: str
+    types: frozenset[str] | None  # None: every type
+    agencies: tuple[str, ...] | None  # None: any
+    ids: tuple[str, ...] | None
+    versions: tuple[VersionQuery, ...]
+    item_ids: tuple[str, ...] | None
+    detail: str = "full"
+    references: tuple[str, ...] = ("none",)
+    constraint_role: str | None = None  # v1 actualconstraint / allowedconstraint
+
+    @property
+    def single_type(self) -> str | None:
+        return next(iter(self.types)) if self.types and len(self.types) == 1 else None
+
+
+def parse_structure_query(api: str, path: Mapping[str, str | None], args: Mapping[str, str]) -> StructureQuery:
+    """Validate a structure query; BadInput names the offending part, as the spec's 400 asks."""
+    wildcard = "all" if api == "v1" else "*"
+    types, role = _types(api, path["structure_type"] or wildcard)
+    agencies = _list(path.get("agency_id"), wildcard, _AGENCY, "agencyID")
+    ids = _list(path.get("resource_id"), wildcard, _ID, "resourceID")
+    version = path.get("version") or ("latest" if api == "v1" else "~")
+    versions = tuple(parse_version_query(version, api))
+    item_ids = _list(path.get("item_id"), wildcard, _ITEM, "itemID")
+    if item_ids is not None and types is not None and not any(TYPES[t].is_item_scheme or t == "valuelist"
+                                                              for t in types):
+        raise BadInput(f"itemID is only valid for item schemes, not for {path['structure_type']}")
+    for name in args:
+        if name not in ("detail", "references", "asOf") and name not in _NEGOTIATION_PARAMS:
+            raise BadInput(f"unknown query parameter {name!r} for a structure query")
+    detail = args.get("detail", "full")
+    if detail not in DETAILS[api]:
+        raise BadInput(f"detail={detail!r} is not one of {', '.join(DETAILS[api])}")
+    references = _references(api, args.get("references", "none"))
+    if "asOf" in args:
+        raise NotImplementedQuery("asOf (time travel) is not supported for structure queries: "
+                                  "this server keeps only the current state of each artefact")
+    return StructureQuery(api, types, agencies, ids, versions, item_ids, detail, references, role)
+
+
+def _types(api: str, text: str) -> tuple[frozenset[str] | None, str | None]:
+    if text == "*" or (api == "v1" and text in ("all", "structure")):
+        return None, None
+    out: set[str] = set()
+    role = None
+    for name in text.split(","):
+        if api == "v1" and name in _V1_TYPES:
+            mapped = _V1_TYPES[name]
+            if mapped is None:
+                return None, None
+            out |= mapped
+            role = {"actualconstraint": "Actual", "allowedconstraint": "Allowed"}.get(name, role)
+        elif name in TYPES:
+            out.add(name)
+        else:
+            raise BadInput(f"unknown structure type {name!r}")
+    return frozenset(out), role
+
+
+def _list(text: str | None, wildcard: str, pattern: re.Pattern, what: str) -> tuple[str, ...] | None:
+    if text is None or text in (wildcard, "*"):
+        return None
+    values = tuple(v.strip() for v in text.split(","))
+    for v in values:
+        if not pattern.match(v):
+            raise BadInput(f"{what} {v!r} is not a valid identifier")
+    return values
+
+
+def _references(api: str, text: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in text.split(","))
+    if api == "v1" and len(values) > 1:
+        raise BadInput("references takes one value in REST v1")
+    out = []
+    for v in values:
+        v = _REFERENCE_TYPE_ALIASES.get(v, v)
+        if v not in REFERENCE_MODES and v not in TYPES:
+            raise BadInput(f"references={v!r} is not one of {', '.join(REFERENCE_MODES)} or a structure type")
+        out.append(v)
+    if "none" in out and len(out) > 1:
+        raise BadInput("references=none cannot be combined with other values")
+    return tuple(out)

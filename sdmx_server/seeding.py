@@ -1,0 +1,77 @@
+"""What `init` does besides the schema: load the seed artefacts and create the demo accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from .access.policy import Policy
+from .maintenance import structure_maintenance
+from .maintenance.structure_intake import read_structures
+from .sdmx.artefacts import Artefact
+from .settings import Config
+from .storage.artefact_store import ArtefactStore
+from .storage.user_store import UserStore
+
+DEMO_PASSWORD = "demo-password"
+DEMO_COUNTRIES = ("KZ", "KG", "MD")
+DEMO_ROLES = ("viewer", "data_submitter", "data_verifier", "data_approver", "content_manager",
+              "country_administrator")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    country: str | None
+
+
+def demo_accounts() -> list[DemoAccount]:
+    out = [DemoAccount("admin", "system_administrator", None)]
+    for c in DEMO_COUNTRIES:
+        out += [DemoAccount(f"{c.lower()}_{r}", r, c) for r in DEMO_ROLES]
+    return out
+
+
+def seed_files(cfg: Config) -> list[Path]:
+    files: list[Path] = []
+    for d in cfg.seed_dirs:
+        files += sorted(cfg.path(d).glob("*.xml"))
+    return files
+
+
+def read_files(paths: list[Path]) -> list[Artefact]:
+    artefacts: list[Artefact] = []
+    for p in paths:
+        artefacts += read_structures(p.read_bytes())
+    return artefacts
+
+
+def load_structures(engine: Engine, artefacts: list[Artefact]) -> list[structure_maintenance.Result]:
+    """Store the artefacts in one transaction; any failure rolls the whole load back."""
+    with engine.begin() as conn:
+        results = structure_maintenance.submit(ArtefactStore(conn), artefacts, method="POST")
+        failures = [r for r in results if r.status == "Failure"]
+        if failures:
+            raise LoadError(failures)
+    return results
+
+
+class LoadError(Exception):
+    def __init__(self, failures: list[structure_maintenance.Result]):
+        super().__init__("; ".join(r.message for r in failures))
+        self.failures = failures
+
+
+def create_demo_accounts(engine: Engine, policy: Policy) -> list[DemoAccount]:
+    created = []
+    with engine.begin() as conn:
+        users = UserStore(conn, policy)
+        for acc in demo_accounts():
+            if not users.exists(acc.username):
+                users.add(acc.username, DEMO_PASSWORD, roles=[acc.role], country=acc.country,
+                          display_name=f"Demo {acc.role.replace('_', ' ')}" + (f" ({acc.country})" if acc.country else ""))
+                created.append(acc)
+    return created

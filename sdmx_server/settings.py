@@ -1,0 +1,137 @@
+"""Every setting, declared once with its type, default and meaning.
+
+Values come, later winning over earlier, from: these defaults, ``conf/defaults.toml``
+(which documents each setting for operators), the file named by ``--config`` or
+``SDMX_SERVER_CONFIG``, environment variables ``SDMX_SERVER_<NAME>``, and
+explicit overrides (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "SDMX_SERVER_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", str, "sqlite:///var/sdmx-server.sqlite",
+            "SQLAlchemy URL of the database: a SQLite file (relative paths are under the project root) or postgresql+psycopg://..."),
+    Setting("seed_dirs", list, ["structures", "codelists", "dataflows"],
+            "Folders of SDMX-ML structure messages loaded by `init` (relative to the project root)."),
+    Setting("auth_policy", str, "auth/policy.toml",
+            "File declaring privileges and roles."),
+    Setting("secret_key", str, "",
+            "Key signing session cookies; must be set in production (the server refuses to start without one unless debug is on)."),
+    Setting("debug", bool, False, "Development mode: Flask debugger and auto-reload; never in production."),
+    Setting("host", str, "127.0.0.1", "Address `serve` binds to."),
+    Setting("port", int, 8080, "Port `serve` binds to."),
+    Setting("workers", int, 2, "gunicorn worker processes for `serve`."),
+    Setting("max_body_bytes", int, 64 * 1024 * 1024,
+            "Largest structure message accepted (after decompression); larger bodies get 413."),
+    Setting("max_data_body_bytes", int, 4 * 1024 * 1024 * 1024,
+            "Largest data message accepted (after decompression); data messages are streamed, never held in memory."),
+    Setting("max_errors", int, 100,
+            "Validation errors listed in a rejection (all are counted; the list stops here)."),
+    Setting("default_language", str, "en", "Language of labels when the client states no preference."),
+    Setting("token_days", int, 90, "Days an API token stays valid unless `token create --days` says otherwise."),
+    Setting("demo_accounts", bool, True,
+            "Whether `init` creates the demo accounts listed in the README (switch off in production)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    seed_dirs: list
+    auth_policy: str
+    secret_key: str
+    debug: bool
+    host: str
+    port: int
+    workers: int
+    max_body_bytes: int
+    max_data_body_bytes: int
+    max_errors: int
+    default_language: str
+    token_days: int
+    demo_accounts: bool
+
+    def path(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+    @property
+    def resolved_database_url(self) -> str:
+        """SQLite paths relative to the project root, so the CLI works from any folder."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+            return prefix + str(self.path(url[len(prefix):]))
+        return url
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.type is bool and isinstance(value, str):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"setting {setting.name}: {value!r} is not a boolean")
+    if setting.type is list and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, setting.type):
+        try:
+            return setting.type(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"setting {setting.name}: {value!r} is not a {setting.type.__name__}") from None
+    return value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    unknown = set(data) - set(_BY_NAME)
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
+    return data
+
+
+def load_config(config_file: str | os.PathLike | None = None,
+                overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    defaults_file = PROJECT_ROOT / "conf" / "defaults.toml"
+    if defaults_file.exists():
+        values.update(_read_toml(defaults_file))
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        values.update(_read_toml(Path(config_file)))
+    for s in SETTINGS:
+        key = ENV_PREFIX + s.name.upper()
+        if key in environ:
+            values[s.name] = environ[key]
+    if overrides:
+        unknown = set(overrides) - set(_BY_NAME)
+        if unknown:
+            raise ValueError(f"unknown settings {', '.join(sorted(unknown))}")
+        values.update(overrides)
+    return Config(**{s.name: _coerce(s, values[s.name]) for s in SETTINGS})
+
+
+assert [f.name for f in fields(Config)] == [s.name for s in SETTINGS], "Config and SETTINGS must list the same names"

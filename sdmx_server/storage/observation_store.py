@@ -1,0 +1,220 @@
+"""Stored observations: staging a submitted message, then applying it in a few set-based statements.
+
+A message is streamed into a temporary staging table (PostgreSQL COPY, SQLite executemany in
+batches), so memory does not grow with it; duplicates and the changes it makes are then found
+by SQL. Every change closes the current row (``valid_to``) and inserts a new one stamped with
+the transaction time, which is what updatedAfter, asOf and includeHistory read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import Connection, DateTime, Integer, bindparam, insert, select, text
+
+from .tables import data_set, key_attribute, observation, series, series_dimension, submission
+
+BATCH = 10_000
+_STAGING_COLUMNS = ("row_no", "series_key", "time_period", "period_start", "period_end", "value", "attributes",
+                    "action", "location")
+
+
+@dataclass(slots=True)
+class StagedObservation:
+    row_no: int
+    series_key: str
+    time_period: str  # "" for a Delete of a whole series
+    period_start: datetime | None
+    period_end: datetime | None
+    value: str | None
+    attributes: str | None  # JSON, sorted keys
+    action: str  # "M" add or update, "D" delete
+    location: str
+
+
+@dataclass
+class ApplyCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+def attributes_json(values: dict[str, str]) -> str | None:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if values else None
+
+
+class ObservationStore:
+    """Writes and reads observations on one connection; the caller owns the transaction."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self._staged = 0
+
+    # -- data sets and submissions -----------------------------------------------------------
+    def data_set_id(self, dataflow_urn: str, provider_id: str, structure_urn: str, *, lock: bool = True) -> int:
+        """The data set's id, created on first use; locked so concurrent submissions to it queue up."""
+        q = select(data_set.c.id).where(data_set.c.dataflow_urn == dataflow_urn,
+                                        data_set.c.provider_id == provider_id)
+        row = self.conn.execute(q.with_for_update() if lock and self.postgres else q).first()
+        if row:
+            return row[0]
+        if self.postgres:
+            self.conn.execute(text("INSERT INTO data_set (dataflow_urn, provider_id, structure_urn) "
+                                   "VALUES (:f, :p, :s) ON CONFLICT DO NOTHING"),
+                              {"f": dataflow_urn, "p": provider_id, "s": structure_urn})
+            return self.conn.execute(q.with_for_update() if lock else q).scalar_one()
+        return self.conn.execute(insert(data_set).values(dataflow_urn=dataflow_urn, provider_id=provider_id,
+                                                         structure_urn=structure_urn)).inserted_primary_key[0]
+
+    def add_submission(self, **values) -> int:
+        return self.conn.execute(insert(submission).values(inserted=0, updated=0, deleted=0, **values)
+                                 ).inserted_primary_key[0]
+
+    def finish_submission(self, submission_id: int, counts: ApplyCounts) -> None:
+        self.conn.execute(submission.update().where(submission.c.id == submission_id).values(
+            inserted=counts.inserted, updated=counts.updated, deleted=counts.deleted))
+
+    # -- staging -------------------------------------------------------------------------------
+    def start_staging(self) -> None:
+        self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_obs")
+        ts = "TIMESTAMP WITH TIME ZONE" if self.postgres else "TEXT"
+        self.conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE staging_obs (row_no INTEGER NOT NULL, series_key TEXT NOT NULL, "
+            f"time_period TEXT NOT NULL, period_start {ts}, period_end {ts}, value TEXT, attributes TEXT, "
+            f"action CHAR(1) NOT NULL, location TEXT NOT NULL)")
+        self._staged = 0
+
+    def stage(self, rows: Sequence[StagedObservation]) -> None:
+        if not rows:
+            return
+        self._staged += len(rows)
+        if self.postgres:
+            cur = self.conn.connection.driver_connection.cursor()
+            with cur.copy(f"COPY staging_obs ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row((r.row_no, r.series_key, r.time_period, r.period_start, r.period_end, r.value,
+                                    r.attributes, r.action, r.location))
+            return
+        self.conn.exec_driver_sql(
+            f"INSERT INTO staging_obs ({', '.join(_STAGING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.row_no, r.series_key, r.time_period, _sqlite_ts(r.period_start), _sqlite_ts(r.period_end), r.value,
+              r.attributes, r.action, r.location) for r in rows])
+
+    def duplicates(self, limit: int) -> list[tuple[str, str, str, str]]:
+        """(series key, period, first place, second place) of keys the message holds twice."""
+        self.conn.exec_driver_sql("CREATE INDEX ix_staging_key ON staging_obs (series_key, time_period)")
+        rows = self.conn.exec_driver_sql(
+            "SELECT a.series_key, a.time_period, a.location, b.location FROM staging_obs a "
+            "JOIN staging_obs b ON a.series_key = b.series_key AND a.time_period = b.time_period "
+            "AND a.action = b.action AND a.row_no < b.row_no "
+            f"ORDER BY a.row_no LIMIT {int(limit)}").all()
+        return [tuple(r) for r in rows]
+
+    # -- applying ------------------------------------------------------------------------------
+    def apply(self, data_set_id: int, submission_id: int, now: datetime, *, replace_series: bool) -> ApplyCounts:
+        """Turn the staged rows into changes; ``replace_series`` deletes what the message's series omit."""
+        p = {"ds": data_set_id, "now": now, "sub": submission_id}
+        counts = ApplyCounts()
+        self._sql("INSERT INTO series (data_set_id, series_key) SELECT DISTINCT :ds, s.series_key "
+                  "FROM staging_obs s WHERE s.action = 'M' AND NOT EXISTS (SELECT 1 FROM series x "
+                  "WHERE x.data_set_id = :ds AND x.series_key = s.series_key)", p)
+        self._add_series_dimensions(data_set_id)
+        staged_match = ("FROM observation o JOIN series se ON se.id = o.series_id "
+                        "JOIN staging_obs s ON s.series_key = se.series_key AND se.data_set_id = :ds ")
+        if replace_series:
+            counts.deleted += self._sql(
+                "UPDATE observation SET valid_to = :now WHERE valid_to IS NULL AND series_id IN "
+                "(SELECT se.id FROM series se JOIN staging_obs s ON s.series_key = se.series_key "
+                " WHERE se.data_set_id = :ds AND s.action = 'M') "
+                "AND NOT EXISTS (SELECT 1 FROM staging_obs s JOIN series se ON se.series_key = s.series_key "
+                " AND se.data_set_id = :ds WHERE se.id = observation.series_id "
+                " AND s.time_period = observation.time_period AND s.action = 'M')", p)
+        distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        counts.updated = self._sql(
+            f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {staged_match}"
+            f"WHERE o.valid_to IS NULL AND o.time_period = s.time_period AND s.action = 'M' "
+            f"AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes))", p)
+        written = self._sql(
+            "INSERT INTO observation (series_id, time_period, period_start, period_end, value, attributes, "
+            "valid_from, submission_id) "
+            "SELECT se.id, s.time_period, s.period_start, s.period_end, s.value, s.attributes, :now, :sub "
+            "FROM staging_obs s JOIN series se ON se.data_set_id = :ds AND se.series_key = s.series_key "
+            "WHERE s.action = 'M' AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.series_id = se.id "
+            "AND o.time_period = s.time_period AND o.valid_to IS NULL)", p)
+        counts.inserted = written - counts.updated
+        counts.deleted += self._sql(
+            f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {staged_match}"
+            f"WHERE o.valid_to IS NULL AND s.action = 'D' AND (s.time_period = '' OR s.time_period = o.time_period))",
+            p)
+        self.conn.exec_driver_sql("DROP TABLE staging_obs")
+        return counts
+
+    def delete_matching(self, data_set_id: int, key: list, now: datetime) -> int:
+        """Close the current observations of every series matching ``key`` (a KeyFilter)."""
+        matching = select(series.c.id).where(series.c.data_set_id == data_set_id)
+        for position, values in enumerate(key):
+            if values is not None:
+                matching = matching.where(select(series_dimension.c.series_id).where(
+                    series_dimension.c.series_id == series.c.id, series_dimension.c.position == position,
+                    series_dimension.c.value.in_(sorted(values))).exists())
+        return self.conn.execute(observation.update().where(
+            observation.c.valid_to.is_(None), observation.c.series_id.in_(matching)).values(valid_to=now)).rowcount
+
+    def _sql(self, sql: str, params: dict) -> int:
+        types = {"now": DateTime(timezone=True), "ds": Integer(), "sub": Integer()}
+        used = {k: v for k, v in params.items() if f":{k}" in sql}
+        stmt = text(sql).bindparams(*(bindparam(k, type_=types[k]) for k in used))
+        return self.conn.execute(stmt, used).rowcount
+
+    def _add_series_dimensions(self, data_set_id: int) -> None:
+        rows = self.conn.execute(
+            select(series.c.id, series.c.series_key).where(
+                series.c.data_set_id == data_set_id,
+                ~select(series_dimension.c.series_id).where(series_dimension.c.series_id == series.c.id).exists()))
+        batch: list[dict] = []
+        for sid, key in rows.all():
+            batch.extend({"series_id": sid, "position": i, "value": v} for i, v in enumerate(key.split(".")))
+            if len(batch) >= BATCH:
+                self.conn.execute(insert(series_dimension), batch)
+                batch = []
+        if batch:
+            self.conn.execute(insert(series_dimension), batch)
+
+    # -- key-level attributes ---------------------------------------------------------------------
+    def apply_key_attributes(self, data_set_id: int, submission_id: int, now: datetime,
+                             changes: Iterable[tuple[str, str, dict[str, str], str]], *, replace: bool) -> int:
+        """Set attribute values of (level, key); "D" removes the named ones (or all, if none named)."""
+        current = {(r.level, r.key): (r.id, json.loads(r.attributes)) for r in self.conn.execute(
+            select(key_attribute.c.id, key_attribute.c.level, key_attribute.c.key, key_attribute.c.attributes)
+            .where(key_attribute.c.data_set_id == data_set_id, key_attribute.c.valid_to.is_(None)))}
+        close: list[int] = []
+        add: dict[tuple[str, str], dict] = {}  # the last change of a (level, key) in the message wins
+        for level, key, values, action in changes:
+            old_id, old = current.get((level, key), (None, {}))
+            if action == "D":
+                new = {k: v for k, v in old.items() if values and k not in values}
+            else:
+                new = dict(values) if replace else {**old, **values}
+            if new == old:
+                continue
+            if old_id is not None:
+                close.append(old_id)
+            current[(level, key)] = (None, new)
+            add[(level, key)] = {"data_set_id": data_set_id, "level": level, "key": key, "valid_from": now,
+                                 "attributes": attributes_json(new), "submission_id": submission_id}
+        add_rows = [row for row in add.values() if row["attributes"]]
+        for i in range(0, len(close), 500):
+            self.conn.execute(key_attribute.update().where(key_attribute.c.id.in_(close[i:i + 500]))
+                              .values(valid_to=now))
+        if add_rows:
+            self.conn.execute(insert(key_attribute), add_rows)
+        return len(add)
+
+
+def _sqlite_ts(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite DateTime storage format, so staged rows compare and load like ORM-written ones."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else None

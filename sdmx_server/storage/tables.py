@@ -1,0 +1,145 @@
+"""The schema, in SQLAlchemy Core. Alembic migrations create it; nothing else writes SQL DDL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, text)
+
+metadata = MetaData()
+
+artefact = Table(
+    "artefact", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("agency_id", String(200), nullable=False),
+    Column("resource_id", String(200), nullable=False),
+    Column("version", String(60), nullable=False),
+    Column("is_final", Boolean, nullable=False),
+    Column("urn", String(600), nullable=False, unique=True),
+    Column("body", Text, nullable=False),  # canonical artefact as JSON (sdmx_server.sdmx.artefacts)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_artefact_lookup", "type", "agency_id", "resource_id"),
+)
+
+artefact_reference = Table(
+    "artefact_reference", metadata,
+    Column("source_id", Integer, ForeignKey("artefact.id", ondelete="CASCADE"), nullable=False),
+    Column("target_urn", String(600), nullable=False),  # URN of a maintainable the source refers to
+    UniqueConstraint("source_id", "target_urn"),
+    Index("ix_artefact_reference_target", "target_urn"),
+)
+
+# When structures last changed, deletions included, for Last-Modified.
+change_log = Table(
+    "change_log", metadata,
+    Column("scope", String(40), primary_key=True),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+user_account = Table(
+    "user_account", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(120), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("country", String(20)),  # data provider id; NULL for system administrators
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+user_role = Table(
+    "user_role", metadata,
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(60), nullable=False),
+    Column("dataflow_urn", String(600), nullable=False, default=""),  # "" = every indicator
+    UniqueConstraint("user_id", "role", "dataflow_urn"),
+)
+
+api_token = Table(
+    "api_token", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# -- data ---------------------------------------------------------------------------------------
+# One data set per (dataflow, data provider): the owner of every number below it.
+data_set = Table(
+    "data_set", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataflow_urn", String(600), nullable=False),
+    Column("provider_id", String(200), nullable=False),
+    Column("structure_urn", String(600), nullable=False),
+    UniqueConstraint("dataflow_urn", "provider_id"),
+)
+
+series = Table(
+    "series", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data_set_id", Integer, ForeignKey("data_set.id", ondelete="CASCADE"), nullable=False),
+    Column("series_key", String(1000), nullable=False),  # dimension values in DSD order, joined by "."
+    UniqueConstraint("data_set_id", "series_key"),
+)
+
+# One row per dimension value of a series, so a key query with a wildcard on any dimension is an index lookup.
+series_dimension = Table(
+    "series_dimension", metadata,
+    Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("value", String(200), nullable=False),
+    Index("ix_series_dimension_value", "position", "value", "series_id"),
+)
+
+submission = Table(
+    "submission", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataflow_urn", String(600), nullable=False),
+    Column("provider_id", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("format", String(60), nullable=False),
+    Column("submitted_by", String(120)),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("deleted", Integer, nullable=False, default=0),
+)
+
+# Observations keep their history: a change closes the current row (valid_to) and adds a new one,
+# so updatedAfter, asOf and includeHistory are plain range conditions on transaction time.
+observation = Table(
+    "observation", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
+    Column("time_period", String(60), nullable=False),  # as reported
+    Column("period_start", DateTime(timezone=True), nullable=False),
+    Column("period_end", DateTime(timezone=True), nullable=False),
+    Column("value", Text),  # the primary measure as reported (validated against its representation)
+    Column("attributes", Text),  # JSON: observation-level attributes and further measures
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_to", DateTime(timezone=True)),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Index("ux_observation_current", "series_id", "time_period", unique=True,
+          postgresql_where=text("valid_to IS NULL"), sqlite_where=text("valid_to IS NULL")),
+    Index("ix_observation_history", "series_id", "period_start", "valid_from"),
+    Index("ix_observation_valid_to", "valid_to"),
+)
+
+# Attribute values attached above observation level (data set, group, series), with the same history.
+key_attribute = Table(
+    "key_attribute", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data_set_id", Integer, ForeignKey("data_set.id", ondelete="CASCADE"), nullable=False),
+    Column("level", String(10), nullable=False),  # dataset | group | series
+    Column("key", String(1000), nullable=False),  # dimension values, "" where the attachment does not fix one
+    Column("attributes", Text, nullable=False),  # JSON
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_to", DateTime(timezone=True)),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Index("ix_key_attribute_current", "data_set_id", "level", "key", "valid_to"),
+)

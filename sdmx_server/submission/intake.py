@@ -1,0 +1,192 @@
+"""Take one data message from a stream into the database: read, validate, stage, apply; all or nothing.
+
+The caller owns the transaction: any exception raised here must roll it back, which leaves the
+database exactly as it was (the staging table is temporary and goes with the transaction).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import time
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..sdmx.artefacts import Artefact, parse_urn, urn_of
+from ..sdmx.data_keys import parse_key
+from ..sdmx.data_structure import DataStructureInfo
+from ..sdmx.errors import InvalidData, NotFound, SemanticError
+from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation
+from ..sdmx.versions import parse_version_query, select
+from ..storage.artefact_store import ArtefactStore, utcnow
+from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation
+from .validation import Validator
+
+# 3.x Replace replaces whole series; 2.1's Replace and Append, 3.x Merge and Information add or update.
+_WHOLE_SERIES_REPLACE = {"Replace"}
+
+
+@dataclass
+class Receipt:
+    submission_id: int
+    dataflow: str
+    provider: str
+    action: str
+    format: str
+    observations_read: int
+    counts: ApplyCounts
+    key_attributes_changed: int
+    seconds: float
+
+    def as_json(self) -> dict:
+        return {"submission": self.submission_id, "dataflow": self.dataflow, "provider": self.provider,
+                "action": self.action, "format": self.format,
+                "observations": {"read": self.observations_read, "inserted": self.counts.inserted,
+                                 "updated": self.counts.updated, "deleted": self.counts.deleted},
+                "keyAttributesChanged": self.key_attributes_changed, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class DataflowContext:
+    """Everything validation needs about one dataflow, looked up once per message."""
+
+    dataflow: Artefact
+    structure: DataStructureInfo
+    codes: dict[str, frozenset[str]]
+    allowed: dict[str, frozenset[str]]
+    providers: frozenset[str]  # data providers with a provision agreement for the dataflow
+
+
+def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) -> DataflowContext:
+    candidates = {a["version"]: a for a in store.candidates({"dataflow"}, [agency], [id_])}
+    chosen = select(parse_version_query(version), candidates)
+    if not chosen:
+        raise NotFound(f"dataflow {agency}:{id_}({version}) does not exist")
+    flow = candidates[chosen[-1]]
+    flow_urn = urn_of(flow)
+    dsd = store.get(flow.get("structure", ""))
+    if dsd is None:
+        raise SemanticError(f"dataflow {flow_urn} has no data structure stored ({flow.get('structure')})")
+    info = DataStructureInfo.from_artefact(dsd)
+    codes: dict[str, frozenset[str]] = {}
+    for comp in info.dimensions + info.attributes + info.measures:
+        if comp.codelist:
+            codelist = store.get(parse_urn(comp.codelist).maintainable)
+            if codelist is None:
+                raise SemanticError(f"codelist {comp.codelist} of {comp.id} is not stored")
+            codes[comp.id] = frozenset(c["id"] for c in codelist.get("codes", []))
+    allowed: dict[str, frozenset[str]] = {}
+    providers: set[str] = set()
+    for urn in store.referrers_of(flow_urn):
+        art = store.get(urn)
+        if art is None:
+            continue
+        if art["type"] == "provisionagreement" and art.get("dataflow") == flow_urn and art.get("dataProvider"):
+            providers.add(parse_urn(art["dataProvider"]).item_id or "")
+        elif art["type"] == "dataconstraint" and art.get("role", "Allowed") == "Allowed":
+            for region in art.get("cubeRegions", []):
+                if region.get("include", True) is False:
+                    continue
+                for kv in region.get("keyValues", []):
+                    values = frozenset(v if isinstance(v, str) else v.get("value", "") for v in kv.get("values", []))
+                    allowed[kv["id"]] = allowed[kv["id"]] & values if kv["id"] in allowed else values
+    return DataflowContext(flow, info, codes, allowed, frozenset(providers))
+
+
+def submitting_provider(message_provider: str | None, requested: str | None) -> str | None:
+    """Which data provider a submission is for. The one place that decides it (access rules bind it later)."""
+    if requested and message_provider and requested != message_provider:
+        raise SemanticError(f"the message is for data provider {message_provider} but the request names {requested}")
+    return requested or message_provider
+
+
+def reader_for(stream: io.BufferedReader, content_type: str | None):
+    from ..sdmx.formats.data_format_detection import detect_data_format
+
+    name = detect_data_format(stream.peek(4096)[:4096], content_type)
+    return name, importlib.import_module(f"sdmx_server.sdmx.formats.{name}")
+
+
+def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | None = None,
+           provider: str | None = None, replace: bool = False, submitted_by: str | None = None,
+           max_errors: int = 100) -> Receipt:
+    """Validate and store one message; InvalidData (422) or BadInput (400) leave the caller to roll back."""
+    started = time.perf_counter()
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 16)
+    format_name, reader = reader_for(buffered, content_type)
+    observations = ObservationStore(conn)
+    observations.start_staging()
+    validator = Validator(ctx.structure, ctx.codes, ctx.allowed, max_errors)
+    action = "Information"
+    message_provider: str | None = None
+    key_changes: list[tuple[str, str, dict[str, str], str]] = []
+    batch: list[StagedObservation] = []
+    read = 0
+    for event in reader.read_data(buffered, ctx.structure):
+        if isinstance(event, Observation):
+            read += 1
+            staged = validator.observation(event, "D" if (event.action or action) == "Delete" else "M")
+            if staged is not None and validator.ok:
+                batch.append(staged)
+                if len(batch) >= BATCH:
+                    observations.stage(batch)
+                    batch = []
+        elif isinstance(event, KeyAttributes):
+            if validator.key_attributes(event):
+                key_changes.append((event.level, validator.key_of(event.key), event.attributes,
+                                    "D" if (event.action or action) == "Delete" else "M"))
+        elif isinstance(event, DataSetStart):
+            action = event.action or action
+            if event.provider:
+                if message_provider and event.provider != message_provider:
+                    validator.error("one-provider", f"the message holds data sets of providers {message_provider} "
+                                    f"and {event.provider}; send one message per provider", where=event.where)
+                message_provider = event.provider
+    observations.stage(batch)
+    flow_urn = urn_of(ctx.dataflow)
+    provider_id = submitting_provider(message_provider, provider)
+    if provider_id is None:
+        validator.error("no-provider", "the message names no data provider; add one to the header "
+                        "(DataSetStart dataProvider) or to the request (provider=...)")
+    elif provider_id not in ctx.providers:
+        validator.error("no-provision-agreement",
+                        f"data provider {provider_id} has no provision agreement for dataflow {flow_urn}")
+    if validator.ok:
+        for key, period, first, second in observations.duplicates(max_errors):
+            validator.error("duplicate-key", f"the observation appears twice, at {first} and at {second}",
+                            where=second, series_key=key, period=period)
+    if not validator.ok:
+        raise InvalidData(f"{validator.error_count} error(s) in the submitted data; nothing was stored",
+                          [e.as_dict() for e in validator.errors], validator.error_count)
+    now = utcnow()
+    data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
+    submission_id = observations.add_submission(
+        dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
+        submitted_by=submitted_by, submitted_at=now)
+    whole_series = replace or action in _WHOLE_SERIES_REPLACE and format_name.endswith("3_0_data_reader")
+    counts = observations.apply(data_set, submission_id, now, replace_series=whole_series)
+    changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=whole_series)
+    observations.finish_submission(submission_id, counts)
+    return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed,
+                   time.perf_counter() - started)
+
+
+def delete_keys(conn, ctx: DataflowContext, key: str, *, provider: str | None,
+                submitted_by: str | None = None) -> Receipt:
+    """DELETE of a key (wildcards allowed): closes the matching series' current observations."""
+    started = time.perf_counter()
+    key_filter = parse_key(key, ctx.structure.dimension_ids)
+    flow_urn = urn_of(ctx.dataflow)
+    if provider is None:
+        raise SemanticError("name the data provider whose data to delete (provider=...)")
+    if provider not in ctx.providers:
+        raise SemanticError(f"data provider {provider} has no provision agreement for dataflow {flow_urn}")
+    observations = ObservationStore(conn)
+    now = utcnow()
+    data_set = observations.data_set_id(flow_urn, provider, ctx.structure.urn)
+    submission_id = observations.add_submission(
+        dataflow_urn=flow_urn, provider_id=provider, action="Delete", state="released", format="rest-key",
+        submitted_by=submitted_by, submitted_at=now)
+    counts = ApplyCounts(deleted=observations.delete_matching(data_set, key_filter, now))
+    observations.finish_submission(submission_id, counts)
+    return Receipt(submission_id, flow_urn, provider, "Delete", "rest-key", 0, counts, 0, time.perf_counter() - started)

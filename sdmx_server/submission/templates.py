@@ -1,0 +1,52 @@
+"""The Excel template of a dataflow, with labels in the asked language (codes and component names)."""
+
+from __future__ import annotations
+
+from ..sdmx.artefacts import Artefact, parse_urn, urn_of
+from ..sdmx.formats.excel_template import TemplateColumn, columns, write_template
+from ..storage.artefact_store import ArtefactStore
+from .intake import DataflowContext
+
+
+def pick(names: dict[str, str] | None, language: str) -> str:
+    """The text in ``language``, else English, else any: names always show something."""
+    names = names or {}
+    return names.get(language) or names.get("en") or next(iter(names.values()), "")
+
+
+def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str) -> bytes:
+    dsd = store.get(ctx.structure.urn) or {}
+    concept_of = _concepts_of(dsd)
+    schemes: dict[str, Artefact | None] = {}
+    cols = []
+    for cid in columns(ctx.structure):
+        comp = ctx.structure.component(cid)
+        label = cid
+        urn = concept_of.get(cid)
+        if urn:
+            u = parse_urn(urn)
+            scheme = schemes.setdefault(u.maintainable, store.get(u.maintainable))
+            concept = next((c for c in (scheme or {}).get("concepts", []) if c["id"] == u.item_id), None)
+            label = pick(concept.get("names"), language) if concept else cid
+        codes = None
+        if comp is not None and comp.codelist:
+            cl = store.get(parse_urn(comp.codelist).maintainable) or {}
+            codes = [(c["id"], pick(c.get("names"), language)) for c in cl.get("codes", [])]
+            codes = [c for c in codes if ctx.allowed.get(cid) is None or c[0] in ctx.allowed[cid]]
+        mandatory = comp is None or comp.mandatory or cid in ctx.structure.key_ids
+        cols.append(TemplateColumn(cid, label, codes, mandatory))
+    flow = ctx.dataflow
+    return write_template(urn_of(flow), pick(flow.get("names"), language), cols, language)
+
+
+def _concepts_of(dsd: Artefact) -> dict[str, str]:
+    comps = dsd.get("dataStructureComponents", {})
+    out = {}
+    for group in (comps.get("dimensionList", {}).get("dimensions", []),
+                  comps.get("dimensionList", {}).get("timeDimensions", []),
+                  comps.get("attributeList", {}).get("attributes", []),
+                  comps.get("measureList", {}).get("measures", [])):
+        for c in group if isinstance(group, list) else [group]:
+            if c.get("conceptIdentity"):
+                out[c["id"]] = c["conceptIdentity"]
+    return out

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Write the seed SDMX-ML 2.1 artefacts of the migration Data Sharing Mechanism (DESIGN.md sections 1-2).
+
+    .venv/bin/python tools/make_seed_artefacts.py
+
+The artefacts are built here as canonical dicts (names in English and Russian everywhere) and
+written with the server's own SDMX-ML 2.1 writer into codelists/, structures/ and dataflows/.
+Output is deterministic: running it again reproduces the committed files byte for byte (a test
+checks this). Country names come from Babel's CLDR data, so they are the same names the portal
+shows.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel import Locale
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sdmx_server.sdmx.artefacts import urn_for  # noqa: E402
+from sdmx_server.sdmx.formats.sdmx_ml_2_1_structure_writer import write_structure_message  # noqa: E402
+
+AGENCY = "DSM"
+VERSION = "1.0"
+PREPARED = "2026-01-01T00:00:00Z"
+EN, RU = Locale("en").territories, Locale("ru").territories
+# CLDR codes that ISO 3166-1 only reserves, and its non-country groupings
+NOT_ISO_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA", "EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+PROVIDERS = ["AM", "AZ", "BY", "GE", "KZ", "KG", "MD", "RU", "TJ", "TM", "UA", "UZ"]
+
+
+def t(en: str, ru: str) -> dict[str, str]:
+    return {"en": en, "ru": ru}
+
+
+def country(code: str) -> dict[str, str]:
+    return t(EN[code], RU[code])
+
+
+def maintainable(type_: str, id_: str, names: dict, descriptions: dict | None = None, *,
+                 agency: str = AGENCY, **body) -> dict:
+    a = {"type": type_, "id": id_, "agencyID": agency, "version": VERSION, "isFinal": True, "names": names}
+    if descriptions:
+        a["descriptions"] = descriptions
+    return {**a, **body}
+
+
+def item(id_: str, names: dict, descriptions: dict | None = None, **extra) -> dict:
+    out = {"id": id_, "names": names}
+    if descriptions:
+        out["descriptions"] = descriptions
+    return {**out, **extra}
+
+
+# -- organisations ---------------------------------------------------------------------------------
+def organisations() -> list[dict]:
+    agencies = maintainable("agencyscheme", "AGENCIES", t("SDMX agency scheme", "Схема агентств SDMX"),
+                            agency="SDMX", isFinal=False, agencies=[
+                                item("DSM", t("Regional Data Sharing Mechanism on migration statistics",
+                                              "Региональный механизм обмена данными по статистике миграции"))])
+    providers = maintainable(
+        "dataproviderscheme", "DATA_PROVIDERS", t("Participating countries", "Страны-участницы"),
+        t("The national authorities that provide migration statistics to the mechanism.",
+          "Национальные органы, предоставляющие механизму статистику миграции."),
+        dataProviders=[item(c, country(c)) for c in PROVIDERS])
+    consumers = maintainable(
+        "dataconsumerscheme", "DATA_CONSUMERS", t("Data consumers", "Потребители данных"),
+        t("Countries and bodies that receive data shared through the mechanism.",
+          "Страны и организации, получающие данные через механизм."),
+        dataConsumers=[item(c, country(c)) for c in PROVIDERS])
+    for a in (providers, consumers):
+        a["isFinal"] = False
+    return [agencies, providers, consumers]
+
+
+# -- codelists -----------------------------------------------------------------------------------------
+def codelists() -> list[dict]:
+    iso = sorted(c for c in EN if len(c) == 2 and c.isalpha() and c not in NOT_ISO_COUNTRIES)
+    area = [item(c, country(c)) for c in iso] + [
+        item("STLS", t("Stateless", "Лица без гражданства")),
+        item("_U", t("Unknown", "Неизвестно")),
+        item("_T", t("Total", "Всего"))]
+    return [
+        maintainable("codelist", "CL_FREQ", t("Frequency", "Периодичность"), codes=[
+            item("A", t("Annual", "Годовая")), item("S", t("Half-yearly", "Полугодовая")),
+            item("Q", t("Quarterly", "Квартальная")), item("M", t("Monthly", "Месячная"))]),
+        maintainable("codelist", "CL_AREA", t("Countries and areas", "Страны и территории"),
+                     t("ISO 3166-1 countries, with stateless persons, unknown and total; used for citizenship "
+                       "and for the reporting country.",
+                       "Страны по ISO 3166-1, а также лица без гражданства, неизвестно и всего; используется для "
+                       "гражданства и для страны, представляющей данные."), codes=area),
+        maintainable("codelist", "CL_SEX", t("Sex", "Пол"), codes=[
+            item("F", t("Female", "Женщины")), item("M", t("Male", "Мужчины")),
+            item("_T", t("Total", "Всего")), item("_U", t("Unknown", "Неизвестно"))]),
+        maintainable("codelist", "CL_OBS_STATUS", t("Observation status", "Статус значения"), codes=[
+            item("A", t("Normal value", "Обычное значение")),
+            item("P", t("Provisional value", "Предварительное значение"),
+                 t("Figures for a calendar year that has not ended yet.",
+                   "Данные за ещё не завершившийся календарный год.")),
+            item("E", t("Estimated value", "Оценочное значение")),
+            item("B", t("Break in time series", "Разрыв временного ряда")),
+            item("M", t("Missing value", "Значение отсутствует"))]),
+        maintainable("codelist", "CL_UNIT_MEASURE", t("Unit of measure", "Единица измерения"), codes=[
+            item("PS", t("Persons", "Человек")), item("CASES", t("Cases", "Случаев"))]),
+        maintainable("codelist", "CL_APPLICATION_TYPE", t("Type of application", "Вид заявления"), codes=[
+            item("FIRST", t("First-time application", "Первичное заявление")),
+            item("EXT", t("Application for extension", "Заявление о продлении")),
+            item("_T", t("Total", "Всего"))]),
+        maintainable("codelist", "CL_DECISION", t("Decision", "Решение"), codes=[
+            item("LODGED", t("Applications lodged", "Подано заявлений")),
+            item("GRANTED", t("Granted", "Удовлетворено")),
+            item("REFUGEE", t("Refugee status granted", "Предоставлен статус беженца")),
+            item("COMPL", t("Complementary protection granted", "Предоставлена дополнительная защита")),
+            item("HUMAN", t("Humanitarian status granted", "Предоставлен гуманитарный статус")),
+            item("REJECTED", t("Rejected", "Отказано")),
+            item("CLOSED", t("Otherwise closed", "Прекращено по иным основаниям")),
+            item("_T", t("Total", "Всего"))]),
+    ]
+
+
+# -- concepts and data structures ------------------------------------------------------------------------
+CONCEPTS = [
+    ("FREQ", t("Frequency", "Периодичность"), "CL_FREQ"),
+    ("REF_AREA", t("Reporting country", "Страна, представляющая данные"), "CL_AREA"),
+    ("CITIZENSHIP", t("Citizenship", "Гражданство"), "CL_AREA"),
+    ("SEX", t("Sex", "Пол"), "CL_SEX"),
+    ("APPLICATION_TYPE", t("Type of application", "Вид заявления"), "CL_APPLICATION_TYPE"),
+    ("DECISION", t("Decision", "Решение"), "CL_DECISION"),
+    ("TIME_PERIOD", t("Time period", "Период"), None),
+    ("OBS_VALUE", t("Observation value", "Значение"), None),
+    ("OBS_STATUS", t("Observation status", "Статус значения"), "CL_OBS_STATUS"),
+    ("UNIT_MEASURE", t("Unit of measure", "Единица измерения"), "CL_UNIT_MEASURE"),
+    ("OBS_COMMENT", t("Footnote", "Примечание"), None),
+]
+
+
+def concept_urn(cid: str) -> str:
+    return urn_for("conceptscheme", AGENCY, "CS_MIGRATION", VERSION, cid)
+
+
+def codelist_urn(cl: str) -> str:
+    return urn_for("codelist", AGENCY, cl, VERSION)
+
+
+def concept_scheme() -> dict:
+    concepts = []
+    for cid, names, cl in CONCEPTS:
+        c = item(cid, names)
+        if cl:
+            c["coreRepresentation"] = {"enumeration": codelist_urn(cl)}
+        concepts.append(c)
+    return maintainable("conceptscheme", "CS_MIGRATION", t("Migration statistics concepts",
+                                                         "Понятия статистики миграции"), concepts=concepts)
+
+
+def dsd(id_: str, names: dict, descriptions: dict, extra_dims: list[str]) -> dict:
+    dims = ["FREQ", "REF_AREA", "CITIZENSHIP", "SEX", *extra_dims]
+    cl_of = {cid: cl for cid, _, cl in CONCEPTS}
+    dimensions = [{"id": d, "position": i, "conceptIdentity": concept_urn(d),
+                   "localRepresentation": {"enumeration": codelist_urn(cl_of[d])}} for i, d in enumerate(dims)]
+    attributes = [
+        {"id": "UNIT_MEASURE", "usage": "mandatory", "attributeRelationship": {"dimensions": dims},
+         "conceptIdentity": concept_urn("UNIT_MEASURE"),
+         "localRepresentation": {"enumeration": codelist_urn("CL_UNIT_MEASURE")}},
+        {"id": "OBS_STATUS", "usage": "mandatory", "attributeRelationship": {"observation": {}},
+         "conceptIdentity": concept_urn("OBS_STATUS"),
+         "localRepresentation": {"enumeration": codelist_urn("CL_OBS_STATUS")}},
+        {"id": "OBS_COMMENT", "usage": "optional", "attributeRelationship": {"observation": {}},
+         "conceptIdentity": concept_urn("OBS_COMMENT"),
+         "localRepresentation": {"format": {"dataType": "String", "maxLength": 1000}}},
+    ]
+    return maintainable("datastructure", id_, names, descriptions, dataStructureComponents={
+        "dimensionList": {"id": "DimensionDescriptor", "dimensions": dimensions,
+                          "timeDimension": {"id": "TIME_PERIOD", "conceptIdentity": concept_urn("TIME_PERIOD"),
+                                            "localRepresentation": {"format": {"dataType": "ObservationalTimePeriod"}}}},
+        "attributeList": {"id": "AttributeDescriptor", "attributes": attributes},
+        "measureList": {"id": "MeasureDescriptor", "measures": [
+            {"id": "OBS_VALUE", "conceptIdentity": concept_urn("OBS_VALUE"),
+             "localRepresentation": {"format": {"dataType": "Double"}}}]},
+    })
+
+
+def structures() -> list[dict]:
+    return [
+        dsd("DSD_MIGRATION", t("Migration: persons by citizenship and sex", "Миграция: лица по гражданству и полу"),
+            t("Counts of foreigners by reporting country, citizenship and sex.",
+              "Численность иностранцев по стране, гражданству и полу."), []),
+        dsd("DSD_WORK_PERMITS", t("Work permits", "Разрешения на работу"),
+            t("Applications for work permits and extensions, and decisions on them.",
+              "Заявления на выдачу и продление разрешений на работу и решения по ним."),
+            ["APPLICATION_TYPE", "DECISION"]),
+        dsd("DSD_ASYLUM_DECISIONS", t("Decisions on asylum applications", "Решения по ходатайствам об убежище"),
+            t("Decisions on asylum applications by type of decision.",
+              "Решения по ходатайствам о предоставлении убежища по видам решений."), ["DECISION"]),
+    ]
+
+
+# -- dataflows, categories, provision agreements ----------------------------------------------------
+SEMI_ANNUAL = t("Semi-annual (by calendar half-year)", "Полугодовая (по календарным полугодиям)")
+QUARTERLY = t("Quarterly", "Квартальная")
+THREE_MONTHS = t("About three months after the end of the reference period",
+                 "Примерно через три месяца после окончания отчётного периода")
+FLOWS = [  # id, names, descriptions, DSD, periodicity, area
+    ("DF_STOCK_FOREIGNERS", t("Stock of foreigners", "Численность иностранцев"),
+     t("Number of foreigners in the country on the reference date, by citizenship and sex.",
+       "Численность иностранцев в стране на отчётную дату по гражданству и полу."),
+     "DSD_MIGRATION", SEMI_ANNUAL, "STOCK"),
+    ("DF_ENTRIES", t("Foreigners entering the country", "Въезд иностранцев"),
+     t("Number of foreigners entering the country, by citizenship and sex.",
+       "Число въехавших в страну иностранцев по гражданству и полу."), "DSD_MIGRATION", QUARTERLY, "FLOWS"),
+    ("DF_EXITS", t("Foreigners leaving the country", "Выезд иностранцев"),
+     t("Number of foreigners leaving the country, by citizenship and sex.",
+       "Число выехавших из страны иностранцев по гражданству и полу."), "DSD_MIGRATION", QUARTERLY, "FLOWS"),
+    ("DF_WORK_PERMITS", t("Work permits", "Разрешения на работу"),
+     t("Applications for work permits and for extensions, and decisions on them, by citizenship and sex.",
+       "Заявления на выдачу и продление разрешений на работу и решения по ним по гражданству и полу."),
+     "DSD_WORK_PERMITS", SEMI_ANNUAL, "LABOUR"),
+    ("DF_ASYLUM_APPLICATIONS", t("Asylum applications", "Ходатайства об убежище"),
+     t("Number of asylum applications, by citizenship and sex.",
+       "Число ходатайств о предоставлении убежища по гражданству и полу."), "DSD_MIGRATION", QUARTERLY,
+     "ASYLUM"),
+    ("DF_ASYLUM_DECISIONS", t("Decisions on asylum applications", "Решения по ходатайствам об убежище"),
+     t("Number of decisions on asylum applications, by type of decision, citizenship and sex.",
+       "Число решений по ходатайствам об убежище по видам решений, гражданству и полу."),
+     "DSD_ASYLUM_DECISIONS", QUARTERLY, "RSD"),
+]
+AREAS = [
+    ("STOCK", t("Stock of foreigners", "Численность иностранцев")),
+    ("FLOWS", t("Flows of foreigners", "Потоки иностранцев")),
+    ("LABOUR", t("Foreign labour", "Иностранная рабочая сила")),
+    ("ASYLUM", t("Asylum", "Убежище")),
+    ("RSD", t("Refugee status determination", "Определение статуса беженца")),
+]
+
+
+def dataflows() -> list[dict]:
+    out = []
+    for fid, names, desc, dsd_id, periodicity, _area in FLOWS:
+        out.append(maintainable("dataflow", fid, names, desc, annotations=[
+            {"id": "PERIODICITY", "type": "PERIODICITY", "texts": periodicity},
+            {"id": "TIMELINESS", "type": "TIMELINESS", "texts": THREE_MONTHS},
+        ], structure=urn_for("datastructure", AGENCY, dsd_id, VERSION)))
+    return out
+
+
+def categories() -> list[dict]:
+    scheme = maintainable("categoryscheme", "CAT_MIGRATION", t("Areas of migration statistics",
+                                                              "Разделы статистики миграции"),
+                          categories=[item(i, n) for i, n in AREAS])
+    cats = [maintainable("categorisation", f"CAT_{fid}", t(f"{names['en']} in {area}", f"{names['ru']}: {area}"),
+                         source=urn_for("dataflow", AGENCY, fid, VERSION),
+                         target=urn_for("categoryscheme", AGENCY, "CAT_MIGRATION", VERSION, area))
+            for fid, names, _d, _s, _p, area in FLOWS]
+    return [scheme, *cats]
+
+
+def provision_agreements() -> list[dict]:
+    return [maintainable("provisionagreement", f"PA_{c}_{fid}",
+                         t(f"{EN[c]} provides {names['en']}", f"{RU[c]}: {names['ru']}"),
+                         dataflow=urn_for("dataflow", AGENCY, fid, VERSION),
+                         dataProvider=urn_for("dataproviderscheme", AGENCY, "DATA_PROVIDERS", VERSION, c))
+            for c in PROVIDERS for fid, names, *_ in FLOWS]
+
+
+def files() -> dict[str, list[dict]]:
+    out = {f"codelists/{cl['id']}.xml": [cl] for cl in codelists()}
+    orgs = organisations()
+    out["structures/agencies.xml"] = orgs[:1]
+    out["structures/data_providers.xml"] = orgs[1:2]
+    out["structures/data_consumers.xml"] = orgs[2:]
+    out["structures/concepts.xml"] = [concept_scheme()]
+    for s in structures():
+        out[f"structures/{s['id']}.xml"] = [s]
+    out["dataflows/dataflows.xml"] = dataflows()
+    out["dataflows/categories.xml"] = categories()
+    out["dataflows/provision_agreements.xml"] = provision_agreements()
+    return out
+
+
+def render() -> dict[str, bytes]:
+    return {path: write_structure_message(arts, {"id": "DSM_SEED_" + Path(path).stem.upper(), "test": False,
+                                                 "prepared": PREPARED, "sender": AGENCY})
+            for path, arts in files().items()}
+
+
+def main() -> None:
+    for path, body in render().items():
+        target = ROOT / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
