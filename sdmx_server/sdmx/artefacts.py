@@ -201,6 +201,19 @@ def references(artefact: Artefact) -> Iterator[str]:
             continue
 
 
+def data_types(node: Any) -> Iterator[str]:
+    """Every ``dataType`` named anywhere in an artefact (to judge what a format version can hold)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "dataType" and isinstance(v, str):
+                yield v
+            else:
+                yield from data_types(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from data_types(v)
+
+
 def maintainable_references(artefact: Artefact) -> set[str]:
     """URNs of the maintainable artefacts this one depends on."""
     out = set()

@@ -17,6 +17,8 @@ from .errors import BadInput
 Mode = Literal["exact", "+", "~", "*"]
 
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([A-Za-z0-9_.-]+))?$")
+# SDMX 2.1 (and SDMX-JSON 1.0) VersionType: numbers separated by dots
+VERSION_2_1 = re.compile(r"[0-9]+(\.[0-9]+)*")
 _PART = re.compile(r"^(\d*)([+~*]?)$")
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
-from ..artefacts import Artefact, parse_urn, references, urn_for, urn_of
+from ..artefacts import Artefact, data_types, parse_urn, references, urn_for, urn_of
+from ..versions import VERSION_2_1
 from .sdmx1_structures import INCOMPLETE_TYPES
 from .sdmx_json_common import annotations, envelope, languages_used, single_texts
 from .sdmx_ml_structure_writing import DATA_TYPES_2_1
@@ -24,9 +24,6 @@ _ITEMS = {"agencyscheme": "agencies", "dataproviderscheme": "dataProviders", "da
           "categoryscheme": "categories"}
 
 
-_VERSION_2_1 = re.compile(r"^[0-9]+(\.[0-9]+)*$")  # the 1.0 schema's VersionType
-
-
 def unsupported(artefacts: Iterable[Artefact]) -> list[str]:
     """3.0-only types and constructs, and versions (own or referenced) the 2.1 model cannot write."""
     out = []
@@ -34,12 +31,12 @@ def unsupported(artefacts: Iterable[Artefact]) -> list[str]:
         comps = a.get("dataStructureComponents", {})
         if (a["type"] not in _COLLECTIONS or a["type"] in INCOMPLETE_TYPES
                 or len(comps.get("measureList", {}).get("measures", [])) > 1
-                or any(dt not in DATA_TYPES_2_1 for dt in _data_types(a))
+                or any(dt not in DATA_TYPES_2_1 for dt in data_types(a))
                 or not _constraint_fits_2_1(a)
                 or any(_is_3_0_representation(r) for r in _representations(a))
                 or (a["type"] == "provisionagreement" and not (a.get("dataflow") and a.get("dataProvider")))
-                or not _VERSION_2_1.match(a["version"])
-                or any(not _VERSION_2_1.match(_version(r)) for r in references(a))):
+                or not VERSION_2_1.fullmatch(a["version"])
+                or any(not VERSION_2_1.fullmatch(_version(r)) for r in references(a))):
             out.append(urn_of(a))
     return out
 
@@ -67,18 +64,6 @@ def _version(urn: str) -> str:
         return parse_urn(urn).version
     except ValueError:
         return "0"  # not a URN we can judge: let it through
-
-
-def _data_types(node: Any) -> Iterable[str]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "dataType" and isinstance(v, str):
-                yield v
-            else:
-                yield from _data_types(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _data_types(v)
 
 
 def write_structure_message(artefacts: list[Artefact], header: dict | None = None, *,

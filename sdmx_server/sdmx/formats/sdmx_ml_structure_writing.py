@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 
 from lxml import etree
 
-from ..artefacts import TYPES, Artefact, parse_urn, urn_of
+from ..artefacts import TYPES, Artefact, data_types, parse_urn, references, urn_of
+from ..versions import VERSION_2_1
 from .sdmx1_structures import INCOMPLETE_TYPES
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -112,20 +113,20 @@ def _unsupported_2_1(a: Artefact) -> str | None:
     t = a["type"]
     if t in _V21_FIXED and (a["id"], a["version"]) != _V21_FIXED[t]:
         return f"SDMX-ML 2.1 fixes the id and version of a {t} to {'/'.join(_V21_FIXED[t])}"
-    if not _VERSION_2_1.fullmatch(a.get("version", "")):
+    if not VERSION_2_1.fullmatch(a.get("version", "")):
         return f"version {a.get('version')!r} is not a valid SDMX 2.1 version (numbers separated by dots)"
-    for urn in _references(a):
+    for urn in references(a):
         try:
             ref = parse_urn(urn)
         except ValueError:
             return f"{urn!r} is not an SDMX URN"
         if ref.type in ("valuelist", "hierarchy", "geographiccodelist", "geogridcodelist"):
             return f"SDMX-ML 2.1 cannot reference a {ref.type}, a 3.0 class ({urn})"
-        if not _VERSION_2_1.fullmatch(ref.version or ""):
+        if not VERSION_2_1.fullmatch(ref.version or ""):
             return f"the reference {urn} has version {ref.version!r}; SDMX-ML 2.1 references name one version"
     if t == "datastructure" and len(_measures(a)) > 1:
         return "SDMX-ML 2.1 allows one primary measure"
-    if any(dt not in DATA_TYPES_2_1 for dt in _data_types(a)):
+    if any(dt not in DATA_TYPES_2_1 for dt in data_types(a)):
         return "a data type SDMX-ML 2.1 does not know"
     if t == "provisionagreement" and not (a.get("dataflow") and a.get("dataProvider")):
         return "an SDMX-ML 2.1 provision agreement needs dataflow and dataProvider references"
@@ -139,20 +140,6 @@ def _dimensions(a: Artefact) -> list[dict]:
     return a.get("dataStructureComponents", {}).get("dimensionList", {}).get("dimensions", [])
 
 
-def _references(node: Any) -> Iterable[str]:
-    """Every URN an artefact holds (its own urn aside), wherever in its body."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k != "urn":
-                yield from _references(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _references(v)
-    elif isinstance(node, str) and node.startswith("urn:sdmx:org.sdmx.infomodel."):
-        yield node
-
-
-_VERSION_2_1 = re.compile(r"[0-9]+(\.[0-9]+)*")
 # SDMX 3.0 common:VersionType: legacy major.minor, or semantic major.minor.patch with an optional extension
 _SEMVER_3_0 = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?|(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?")
 
@@ -175,18 +162,6 @@ DATA_TYPES_2_1 = TIME_TYPES | {
     "Double", "Boolean", "URI", "Count", "InclusiveValueRange", "ExclusiveValueRange", "Incremental",
     "Month", "MonthDay", "Day", "Time", "Duration", "XHTML", "KeyValues", "IdentifiableReference",
     "DataSetReference", "AttachmentConstraintReference"}
-
-
-def _data_types(node: Any) -> Iterable[str]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "dataType" and isinstance(v, str):
-                yield v
-            else:
-                yield from _data_types(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _data_types(v)
 
 
 def _measures(a: Artefact) -> list[dict]:
