@@ -11,28 +11,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, DateTime, Integer, bindparam, insert, select, text
 
+from ..sdmx.time_periods import Period
 from .tables import data_set, key_attribute, observation, series, series_dimension, submission
 
 BATCH = 10_000
-_STAGING_COLUMNS = ("row_no", "series_key", "time_period", "period_start", "period_end", "value", "attributes",
-                    "action", "location")
-
-
-@dataclass(slots=True)
-class StagedObservation:
-    row_no: int
-    series_key: str
-    time_period: str  # "" for a Delete of a whole series
-    period_start: datetime | None
-    period_end: datetime | None
-    value: str | None
-    attributes: str | None  # JSON, sorted keys
-    action: str  # "M" add or update, "D" delete
-    location: str
+# one staged row per observation, as validation makes it: (row_no, series_key, time_period, value,
+# attributes JSON, action "M" add or update / "D" delete, location for error reports); time_period
+# is "" for a Delete of a whole series. Period bounds are staged once per distinct period.
+STAGING_COLUMNS = ("row_no", "series_key", "time_period", "value", "attributes", "action", "location")
+StagedObservation = tuple
 
 
 @dataclass
@@ -81,28 +72,37 @@ class ObservationStore:
     # -- staging -------------------------------------------------------------------------------
     def start_staging(self) -> None:
         self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_obs")
-        ts = "TIMESTAMP WITH TIME ZONE" if self.postgres else "TEXT"
+        self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_period")
         self.conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE staging_obs (row_no INTEGER NOT NULL, series_key TEXT NOT NULL, "
-            f"time_period TEXT NOT NULL, period_start {ts}, period_end {ts}, value TEXT, attributes TEXT, "
-            f"action CHAR(1) NOT NULL, location TEXT NOT NULL)")
+            "CREATE TEMPORARY TABLE staging_obs (row_no INTEGER NOT NULL, series_key TEXT NOT NULL, "
+            "time_period TEXT NOT NULL, value TEXT, attributes TEXT, action CHAR(1) NOT NULL, location TEXT NOT NULL)")
         self._staged = 0
+        self._deletes = 0
 
     def stage(self, rows: Sequence[StagedObservation]) -> None:
         if not rows:
             return
         self._staged += len(rows)
+        self._deletes += sum(1 for r in rows if r[5] == "D")
         if self.postgres:
             cur = self.conn.connection.driver_connection.cursor()
-            with cur.copy(f"COPY staging_obs ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY staging_obs ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
                 for r in rows:
-                    copy.write_row((r.row_no, r.series_key, r.time_period, r.period_start, r.period_end, r.value,
-                                    r.attributes, r.action, r.location))
+                    copy.write_row(r)
             return
         self.conn.exec_driver_sql(
-            f"INSERT INTO staging_obs ({', '.join(_STAGING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r.row_no, r.series_key, r.time_period, _sqlite_ts(r.period_start), _sqlite_ts(r.period_end), r.value,
-              r.attributes, r.action, r.location) for r in rows])
+            f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def stage_periods(self, periods: Mapping[str, Period]) -> None:
+        """The bounds of every period the staged rows name (a message has few distinct ones)."""
+        ts = "TIMESTAMP WITH TIME ZONE" if self.postgres else "TEXT"
+        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE staging_period (time_period TEXT PRIMARY KEY, "
+                                  f"period_start {ts} NOT NULL, period_end {ts} NOT NULL)")
+        rows = [(text, p.start, p.end) if self.postgres else (text, _sqlite_ts(p.start), _sqlite_ts(p.end))
+                for text, p in periods.items()]
+        for i in range(0, len(rows), BATCH):
+            self.conn.exec_driver_sql("INSERT INTO staging_period VALUES (%s, %s, %s)" if self.postgres else
+                                      "INSERT INTO staging_period VALUES (?, ?, ?)", rows[i:i + BATCH])
 
     def duplicates(self, limit: int) -> list[tuple[str, str, str, str]]:
         """(series key, period, first place, second place) of keys the message holds twice."""
@@ -116,16 +116,22 @@ class ObservationStore:
 
     # -- applying ------------------------------------------------------------------------------
     def apply(self, data_set_id: int, submission_id: int, now: datetime, *, replace_series: bool) -> ApplyCounts:
-        """Turn the staged rows into changes; ``replace_series`` deletes what the message's series omit."""
+        """Turn the staged rows into changes; ``replace_series`` deletes what the message's series omit.
+
+        Statements that cannot change anything are not run: on a data set with no series yet nothing
+        is updated or replaced, and without Delete rows nothing is deleted.
+        """
         p = {"ds": data_set_id, "now": now, "sub": submission_id}
         counts = ApplyCounts()
+        had_series = self.conn.execute(select(series.c.id).where(series.c.data_set_id == data_set_id)
+                                       .limit(1)).first() is not None
         self._sql("INSERT INTO series (data_set_id, series_key) SELECT DISTINCT :ds, s.series_key "
                   "FROM staging_obs s WHERE s.action = 'M' AND NOT EXISTS (SELECT 1 FROM series x "
                   "WHERE x.data_set_id = :ds AND x.series_key = s.series_key)", p)
         self._add_series_dimensions(data_set_id)
         staged_match = ("FROM observation o JOIN series se ON se.id = o.series_id "
                         "JOIN staging_obs s ON s.series_key = se.series_key AND se.data_set_id = :ds ")
-        if replace_series:
+        if had_series and replace_series:
             counts.deleted += self._sql(
                 "UPDATE observation SET valid_to = :now WHERE valid_to IS NULL AND series_id IN "
                 "(SELECT se.id FROM series se JOIN staging_obs s ON s.series_key = se.series_key "
@@ -133,24 +139,29 @@ class ObservationStore:
                 "AND NOT EXISTS (SELECT 1 FROM staging_obs s JOIN series se ON se.series_key = s.series_key "
                 " AND se.data_set_id = :ds WHERE se.id = observation.series_id "
                 " AND s.time_period = observation.time_period AND s.action = 'M')", p)
-        distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
-        counts.updated = self._sql(
-            f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {staged_match}"
-            f"WHERE o.valid_to IS NULL AND o.time_period = s.time_period AND s.action = 'M' "
-            f"AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes))", p)
+        if had_series:
+            distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+            counts.updated = self._sql(
+                f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {staged_match}"
+                f"WHERE o.valid_to IS NULL AND o.time_period = s.time_period AND s.action = 'M' "
+                f"AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes))", p)
+        unchanged = ("AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.series_id = se.id "
+                     "AND o.time_period = s.time_period AND o.valid_to IS NULL)") if had_series else ""
         written = self._sql(
             "INSERT INTO observation (series_id, time_period, period_start, period_end, value, attributes, "
             "valid_from, submission_id) "
-            "SELECT se.id, s.time_period, s.period_start, s.period_end, s.value, s.attributes, :now, :sub "
+            "SELECT se.id, s.time_period, pe.period_start, pe.period_end, s.value, s.attributes, :now, :sub "
             "FROM staging_obs s JOIN series se ON se.data_set_id = :ds AND se.series_key = s.series_key "
-            "WHERE s.action = 'M' AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.series_id = se.id "
-            "AND o.time_period = s.time_period AND o.valid_to IS NULL)", p)
+            "JOIN staging_period pe ON pe.time_period = s.time_period "
+            f"WHERE s.action = 'M' {unchanged}", p)
         counts.inserted = written - counts.updated
-        counts.deleted += self._sql(
-            f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {staged_match}"
-            f"WHERE o.valid_to IS NULL AND s.action = 'D' AND (s.time_period = '' OR s.time_period = o.time_period))",
-            p)
+        if had_series and self._deletes:
+            counts.deleted += self._sql(
+                f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {staged_match}WHERE "
+                f"o.valid_to IS NULL AND s.action = 'D' AND (s.time_period = '' OR s.time_period = o.time_period))",
+                p)
         self.conn.exec_driver_sql("DROP TABLE staging_obs")
+        self.conn.exec_driver_sql("DROP TABLE staging_period")
         return counts
 
     def delete_matching(self, data_set_id: int, key: list, now: datetime) -> int:

@@ -20,7 +20,7 @@ from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation
-from .validation import Validator
+from .validation import RepeatedKeys, Validator
 
 # 3.x Replace replaces whole series; 2.1's Replace and Append, 3.x Merge and Information add or update.
 _WHOLE_SERIES_REPLACE = {"Replace"}
@@ -122,11 +122,20 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     key_changes: list[tuple[str, str, dict[str, str], str]] = []
     batch: list[StagedObservation] = []
     read = 0
+    observation = validator.observation
+    repeated = RepeatedKeys()
+    obs_action = "M"
     for event in reader.read_data(buffered, ctx.structure):
-        if isinstance(event, Observation):
+        if type(event) is Observation:
             read += 1
-            staged = validator.observation(event, "D" if (event.action or action) == "Delete" else "M")
-            if staged is not None and validator.ok:
+            staged = observation(event, obs_action if event.action is None else
+                                 "D" if event.action == "Delete" else "M")
+            if staged is not None:
+                first = repeated.first_place(staged[1], staged[2], staged[5], staged[6])
+                if first is not None:
+                    validator.error("duplicate-key", f"the observation appears twice, at {first} and at {staged[6]}",
+                                    where=staged[6], series_key=staged[1], period=staged[2])
+            if staged is not None and not validator.error_count:
                 batch.append(staged)
                 if len(batch) >= BATCH:
                     observations.stage(batch)
@@ -137,6 +146,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
                                     "D" if (event.action or action) == "Delete" else "M"))
         elif isinstance(event, DataSetStart):
             action = event.action or action
+            obs_action = "D" if action == "Delete" else "M"
             if event.provider:
                 if message_provider and event.provider != message_provider:
                     validator.error("one-provider", f"the message holds data sets of providers {message_provider} "
@@ -151,13 +161,14 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     elif provider_id not in ctx.providers:
         validator.error("no-provision-agreement",
                         f"data provider {provider_id} has no provision agreement for dataflow {flow_urn}")
-    if validator.ok:
+    if validator.ok and repeated.needs_full_check:
         for key, period, first, second in observations.duplicates(max_errors):
             validator.error("duplicate-key", f"the observation appears twice, at {first} and at {second}",
                             where=second, series_key=key, period=period)
     if not validator.ok:
         raise InvalidData(f"{validator.error_count} error(s) in the submitted data; nothing was stored",
                           [e.as_dict() for e in validator.errors], validator.error_count)
+    observations.stage_periods(validator.periods)
     now = utcnow()
     data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
     submission_id = observations.add_submission(

@@ -12,8 +12,8 @@ from typing import Iterable, Mapping
 
 from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.formats.data_events import KeyAttributes, Observation
-from ..sdmx.time_periods import matches_frequency, parse_period
-from ..storage.observation_store import StagedObservation, attributes_json
+from ..sdmx.time_periods import Period, matches_frequency, parse_period
+from ..storage.observation_store import attributes_json
 
 NUMERIC_TYPES = {"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count", "Numeric",
                  "Incremental", "InclusiveValueRange", "ExclusiveValueRange"}
@@ -57,7 +57,21 @@ class Validator:
         self._obs_attrs = {a.id: a for a in structure.attributes if a.attachment == "observation"}
         self._mandatory_obs = [a.id for a in self._obs_attrs.values() if a.mandatory]
         self._measures = {m.id: m for m in structure.measures}
+        self._primary = structure.measures[0].id if structure.measures else None
+        first = structure.measures[0] if structure.measures else None
+        # a primary measure whose only check is "a number" (the usual case) is checked inline
+        self._primary_plain = bool(first and first.text_type in NUMERIC_TYPES - INTEGER_TYPES and not first.codelist)
+        self._key_len = len(self._dims) + (1 if self._time else 0)
+        self._freq = self._dims.index(FREQUENCY_DIMENSION) if FREQUENCY_DIMENSION in self._dims else None
         self._row = 0
+        # what passed once (see observation())
+        self._valid_series: dict[tuple, str] = {}  # dimension values -> series key
+        self._valid_periods: dict[str, str | None] = {}  # period -> the FREQ it was last valid for
+        self._valid_attributes: dict[bool, dict[tuple, str | None]] = {False: {}, True: {}}  # by "deleting"
+        self.periods: dict[str, Period] = {}  # every valid period of the message, for staging
+        # observation() is the hot loop: what it reads on every call, fetched in one go
+        self._hot = (self._dims, self._time or "", self._key_len, self._freq, self._primary, self._primary_plain,
+                     self._valid_series, self._valid_periods)
 
     @property
     def ok(self) -> bool:
@@ -69,75 +83,143 @@ class Validator:
             self.errors.append(ValidationError(rule, message, **context))
 
     # -- events ------------------------------------------------------------------------------------
-    def observation(self, obs: Observation, action: str) -> StagedObservation | None:
-        """The staged row for a valid observation; None (and errors recorded) otherwise."""
+    def observation(self, obs: Observation, action: str) -> tuple | None:
+        """The staging row (``ObservationStore.STAGING_COLUMNS``) of a valid observation, else None.
+
+        A message repeats the same series keys, periods and attribute sets many times over, so what
+        passed once is remembered and not checked again: that keeps validation off the ingest profile.
+        Whatever failed is checked again each time, so every bad observation is reported.
+        """
         self._row += 1
         before = self.error_count
+        dims, time_id, key_len, freq_at, primary_id, plain, valid_series, valid_periods = self._hot
         deleting = action == "D"
-        series_values = []
-        for dim in self._dims:
-            value = obs.key.get(dim)
+        key = obs.key
+        values = tuple(map(key.get, dims))
+        series_key = valid_series.get(values)
+        if series_key is None:
+            series_key = self._series(obs, values)
+        period_text = key.get(time_id, "")
+        if len(key) != key_len or not period_text or self.error_count != before:
+            self._key_shape(obs, series_key, period_text, deleting)
+        if period_text:
+            freq = values[freq_at] if freq_at is not None else None
+            if valid_periods.get(period_text, _UNSEEN) != freq:
+                self._period(obs, series_key, period_text, freq)
+        measures = obs.measures
+        primary = measures.get(primary_id)
+        if primary is not None and len(measures) == 1:
+            extra = None
+            if not plain or primary != "NaN" and primary:
+                try:
+                    if not plain:
+                        raise ValueError
+                    float(primary)
+                except ValueError:
+                    m = self._measures[primary_id]
+                    self._check_value(m.id, primary, m.text_type, m.codelist,
+                                      self._context(obs, series_key, period_text, m.id))
+        else:
+            primary, extra = self._measures_of(obs, series_key, period_text, deleting)
+        attrs = obs.attributes
+        if extra:
+            attributes = self._attributes(obs, series_key, period_text, deleting, extra)
+        elif attrs or self._mandatory_obs:
+            memo = self._valid_attributes[deleting]
+            items = tuple(attrs.items())
+            attributes = memo.get(items, _UNSEEN)
+            if attributes is _UNSEEN:
+                attributes = self._attributes(obs, series_key, period_text, deleting, {})
+                if self.error_count == before:
+                    memo[items] = attributes
+        else:
+            attributes = None
+        if self.error_count != before:
+            return None
+        return (self._row, series_key, period_text, primary, attributes, action, obs.where)
+
+    def _context(self, obs: Observation, series_key: str, period: str, component: str | None = None) -> dict:
+        return {"where": _at(obs, component), "series_key": series_key, "period": period}
+
+    def _series(self, obs: Observation, values: tuple) -> str:
+        """Check the dimension values of a series key not seen valid yet."""
+        before = self.error_count
+        parts = []
+        for dim, value in zip(self._dims, values):
             if value is None or value == "":
                 self.error("missing-dimension", f"dimension {dim} has no value", where=_at(obs, dim), component=dim)
-                series_values.append("")
+                parts.append("")
                 continue
             self._check_code(dim, value, _at(obs, dim))
-            series_values.append(value)
-        series_key = ".".join(series_values)
-        period_text = obs.key.get(self._time, "") if self._time else ""
-        context = {"where": obs.where, "series_key": series_key, "period": period_text}
+            parts.append(value)
+        series_key = ".".join(parts)
+        if self.error_count == before:
+            self._valid_series[values] = series_key
+        return series_key
+
+    def _key_shape(self, obs: Observation, series_key: str, period: str, deleting: bool) -> None:
+        """Components the structure does not have; a missing period (allowed when deleting a series)."""
+        context = self._context(obs, series_key, period)
         for cid in obs.key:
             if cid not in self._known:
                 self.error("unknown-component", f"{cid} is not a component of {self.structure.urn}",
                            component=cid, **context)
-        period = None
-        if period_text:
-            try:
-                period = parse_period(period_text)
-            except ValueError as e:
-                self.error("period-format", str(e), component=self._time or "", value=period_text,
-                           **{**context, "where": _at(obs, self._time)})
-            else:
-                freq = obs.key.get(FREQUENCY_DIMENSION)
-                if freq and not matches_frequency(period, freq):
-                    self.error("period-frequency", f"period {period_text!r} does not match frequency {freq}",
-                               component=self._time or "", value=period_text, **context)
-        elif not deleting and self._time:
+        if not period and not deleting and self._time:
             self.error("missing-period", f"the observation has no {self._time}", component=self._time, **context)
+
+    def _period(self, obs: Observation, series_key: str, text: str, freq: str | None) -> None:
+        context = {"series_key": series_key, "period": text, "component": self._time or "", "value": text}
+        try:
+            period = parse_period(text)
+        except ValueError as e:
+            self.error("period-format", str(e), where=_at(obs, self._time), **context)
+            return
+        if freq and not matches_frequency(period, freq):
+            self.error("period-frequency", f"period {text!r} does not match frequency {freq}", where=obs.where,
+                       **context)
+            return
+        self._valid_periods[text] = freq
+        self.periods[text] = period
+
+    def _measures_of(self, obs: Observation, series_key: str, period: str,
+                     deleting: bool) -> tuple[str | None, dict[str, str]]:
+        """Several measures, or none: the primary one is stored as the value, the others with the attributes."""
         extra: dict[str, str] = {}
         primary = None
         for mid, value in obs.measures.items():
             m = self._measures.get(mid)
             if m is None:
                 self.error("unknown-component", f"{mid} is not a measure of {self.structure.urn}", component=mid,
-                           **context)
+                           **self._context(obs, series_key, period))
                 continue
-            self._check_value(m.id, value, m.text_type, m.codelist, {**context, "where": _at(obs, mid)})
-            if primary is None and mid == self.structure.measures[0].id:
+            self._check_value(m.id, value, m.text_type, m.codelist, self._context(obs, series_key, period, mid))
+            if primary is None and mid == self._primary:
                 primary = value
             else:
                 extra[mid] = value
+        if not deleting and primary is None and not obs.measures and self.structure.measures:
+            self.error("missing-measure", f"the observation has no {self._primary}",
+                       **self._context(obs, series_key, period))
+        return primary, extra
+
+    def _attributes(self, obs: Observation, series_key: str, period: str, deleting: bool,
+                    extra: dict[str, str]) -> str | None:
+        """The observation's attribute values (and further measures) as stored, after checking them."""
+        values = dict(extra)
         for aid, value in obs.attributes.items():
-            if aid not in self._known:
+            a = self.structure.component(aid) if aid in self._known else None
+            if a is None:
                 self.error("unknown-component", f"{aid} is not a component of {self.structure.urn}",
-                           component=aid, **context)
+                           component=aid, **self._context(obs, series_key, period))
                 continue
-            a = self.structure.component(aid)
-            self._check_value(aid, value, a.text_type if a else None, a.codelist if a else None,
-                              {**context, "where": _at(obs, aid)})
-            extra[aid] = value
+            self._check_value(aid, value, a.text_type, a.codelist, self._context(obs, series_key, period, aid))
+            values[aid] = value
         if not deleting:
-            if primary is None and not obs.measures and self.structure.measures:
-                self.error("missing-measure", f"the observation has no {self.structure.measures[0].id}", **context)
             for aid in self._mandatory_obs:
                 if aid not in obs.attributes:
                     self.error("missing-attribute", f"mandatory attribute {aid} is missing", component=aid,
-                               **context)
-        if self.error_count != before:
-            return None
-        return StagedObservation(self._row, series_key, period_text, period.start if period else None,
-                                 period.end if period else None, primary, attributes_json(extra),
-                                 action, obs.where)
+                               **self._context(obs, series_key, period))
+        return attributes_json(values)
 
     def key_attributes(self, event: KeyAttributes) -> bool:
         before = self.error_count
@@ -199,6 +281,35 @@ class Validator:
             if text_type in INTEGER_TYPES and not number.is_integer():
                 self.error("not-an-integer", f"{cid} must be a whole number ({text_type}), not {value!r}",
                            component=cid, value=value, **context)
+
+
+class RepeatedKeys:
+    """Finds an observation given twice in one message without holding the message in memory.
+
+    Within the run of one series the periods seen are kept (a series is short); a series that comes
+    back after another one has started cannot be checked here, so ``needs_full_check`` asks the
+    caller to compare the staged rows in SQL (flat and cross-sectional messages do that).
+    """
+
+    def __init__(self) -> None:
+        self._series: str | None = None
+        self._seen: dict[tuple[str, str], str] = {}
+        self._finished: set[str] = set()
+        self.needs_full_check = False
+
+    def first_place(self, series_key: str, period: str, action: str, where: str) -> str | None:
+        """Where the same observation already appeared, if it did in this series' run."""
+        if series_key != self._series:
+            if self._series is not None:
+                self._finished.add(self._series)
+            self.needs_full_check = self.needs_full_check or series_key in self._finished
+            self._series = series_key
+            self._seen = {}
+        first = self._seen.setdefault((period, action), where)
+        return None if first is where else first
+
+
+_UNSEEN = object()
 
 
 def _at(obs: Observation, component: str | None) -> str:

@@ -81,6 +81,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     key_attr_cols = [(i, header[i]) for i in used if level.get(header[i]) in ("series", "group", "dataset")]
     structure_col = header.index("STRUCTURE_ID") if version == "2.0" and "STRUCTURE_ID" in header else 0
     width = len(header)
+    every_key_column = len(key_cols) == len(structure.key_ids)
     dims = structure.dimension_ids
     all_key = structure.key_ids
     current: tuple[str, str] | None = None  # the raw (STRUCTURE, STRUCTURE_ID) cells of the data set
@@ -115,10 +116,10 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
                                line=row_no)
             action = _ROW_ACTIONS[code]
         key = {c: cell(row[i]) for i, c in key_cols}
-        full = len(key) == len(all_key) and all(key.values())
+        full = every_key_column and "" not in key.values()
         where = f"row {row_no}"
-        measures = {c: row[i].strip() for i, c in measure_cols if row[i].strip()}
-        obs_attrs = {c: cell(row[i]) for i, c in obs_attr_cols if row[i]}
+        measures = {c: v for i, c in measure_cols if (v := row[i].strip())}
+        obs_attrs = {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
         if action != "Delete":
             if missing and full is False and not measures:
                 pass  # attribute-only row at a partial key (a group, or the data set)

@@ -66,8 +66,10 @@ def upgrade() -> None:
     current = sa.text("valid_to IS NULL")
     op.create_index("ux_observation_current", "observation", ["series_id", "time_period"], unique=True,
                     postgresql_where=current, sqlite_where=current)
-    op.create_index("ix_observation_history", "observation", ["series_id", "period_start", "valid_from"])
-    op.create_index("ix_observation_valid_to", "observation", ["valid_to"])
+    op.create_index("ix_observation_history", "observation", ["series_id", "valid_from"])
+    closed = sa.text("valid_to IS NOT NULL")
+    op.create_index("ix_observation_closed", "observation", ["valid_to"], postgresql_where=closed,
+                    sqlite_where=closed)
     op.create_table(
         "key_attribute",
         sa.Column("id", sa.Integer, primary_key=True),
