@@ -24,7 +24,7 @@ import csv, io, json, resource, sys, time
 sys.path.insert(0, {root!r})
 path, mode = sys.argv[1], sys.argv[2]
 from sdmx_server.sdmx.data_structure import Component as C, DataStructureInfo
-from sdmx_server.sdmx.formats.data_events import Observation
+from sdmx_server.sdmx.formats.data_events import Observation, ObservationRows
 from sdmx_server.sdmx.formats.sdmx_csv_data_reader import read_data
 try:
     from sdmx_server.sdmx.formats.sdmx_ml_structure_reader import read_structure_message
@@ -44,6 +44,8 @@ with open(path, "rb") as f:
         for e in read_data(f, dsi):
             if type(e) is Observation:
                 n += 1
+            elif type(e) is ObservationRows:
+                n += len(e.rows)
 dt = time.perf_counter() - t
 print(json.dumps({{"obs": n, "seconds": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """

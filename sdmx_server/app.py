@@ -34,11 +34,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
         finally:
             conn.close()
 
-    from .rest_api import data_submission_views, errors, structure_views
+    from .rest_api import data_submission_views, errors, openapi_views, structure_views
 
     errors.register(app)
     app.register_blueprint(structure_views.bp)
     app.register_blueprint(data_submission_views.bp)
+    app.register_blueprint(openapi_views.bp)
 
     @app.get("/")
     def index():  # the portal replaces this; until then point people at the API

@@ -58,12 +58,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/api/dataflows/<agency_id>/<resource_id>/<version>/template.xlsx")
 def excel_template_view(agency_id: str, resource_id: str, version: str) -> Response:
     """The Excel template to fill in and upload back (labels in ?lang= or Accept-Language)."""
+    from ..sdmx.formats.excel_template import LANGUAGES
     from ..sdmx.media_types import languages
     from ..submission.templates import excel_template
 
     store = ArtefactStore(db())
     ctx = dataflow_context(store, agency_id, resource_id, version)
-    lang = (languages(request.headers.get("Accept-Language"), request.args.get("lang")) or ["en"])[0]
+    # the first preferred language the template is written in: "ru-RU, ru;q=0.9" asks for Russian
+    preferred = languages(request.headers.get("Accept-Language"), request.args.get("lang"))
+    lang = next((tag.split("-")[0] for tag in preferred if tag.split("-")[0] in LANGUAGES), LANGUAGES[0])
     body = excel_template(store, ctx, lang)
     name = f"{ctx.dataflow['id']}-{lang}.xlsx"
-    return Response(body, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                      "Content-Language": lang, "Vary": "Accept-Language"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -10,6 +11,9 @@ from werkzeug.exceptions import HTTPException
 from ..sdmx.errors import InvalidData, SdmxError
 from ..sdmx.formats import sdmx_json_messages, sdmx_ml_messages
 from ..submission.validation import describe
+
+PROBLEM = "application/problem+json"
+_PHRASES = {s.value for s in HTTPStatus}
 
 DEFAULT_TEXT = {
     400: "Syntax error: the query does not comply with the SDMX REST API",
@@ -29,9 +33,14 @@ DEFAULT_TEXT = {
 
 def error_response(code: int, message: str, headers: dict[str, str] | None = None,
                    more: list[str] | None = None) -> Response:
-    """Answer in SDMX-JSON when the client prefers JSON, else SDMX-ML of the path's API version."""
+    """Answer in SDMX-JSON when the client prefers JSON, else SDMX-ML of the path's API version; a client
+    that asks for application/problem+json (as data submitters may) gets an RFC 9457 problem document."""
     accept = request.headers.get("Accept", "")
     fmt = request.args.get("format", "")
+    if PROBLEM in accept:
+        detail = "\n".join([message, *(more or [])])
+        return _problem({"type": "about:blank", "title": HTTPStatus(code).phrase if code in _PHRASES else "Error",
+                         "status": code, "detail": detail}, code, headers)
     json_first = "json" in fmt or ("json" in accept and ("xml" not in accept or accept.find("json") < accept.find("xml")))
     v2 = request.path.startswith("/rest/v2/")
     if json_first:
@@ -46,14 +55,19 @@ def error_response(code: int, message: str, headers: dict[str, str] | None = Non
     return resp
 
 
+def _problem(body: dict, code: int, headers: dict[str, str] | None = None) -> Response:
+    resp = Response(json.dumps(body, ensure_ascii=False), status=code, content_type=PROBLEM + "; charset=utf-8")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
 def invalid_data_response(e: InvalidData) -> Response:
     """A rejected data message: an RFC 9457 problem document if asked for, else an SDMX error message."""
     accept = request.headers.get("Accept", "")
-    if "application/problem+json" in accept or "application/json" in accept:
-        body = {"type": "https://sdmx.org/problems/invalid-data", "title": "The data message was rejected",
-                "status": e.status, "detail": str(e), "errorCount": e.count, "errors": e.details}
-        return Response(json.dumps(body, ensure_ascii=False), status=e.status,
-                        content_type="application/problem+json; charset=utf-8")
+    if PROBLEM in accept or "application/json" in accept:
+        return _problem({"type": "https://sdmx.org/problems/invalid-data", "title": "The data message was rejected",
+                         "status": e.status, "detail": str(e), "errorCount": e.count, "errors": e.details}, e.status)
     return error_response(e.status, str(e), more=[describe(d) for d in e.details])
 
 
@@ -68,8 +82,9 @@ def register(app: Flask) -> None:
     def _http_error(e: HTTPException) -> Response:
         code = e.code or 500
         text = e.description if code in (401, 403, 405, 413) and e.description else DEFAULT_TEXT.get(code, e.name)
-        if code == 413:
-            text = f"the request body is larger than this server accepts ({app.config['MAX_CONTENT_LENGTH']} bytes)"
+        if code == 413:  # the request's own limit: data submissions accept more than other requests
+            limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+            text = f"the request body is larger than this server accepts ({limit} bytes)"
         headers = {}
         if code == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="sdmx", Basic realm="sdmx"'

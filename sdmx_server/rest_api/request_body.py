@@ -21,10 +21,11 @@ _GZIP_MAGIC = b"\x1f\x8b"
 class _Limited(io.RawIOBase):
     """Reads through ``inner`` and fails with 413 once more than ``limit`` bytes came out."""
 
-    def __init__(self, inner: BinaryIO, limit: int):
+    def __init__(self, inner: BinaryIO, limit: int, decompressed: bool = False):
         self.inner = inner
         self.limit = limit
         self.seen = 0
+        self.decompressed = decompressed
 
     def readable(self) -> bool:
         return True
@@ -37,8 +38,8 @@ class _Limited(io.RawIOBase):
         n = len(data)
         self.seen += n
         if self.seen > self.limit:
-            raise TooLarge(f"the request body is larger than this server accepts ({self.limit} bytes) "
-                           "once decompressed")
+            raise TooLarge(f"the request body is larger than this server accepts ({self.limit} bytes)"
+                           + (" once decompressed" if self.decompressed else ""))
         buffer[:n] = data
         return n
 
@@ -48,7 +49,7 @@ def stream_body(limit: int) -> io.BufferedReader:
     request.max_content_length = limit
     raw = io.BufferedReader(_Limited(request.stream, limit), 1 << 16)
     if request.headers.get("Content-Encoding", "").lower() == "gzip" or raw.peek(2)[:2] == _GZIP_MAGIC:
-        return io.BufferedReader(_Limited(gzip.GzipFile(fileobj=raw, mode="rb"), limit), 1 << 16)
+        return io.BufferedReader(_Limited(gzip.GzipFile(fileobj=raw, mode="rb"), limit, decompressed=True), 1 << 16)
     return raw
 
 

@@ -123,11 +123,16 @@ class ObservationStore:
         """
         p = {"ds": data_set_id, "now": now, "sub": submission_id}
         counts = ApplyCounts()
+        if self.postgres:  # temporary tables have no statistics until asked: without them the joins go nested
+            self.conn.exec_driver_sql("ANALYZE staging_obs")
+            self.conn.exec_driver_sql("ANALYZE staging_period")
         had_series = self.conn.execute(select(series.c.id).where(series.c.data_set_id == data_set_id)
                                        .limit(1)).first() is not None
-        self._sql("INSERT INTO series (data_set_id, series_key) SELECT DISTINCT :ds, s.series_key "
+        # new series numbered in message order, so observations arrive at the indexes in id order
+        self._sql("INSERT INTO series (data_set_id, series_key) SELECT :ds, s.series_key "
                   "FROM staging_obs s WHERE s.action = 'M' AND NOT EXISTS (SELECT 1 FROM series x "
-                  "WHERE x.data_set_id = :ds AND x.series_key = s.series_key)", p)
+                  "WHERE x.data_set_id = :ds AND x.series_key = s.series_key) "
+                  "GROUP BY s.series_key ORDER BY min(s.row_no)", p)
         self._add_series_dimensions(data_set_id)
         staged_match = ("FROM observation o JOIN series se ON se.id = o.series_id "
                         "JOIN staging_obs s ON s.series_key = se.series_key AND se.data_set_id = :ds ")
@@ -164,16 +169,18 @@ class ObservationStore:
         self.conn.exec_driver_sql("DROP TABLE staging_period")
         return counts
 
-    def delete_matching(self, data_set_id: int, key: list, now: datetime) -> int:
-        """Close the current observations of every series matching ``key`` (a KeyFilter)."""
+    def delete_matching(self, data_set_id: int, key: list, now: datetime, period: str = "") -> int:
+        """Close the current observations (of ``period`` only, if given) of every series matching ``key``."""
         matching = select(series.c.id).where(series.c.data_set_id == data_set_id)
         for position, values in enumerate(key):
             if values is not None:
                 matching = matching.where(select(series_dimension.c.series_id).where(
                     series_dimension.c.series_id == series.c.id, series_dimension.c.position == position,
                     series_dimension.c.value.in_(sorted(values))).exists())
-        return self.conn.execute(observation.update().where(
-            observation.c.valid_to.is_(None), observation.c.series_id.in_(matching)).values(valid_to=now)).rowcount
+        closing = observation.update().where(observation.c.valid_to.is_(None), observation.c.series_id.in_(matching))
+        if period:
+            closing = closing.where(observation.c.time_period == period)
+        return self.conn.execute(closing.values(valid_to=now)).rowcount
 
     def _sql(self, sql: str, params: dict) -> int:
         types = {"now": DateTime(timezone=True), "ds": Integer(), "sub": Integer()}
@@ -186,14 +193,16 @@ class ObservationStore:
             select(series.c.id, series.c.series_key).where(
                 series.c.data_set_id == data_set_id,
                 ~select(series_dimension.c.series_id).where(series_dimension.c.series_id == series.c.id).exists()))
-        batch: list[dict] = []
-        for sid, key in rows.all():
-            batch.extend({"series_id": sid, "position": i, "value": v} for i, v in enumerate(key.split(".")))
-            if len(batch) >= BATCH:
-                self.conn.execute(insert(series_dimension), batch)
-                batch = []
-        if batch:
-            self.conn.execute(insert(series_dimension), batch)
+        while chunk := rows.fetchmany(BATCH // 10):
+            values = [(sid, i, v) for sid, key in chunk for i, v in enumerate(key.split("."))]
+            if self.postgres:
+                cur = self.conn.connection.driver_connection.cursor()
+                with cur.copy("COPY series_dimension (series_id, position, value) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+            else:
+                self.conn.exec_driver_sql(
+                    "INSERT INTO series_dimension (series_id, position, value) VALUES (?, ?, ?)", values)
 
     # -- key-level attributes ---------------------------------------------------------------------
     def apply_key_attributes(self, data_set_id: int, submission_id: int, now: datetime,

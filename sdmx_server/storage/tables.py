@@ -112,10 +112,13 @@ submission = Table(
 
 # Observations keep their history: a change closes the current row (valid_to) and adds a new one,
 # so updatedAfter, asOf and includeHistory are plain range conditions on transaction time.
+# series_id and submission_id carry no foreign-key constraints: checking them row by row took more
+# than half of a bulk ingest on PostgreSQL, and only ObservationStore.apply writes these rows, by
+# joining the series it has just made and the submission it has just recorded.
 observation = Table(
     "observation", metadata,
     Column("id", Integer, primary_key=True),
-    Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
+    Column("series_id", Integer, nullable=False),
     Column("time_period", String(60), nullable=False),  # as reported
     Column("period_start", DateTime(timezone=True), nullable=False),
     Column("period_end", DateTime(timezone=True), nullable=False),
@@ -123,7 +126,7 @@ observation = Table(
     Column("attributes", Text),  # JSON: observation-level attributes and further measures
     Column("valid_from", DateTime(timezone=True), nullable=False),
     Column("valid_to", DateTime(timezone=True)),
-    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("submission_id", Integer, nullable=False),
     Index("ux_observation_current", "series_id", "time_period", unique=True,
           postgresql_where=text("valid_to IS NULL"), sqlite_where=text("valid_to IS NULL")),
     # past versions of a series (asOf, includeHistory); closed rows by closing time (updatedAfter, deletions).

@@ -16,7 +16,7 @@ from ..sdmx.artefacts import Artefact, parse_urn, urn_of
 from ..sdmx.data_keys import parse_key
 from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.errors import InvalidData, NotFound, SemanticError
-from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation
+from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation
@@ -74,7 +74,9 @@ def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) 
             codelist = store.get(parse_urn(comp.codelist).maintainable)
             if codelist is None:
                 raise SemanticError(f"codelist {comp.codelist} of {comp.id} is not stored")
-            codes[comp.id] = frozenset(c["id"] for c in codelist.get("codes", []))
+            # a 2.1 measure dimension takes its values from a concept scheme
+            items = codelist.get("concepts" if codelist["type"] == "conceptscheme" else "codes", [])
+            codes[comp.id] = frozenset(c["id"] for c in items)
     allowed: dict[str, frozenset[str]] = {}
     providers: set[str] = set()
     for urn in store.referrers_of(flow_urn):
@@ -125,21 +127,36 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     observation = validator.observation
     repeated = RepeatedKeys()
     obs_action = "M"
+    dimension_ids = ctx.structure.dimension_ids
+    wildcard_deletes: list[tuple[list, str]] = []  # Deletes of partial keys: few, applied after the rest
+
+    def take(staged: StagedObservation) -> None:
+        first = repeated.first_place(staged[1], staged[2], staged[5], staged[6])
+        if first is not None:
+            validator.error("duplicate-key", f"the observation appears twice, at {first} and at {staged[6]}",
+                            where=staged[6], series_key=staged[1], period=staged[2])
+        elif not validator.error_count:
+            batch.append(staged)
+            if len(batch) >= BATCH:
+                observations.stage(batch)
+                batch.clear()
+
     for event in reader.read_data(buffered, ctx.structure):
         if type(event) is Observation:
             read += 1
-            staged = observation(event, obs_action if event.action is None else
-                                 "D" if event.action == "Delete" else "M")
+            act = obs_action if event.action is None else "D" if event.action == "Delete" else "M"
+            if act == "D" and not all(event.key.get(d) for d in dimension_ids):
+                wildcard = validator.wildcard_delete(event)
+                if wildcard is not None:
+                    wildcard_deletes.append(wildcard)
+                continue
+            staged = observation(event, act)
             if staged is not None:
-                first = repeated.first_place(staged[1], staged[2], staged[5], staged[6])
-                if first is not None:
-                    validator.error("duplicate-key", f"the observation appears twice, at {first} and at {staged[6]}",
-                                    where=staged[6], series_key=staged[1], period=staged[2])
-            if staged is not None and not validator.error_count:
-                batch.append(staged)
-                if len(batch) >= BATCH:
-                    observations.stage(batch)
-                    batch = []
+                take(staged)
+        elif type(event) is ObservationRows:
+            read += len(event.rows)
+            for staged in validator.rows(event, obs_action):
+                take(staged)
         elif isinstance(event, KeyAttributes):
             if validator.key_attributes(event):
                 key_changes.append((event.level, validator.key_of(event.key), event.attributes,
@@ -153,6 +170,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
                                     f"and {event.provider}; send one message per provider", where=event.where)
                 message_provider = event.provider
     observations.stage(batch)
+    validator.finish()
     flow_urn = urn_of(ctx.dataflow)
     provider_id = submitting_provider(message_provider, provider)
     if provider_id is None:
@@ -176,6 +194,8 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
         submitted_by=submitted_by, submitted_at=now)
     whole_series = replace or action in _WHOLE_SERIES_REPLACE and format_name.endswith("3_0_data_reader")
     counts = observations.apply(data_set, submission_id, now, replace_series=whole_series)
+    for key_filter, period in wildcard_deletes:
+        counts.deleted += observations.delete_matching(data_set, key_filter, now, period)
     changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=whole_series)
     observations.finish_submission(submission_id, counts)
     return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed,

@@ -41,9 +41,10 @@ def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str) ->
 
 def _concepts_of(dsd: Artefact) -> dict[str, str]:
     comps = dsd.get("dataStructureComponents", {})
+    dims = comps.get("dimensionList", {})
     out = {}
-    for group in (comps.get("dimensionList", {}).get("dimensions", []),
-                  comps.get("dimensionList", {}).get("timeDimensions", []),
+    # the canonical artefact keeps the time dimension as one object under "timeDimension"
+    for group in (dims.get("dimensions", []), dims.get("timeDimension") or dims.get("timeDimensions") or [],
                   comps.get("attributeList", {}).get("attributes", []),
                   comps.get("measureList", {}).get("measures", [])):
         for c in group if isinstance(group, list) else [group]:

@@ -8,10 +8,11 @@ database: the codes and constraints it checks against are handed in.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Iterable, Mapping
+from operator import itemgetter
+from typing import Mapping
 
 from ..sdmx.data_structure import DataStructureInfo
-from ..sdmx.formats.data_events import KeyAttributes, Observation
+from ..sdmx.formats.data_events import KeyAttributes, Observation, ObservationRows, RowLayout
 from ..sdmx.time_periods import Period, matches_frequency, parse_period
 from ..storage.observation_store import attributes_json
 
@@ -69,6 +70,10 @@ class Validator:
         self._valid_periods: dict[str, str | None] = {}  # period -> the FREQ it was last valid for
         self._valid_attributes: dict[bool, dict[tuple, str | None]] = {False: {}, True: {}}  # by "deleting"
         self.periods: dict[str, Period] = {}  # every valid period of the message, for staging
+        self._reported_codes: set[tuple[str, str]] = set()  # (dimension, value) reported as bad
+        self._unreported_codes: dict[tuple[str, str], str] = {}  # bad in an attachment key only, so far
+        self._row_getters: dict[RowLayout, tuple] = {}
+        self._valid_attribute_cells: dict[tuple, dict[tuple, str | None]] = {}  # (layout, action) -> cells -> JSON
         # observation() is the hot loop: what it reads on every call, fetched in one go
         self._hot = (self._dims, self._time or "", self._key_len, self._freq, self._primary, self._primary_plain,
                      self._valid_series, self._valid_periods)
@@ -138,6 +143,75 @@ class Validator:
             return None
         return (self._row, series_key, period_text, primary, attributes, action, obs.where)
 
+    def rows(self, event: ObservationRows, action: str) -> list[tuple]:
+        """The staging rows of the valid rows of a batch; every other row is checked as an Observation.
+
+        A row goes straight through when its series key, period and attribute cells are ones that
+        passed before (as the same cells, so untrimmed cells take the long way) and its value is a
+        number: for a flat file that is nearly every row.
+        """
+        layout = event.layout
+        getters = self._row_getters.get(layout)
+        if getters is None:
+            getters = self._row_getters[layout] = (_cells_getter(layout.dimensions),
+                                                   _cells_getter(tuple(i for i, _ in layout.attributes)))
+        dims_of, attrs_of = getters
+        time_at, value_at, to_observation = layout.time, layout.measure, layout.to_observation
+        valid_series, valid_periods, freq_at = self._valid_series, self._valid_periods, self._freq
+        plain = self._primary_plain  # else the value needs more than float(): every row takes the long way
+        attr_memo = self._valid_attribute_cells.setdefault((layout, action), {})
+        out = []
+        row_no = event.first_row - 1
+        for row in event.rows:
+            row_no += 1
+            values = dims_of(row)
+            series_key = valid_series.get(values)
+            period = row[time_at]
+            value = row[value_at]
+            cells = attrs_of(row)
+            attributes = attr_memo.get(cells, _UNSEEN)
+            fast = (plain and series_key is not None and attributes is not _UNSEEN and value
+                    and valid_periods.get(period, _UNSEEN) == (values[freq_at] if freq_at is not None else None))
+            if fast and value != "NaN":
+                try:
+                    float(value)
+                except ValueError:
+                    fast = False
+            if fast and value.strip() is value:
+                self._row += 1
+                out.append((self._row, series_key, period, value, attributes, action, f"row {row_no}"))
+                continue
+            obs = to_observation(row, row_no)
+            if obs is None:
+                continue
+            before = self.error_count
+            staged = self.observation(obs, action)
+            if staged is not None and self.error_count == before:
+                attr_memo[cells] = staged[4]
+                out.append(staged)
+        return out
+
+    def wildcard_delete(self, obs: Observation) -> tuple[list, str] | None:
+        """A Delete that leaves dimensions empty (wildcards): (key filter, period or ""), if its values are valid.
+
+        SDMX 3.0 lets a Delete name only part of a key; it deletes every matching observation.
+        """
+        before = self.error_count
+        key = []
+        for dim in self._dims:
+            value = obs.key.get(dim) or None
+            if value is not None:
+                self._check_code(dim, value, _at(obs, dim))
+            key.append(None if value is None else {value})
+        period = obs.key.get(self._time or "", "") if self._time else ""
+        if period:
+            try:
+                parse_period(period)
+            except ValueError as e:
+                self.error("period-format", str(e), where=_at(obs, self._time), component=self._time or "",
+                           value=period)
+        return (key, period) if self.error_count == before else None
+
     def _context(self, obs: Observation, series_key: str, period: str, component: str | None = None) -> dict:
         return {"where": _at(obs, component), "series_key": series_key, "period": period}
 
@@ -197,8 +271,10 @@ class Validator:
                 primary = value
             else:
                 extra[mid] = value
-        if not deleting and primary is None and not obs.measures and self.structure.measures:
-            self.error("missing-measure", f"the observation has no {self._primary}",
+        # SDMX lets an observation go without a value (a missing one, flagged by its attributes, say
+        # OBS_STATUS="M"); one that carries nothing at all is a mistake
+        if not deleting and primary is None and not obs.measures and not obs.attributes and self.structure.measures:
+            self.error("missing-measure", f"the observation has no {self._primary} and no attribute",
                        **self._context(obs, series_key, period))
         return primary, extra
 
@@ -222,10 +298,16 @@ class Validator:
         return attributes_json(values)
 
     def key_attributes(self, event: KeyAttributes) -> bool:
+        """Whether the attachment's key and values are valid. A bad code in its key is reported by the
+        observations of that key, at their own cell, or else by ``finish``: once, either way."""
         before = self.error_count
+        key_ok = True
         for cid, value in event.key.items():
             if cid in self._dims:
-                self._check_code(cid, value, event.where)
+                if not self._code_ok(cid, value):
+                    key_ok = False
+                    if (cid, value) not in self._reported_codes:
+                        self._unreported_codes.setdefault((cid, value), event.where)
             elif cid == self._time:
                 # a cross-section's section names its period: its attributes are stored for the
                 # partial key the section fixes, as a group's are
@@ -243,17 +325,27 @@ class Validator:
                            where=event.where, component=aid)
                 continue
             self._check_value(aid, value, a.text_type, a.codelist, {"where": event.where})
-        return self.error_count == before
+        return key_ok and self.error_count == before
+
+    def finish(self) -> None:
+        """Report the bad codes of attachment keys that no observation reported."""
+        for (cid, value), where in self._unreported_codes.items():
+            self._check_code(cid, value, where)
+        self._unreported_codes.clear()
 
     def key_of(self, key: Mapping[str, str]) -> str:
         """The stored key of an attachment: dimension values in order, "" where the attachment fixes none."""
         return ".".join(key.get(d, "") for d in self._dims)
 
-    def mandatory_key_attributes(self) -> Iterable[str]:
-        return [a.id for a in self.structure.attributes if a.mandatory and a.attachment in ("series", "dataset")]
-
     # -- value checks --------------------------------------------------------------------------------
+    def _code_ok(self, cid: str, value: str) -> bool:
+        codes, allowed = self.codes.get(cid), self.allowed.get(cid)
+        return (codes is None or value in codes) and (allowed is None or value in allowed)
+
     def _check_code(self, cid: str, value: str, where: str) -> None:
+        if not self._code_ok(cid, value):
+            self._reported_codes.add((cid, value))
+            self._unreported_codes.pop((cid, value), None)
         codes = self.codes.get(cid)
         if codes is not None and value not in codes:
             self.error("unknown-code", f"{value!r} is not a code of {cid}'s codelist", where=where, component=cid,
@@ -310,6 +402,14 @@ class RepeatedKeys:
 
 
 _UNSEEN = object()
+
+
+def _cells_getter(positions: tuple[int, ...]):
+    """A function giving the cells at ``positions`` as a tuple (itemgetter alone gives a bare cell for one)."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    return itemgetter(*positions) if positions else (lambda row: ())
 
 
 def _at(obs: Observation, component: str | None) -> str:

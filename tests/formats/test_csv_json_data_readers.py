@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import glob
 import io
+import json
 import os
+import tempfile
 
 import pytest
 import sdmx
@@ -12,7 +14,7 @@ import sdmx
 from sdmx_server.sdmx.data_structure import Component as C, DataStructureInfo
 from sdmx_server.sdmx.errors import BadInput
 from sdmx_server.sdmx.formats import sdmx_csv_data_reader, sdmx_json_data_reader
-from sdmx_server.sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation
+from sdmx_server.sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 
 SPEC = "/work/shared/specimens"
 CSV_DIR = f"{SPEC}/v3/csv"
@@ -37,6 +39,9 @@ CSV_EXPECTED_FAILURES = {
     "example-12.csv": "observation attribute at a partial key",
     # COLLECTION.METHOD / CONTACT[].NAME: nested (complex) attribute columns of SDMX 3.0, not in NA_MAIN
     "example-14.csv": "nested attribute columns",
+    # Deletes of single values ("-" in a value or attribute cell) are not supported yet
+    "example-16.csv": "delete of single values",
+    "example-17.csv": "delete of single values",
 }
 
 
@@ -63,9 +68,31 @@ ECB = _ecb_exr()
 
 
 def read_csv(data: bytes | str, structure: DataStructureInfo = NA_MAIN) -> list:
+    """The events, with batches of plain rows expanded into the Observations they stand for."""
     if isinstance(data, str):
         data = data.encode()
-    return list(sdmx_csv_data_reader.read_data(io.BytesIO(data), structure))
+    return list(expand_rows(sdmx_csv_data_reader.read_data(io.BytesIO(data), structure)))
+
+
+def expand_rows(events):
+    for e in events:
+        if isinstance(e, ObservationRows):
+            for n, row in enumerate(e.rows, e.first_row):
+                obs = e.layout.to_observation(row, n)
+                if obs is not None:
+                    yield obs
+        else:
+            yield e
+
+
+def test_plain_csv_rows_come_in_batches():
+    data = "DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE\n" + "".join(
+        f"ESTAT:NA_MAIN(1.6.0),A,B,{2000 + i},{i}\n" for i in range(2500))
+    events = list(sdmx_csv_data_reader.read_data(io.BytesIO(data.encode()), NA_MAIN))
+    batches = [e for e in events if isinstance(e, ObservationRows)]
+    assert [len(b.rows) for b in batches] == [1000, 1000, 500]
+    assert [b.first_row for b in batches] == [2, 1002, 2002]
+    assert batches[2].layout.to_observation(batches[2].rows[-1], 2501).where == "row 2501"
 
 
 def read_json_file(path: str, structure: DataStructureInfo = ECB) -> list:
@@ -224,7 +251,7 @@ def test_csv_reader_streams():
             b[:len(chunk)] = chunk
             return len(chunk)
 
-    it = sdmx_csv_data_reader.read_data(io.BufferedReader(Endless()), NA_MAIN)
+    it = expand_rows(sdmx_csv_data_reader.read_data(io.BufferedReader(Endless()), NA_MAIN))
     assert isinstance(next(it), DataSetStart)
     assert [next(it).key["DIM_3"] for _ in range(1000)][-1] == "2020"
 
@@ -314,3 +341,218 @@ def test_bad_json_has_line_and_column():
     assert exc.value.line == 2 and exc.value.column == 16
     with pytest.raises(BadInput, match="dataSets"):
         list(sdmx_json_data_reader.read_data(io.BytesIO(b'{"data": {}}'), ECB))
+
+
+# --- SDMX-JSON streaming -----------------------------------------------------------------------
+
+def _read_json(data: bytes | dict, structure: DataStructureInfo = ECB) -> list:
+    if isinstance(data, dict):
+        data = json.dumps(data).encode()
+    return list(sdmx_json_data_reader.read_data(io.BytesIO(data), structure))
+
+
+@pytest.fixture
+def temp_files(monkeypatch) -> list:
+    """Every temporary file the JSON reader opens (its buffering to disk)."""
+    opened = []
+    real = tempfile.TemporaryFile
+
+    def counting(*args, **kwargs):
+        f = real(*args, **kwargs)
+        opened.append(f)
+        return f
+
+    monkeypatch.setattr(sdmx_json_data_reader.tempfile, "TemporaryFile", counting)
+    return opened
+
+
+def _ts() -> dict:
+    with open(f"{SPEC}/ECB_EXR/ts.json", "rb") as f:
+        return json.load(f)
+
+
+def test_json_reader_streams():
+    """Events come out while the body is still arriving: nothing waits for the end of the message."""
+    msg = _ts()
+    head = json.dumps({"header": msg["header"], "structure": msg["structure"]})[:-1].encode()
+    head += b', "dataSets": [{"action": "Replace", "series": {'
+
+    class Endless(io.RawIOBase):
+        def __init__(self):
+            self.sent = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            chunk = head if self.sent == 0 else b'"0": {"observations": {"0": [1.5, 0], "1": [2.5, 0]}},' * 50
+            self.sent += 1
+            b[:len(chunk)] = chunk
+            return len(chunk)
+
+    it = sdmx_json_data_reader.read_data(io.BufferedReader(Endless()), ECB)
+    start = next(it)
+    assert isinstance(start, DataSetStart) and start.action == "Replace"
+    obs = [e for e in (next(it) for _ in range(3000)) if isinstance(e, Observation)]
+    assert len(obs) > 2000 and obs[-1].key["CURRENCY"] == "NZD" and obs[-1].measures["OBS_VALUE"] in ("1.5", "2.5")
+    it.close()
+
+
+def test_json_structure_first_needs_no_temporary_file(temp_files):
+    events = read_json_file(f"{SPEC}/ECB_EXR/ts.json")
+    assert len([e for e in events if isinstance(e, Observation)]) == 4
+    assert temp_files == []
+
+
+def test_json_data_sets_before_structure_are_buffered_to_disk(temp_files):
+    msg = _ts()
+    expected = _read_json(msg)
+    late = {"dataSets": msg["dataSets"], "header": msg["header"], "structure": msg["structure"]}
+    assert _read_json(late) == expected
+    assert len(temp_files) == 1 and temp_files[0].closed
+    # SDMX-JSON 2.0 layout, two data sets, several structures: each data set uses its own
+    with open(f"{SPEC}/v3/json/data/exr-time-series.json", "rb") as f:
+        v2 = json.load(f)
+    other = json.loads(json.dumps(v2["data"]["structures"][0]))
+    other["dimensions"]["series"][0]["values"].reverse()  # RUB first in structure 1
+    data_sets = [v2["data"]["dataSets"][0], {**v2["data"]["dataSets"][0], "structure": 1, "action": "Delete"}]
+    events = _read_json({"data": {"dataSets": data_sets, "structures": [v2["data"]["structures"][0], other]}})
+    starts = [e for e in events if isinstance(e, DataSetStart)]
+    assert [(s.action, s.where) for s in starts] == [("Information", "dataSets[0]"), ("Delete", "dataSets[1]")]
+    obs = [e for e in events if isinstance(e, Observation)]
+    assert [o.key["CURRENCY"] for o in obs] == ["NZD", "NZD", "RUB", "RUB", "RUB", "RUB", "NZD", "NZD"]
+
+
+def test_json_action_after_the_data_is_honoured(temp_files):
+    msg = _ts()
+    ds = msg["dataSets"][0]
+    msg["dataSets"] = [{"series": ds["series"], "validFrom": "2024-01-01", "action": "Delete"},
+                       {"series": ds["series"]}]  # no action at all: Information, known at the end
+    events = _read_json(msg)
+    starts = [i for i, e in enumerate(events) if isinstance(e, DataSetStart)]
+    assert [events[i].action for i in starts] == ["Delete", "Information"]
+    assert events[starts[0]].extra == {"validFrom": "2024-01-01"}
+    assert starts[0] == 0 and len(events) == 2 * (1 + 2 + 4)  # start, 2 series attributes, 4 observations
+    assert len(temp_files) == 2 and all(f.closed for f in temp_files)
+
+
+def test_json_values_attributes_and_nulls():
+    msg = _ts()
+    st = msg["structure"]
+    st["attributes"]["dataSet"] = [{"id": "UNIT_MULT", "values": [{"id": "0"}, {"id": "3"}]},
+                                   {"id": "SOURCE_PUB", "values": []}]  # no value list: values inline
+    st["attributes"]["observation"].append({"id": "OBS_COM", "values": []})
+    st["attributes"]["series"].append({"id": "COVERAGE", "values": []})
+    msg["dataSets"] = [{"action": "Append", "attributes": [1, "ECB bulletin"], "series": {
+        "0": {"attributes": [None, "all days"], "observations": {
+            "0": ["NUMBER", 0, "a comment", 7],  # trailing annotation index: not an attribute
+            "1": [None, None]}},
+        "1": {"observations": {"0": ["EXPONENT"], "1": [12]}}}}]
+    events = _read_json(json.dumps(msg).replace('"NUMBER"', "1.59310").replace('"EXPONENT"', "1e5").encode())
+    kas = [(e.level, e.key, e.attributes) for e in events if isinstance(e, KeyAttributes)]
+    assert kas[0] == ("dataset", {}, {"UNIT_MULT": "3", "SOURCE_PUB": "ECB bulletin"})
+    assert kas[1][0] == "series" and kas[1][2] == {"COVERAGE": "all days"} and kas[1][1]["CURRENCY"] == "NZD"
+    obs = [e for e in events if isinstance(e, Observation)]
+    assert [(o.measures, o.attributes) for o in obs] == [
+        ({"OBS_VALUE": "1.59310"}, {"OBS_STATUS": "A", "OBS_COM": "a comment"}),  # numbers stay as written
+        ({}, {}),  # a null value is no value; a null index no attribute
+        ({"OBS_VALUE": "1E+5"}, {}),
+        ({"OBS_VALUE": "12"}, {}),
+    ]
+    assert obs[1].where == "dataSets[0].series['0'].observations['1']"
+    assert obs[2].key == {"FREQ": "D", "CURRENCY_DENOM": "EUR", "EXR_TYPE": "SP00", "EXR_SUFFIX": "A",
+                          "CURRENCY": "RUB", "TIME_PERIOD": "2013-01-18"}
+
+
+def test_json_flat_observations_and_where():
+    events = read_json_file(f"{SPEC}/ECB_EXR/flat.json")
+    assert events[0].dimension_at_observation == "AllDimensions"
+    obs = [e for e in events if isinstance(e, Observation)]
+    assert [o.where for o in obs] == [f"dataSets[0].observations['{k}']" for k in ("0:0", "0:1", "1:0", "1:1")]
+    assert [o.key["CURRENCY"] + " " + o.key["TIME_PERIOD"] for o in obs] == [
+        "NZD 2013-01-18", "NZD 2013-01-21", "RUB 2013-01-18", "RUB 2013-01-21"]
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (lambda m: m["dataSets"][0]["series"].update({"0:1": {}}), "key '0:1' has 2 positions, the structure has 1"),
+    (lambda m: m["dataSets"][0]["series"].update({"x": {}}), "key 'x' is not made of indices"),
+    (lambda m: m["dataSets"][0]["series"].update({"5": {}}), "index 5 is out of range for CURRENCY"),
+    (lambda m: m["dataSets"][0]["series"]["0"]["observations"].update({"0": [1, 3]}),
+     r"observations\['0'\]: index 3 is out of range for OBS_STATUS"),
+    (lambda m: m["dataSets"][0].update({"action": "Destroy"}), "dataSets\\[0\\].action: 'Destroy' is not one of"),
+    (lambda m: m["dataSets"].insert(0, {"structure": 2, **m["dataSets"].pop()}), "there is no structure 2"),
+    (lambda m: m["dataSets"][0].update({"structure": 2}), "structure 2 comes after its data"),
+    (lambda m: m["dataSets"][0].update({"series": [1, 2]}), "series is not an object"),
+    (lambda m: m["dataSets"].append(3), "dataSets\\[1\\] is not an object"),
+])
+def test_json_bad_messages_are_bad_input(change, fragment):
+    msg = _ts()
+    change(msg)
+    with pytest.raises(BadInput, match=fragment):
+        _read_json(msg)
+
+
+def test_json_syntax_errors_far_into_the_body():
+    msg = _ts()
+    msg["header"]["padding"] = [{"n": i, "text": "é" * (i % 4)} for i in range(30000)]  # > 1 MB before the data
+    body = json.dumps(msg, indent=1, ensure_ascii=False).encode()
+    at = body.index(b'"attributes": [\n      1\n')
+    broken = body[:at] + b"," + body[at:]
+    with pytest.raises(BadInput, match="not JSON") as exc:
+        _read_json(broken)
+    line = body[:at].count(b"\n") + 1
+    try:
+        json.loads(broken)
+    except json.JSONDecodeError as e:
+        assert (exc.value.line, exc.value.column) == (e.lineno, e.colno) and e.lineno == line
+    with pytest.raises(BadInput, match="premature EOF") as exc:
+        _read_json(body[:-3])
+    assert exc.value.line == body[:-3].count(b"\n") + 1
+    with pytest.raises(BadInput, match="trailing garbage"):
+        _read_json(body + b" {}")
+
+
+def test_json_not_an_object_empty_and_encodings():
+    with pytest.raises(BadInput, match="is a JSON object"):
+        _read_json(b"[1, 2]")
+    with pytest.raises(BadInput, match="empty"):
+        _read_json(b"")
+    body = json.dumps(_ts()).encode()
+    expected = _read_json(body)
+    assert _read_json(b"\xef\xbb\xbf" + body) == expected
+    assert _read_json(body.decode().encode("utf-16")) == expected  # json.load read UTF-16 too
+    with pytest.raises(BadInput):
+        _read_json(body.replace(b"Daily", b"D\xffaily"))
+
+
+def test_json_delete_of_an_empty_series_deletes_the_series():
+    msg = _ts()
+    msg["dataSets"] = [{"action": "Delete", "series": {"0": {}, "1": {"attributes": [0]}}},
+                       {"action": "Information", "series": {"0": {}}}]
+    events = _read_json(msg)
+    deletes = [e for e in events if isinstance(e, Observation)]
+    assert len(deletes) == 1 and deletes[0].measures == {} and deletes[0].attributes == {}
+    assert deletes[0].key == {"FREQ": "D", "CURRENCY_DENOM": "EUR", "EXR_TYPE": "SP00", "EXR_SUFFIX": "A",
+                              "CURRENCY": "NZD"}  # no TIME_PERIOD: every period
+    assert deletes[0].where == "dataSets[0].series['0']"
+    # RUB names an attribute: that attribute is deleted, not the series
+    assert [(e.level, e.attributes) for e in events if isinstance(e, KeyAttributes)] == [
+        ("series", {"TITLE": "New Zealand dollar (NZD)"})]
+
+
+def test_json_lifted_attributes_go_out_together_once_per_attachment():
+    """TITLE and COVERAGE (group attributes in ECB_EXR1) written on each observation of a flat message."""
+    with open(f"{SPEC}/ECB_EXR/flat.json", "rb") as f:
+        msg = json.load(f)
+    msg["structure"]["attributes"]["observation"].append({"id": "COVERAGE", "values": [{"id": "all"}]})
+    obs = msg["dataSets"][0]["observations"]
+    for k in obs:
+        obs[k].append(0)
+    events = _read_json(msg)
+    lifted = [(e.level, e.key, e.attributes) for e in events if isinstance(e, KeyAttributes)]
+    group = {"CURRENCY_DENOM": "EUR", "EXR_TYPE": "SP00", "EXR_SUFFIX": "A"}
+    assert lifted == [
+        ("group", {"CURRENCY": "NZD", **group}, {"TITLE": "New Zealand dollar (NZD)", "COVERAGE": "all"}),
+        ("group", {"CURRENCY": "RUB", **group}, {"TITLE": "Russian rouble (RUB)", "COVERAGE": "all"}),
+    ]
+    assert [e.attributes for e in events if isinstance(e, Observation)] == [{"OBS_STATUS": "A"}] * 4

@@ -10,6 +10,7 @@ the dataflow. ``where`` says where the value came from, for error reports: "line
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 # SDMX 2.1 actions, and 3.x's, as written in messages; readers normalise spelling only.
 ACTIONS = ("Append", "Replace", "Delete", "Information", "Merge")
@@ -51,4 +52,31 @@ class Observation:
     cells: dict[str, str] | None = None  # component id -> its own place ("sheet Data, cell C7"), if finer
 
 
-DataEvent = DataSetStart | KeyAttributes | Observation
+@dataclass(frozen=True, slots=True)
+class RowLayout:
+    """Which cell of a tabular row holds which component, for ``ObservationRows``."""
+
+    dimensions: tuple[int, ...]  # cells of the dimensions, in key order, time excluded
+    time: int
+    measure: int  # the cell of the one measure
+    attributes: tuple[tuple[int, str], ...]  # (cell, attribute id) of observation-level attributes
+    to_observation: Callable[[list[str], int], Observation]  # the row (and its number) as the reader reads it
+
+
+@dataclass(slots=True)
+class ObservationRows:
+    """Many observations of a tabular message at once, as rows of cells (row ``first_row`` first).
+
+    Building an Observation per row would dominate ingest of a flat file. Validation passes each
+    row that it has seen the like of straight to staging and turns any other row into an
+    Observation with ``layout.to_observation``, so every row is checked, and reported, as one.
+    A reader sends these only for plain rows: one measure, a full key, no action and no
+    attribute above observation level.
+    """
+
+    layout: RowLayout
+    rows: list[list[str]]
+    first_row: int
+
+
+DataEvent = DataSetStart | KeyAttributes | Observation | ObservationRows

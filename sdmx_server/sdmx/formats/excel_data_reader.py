@@ -21,8 +21,9 @@ from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation
 from .excel_template import DATA_SHEET, FIRST_DATA_ROW
 
 
-def _text(value: object) -> str:
-    """A cell as the string SDMX expects: codes before ': ', whole numbers without '.0', dates ISO."""
+def _text(value: object, coded: bool = True) -> str:
+    """A cell as the string SDMX expects: codes before ': ' (coded columns only: a comment may hold
+    ': ' too), whole numbers without '.0', dates ISO."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,6 +35,8 @@ def _text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     s = str(value).strip()
+    if not coded:
+        return s
     code, sep, _name = s.partition(": ")
     return code if sep else s
 
@@ -72,10 +75,11 @@ def _read(wb, structure: DataStructureInfo) -> Iterator[DataEvent]:
     measures = {m.id for m in structure.measures}
     level = {a.id: a.attachment for a in structure.attributes}
     letters = [get_column_letter(i + 1) for i in range(len(header))]
+    coded = {c.id for c in structure.dimensions + structure.attributes + structure.measures if c.codelist}
     yield DataSetStart(action="Merge", where=f"sheet {DATA_SHEET}")
     next(rows, None)  # row 2: names
     for r, row in enumerate(rows, start=FIRST_DATA_ROW):
-        values = {cid: _text(v) for cid, v in zip(header, row) if cid}
+        values = {cid: _text(v, cid in coded) for cid, v in zip(header, row) if cid}
         if not any(values.values()):
             continue
         cells = {cid: f"sheet {DATA_SHEET}, cell {letters[i]}{r}" for i, cid in enumerate(header) if cid}
@@ -83,7 +87,10 @@ def _read(wb, structure: DataStructureInfo) -> Iterator[DataEvent]:
         key = {c: values.get(c, "") for c in structure.key_ids}
         series_attrs = {c: v for c, v in values.items() if v and level.get(c) in ("series", "group", "dataset")}
         if series_attrs:
-            yield KeyAttributes({d: key[d] for d in structure.dimension_ids}, series_attrs, "series", where)
+            # one event for the row (a replacing submission sets them together); a mistake in the usual
+            # single series attribute is named by its cell, else by the row
+            at = cells[next(iter(series_attrs))] if len(series_attrs) == 1 else where
+            yield KeyAttributes({d: key[d] for d in structure.dimension_ids}, series_attrs, "series", at)
         yield Observation(key, {c: v for c, v in values.items() if c in measures and v},
                           {c: v for c, v in values.items() if c not in keys and c not in measures and v
                            and level.get(c) == "observation"}, where, cells=cells)

@@ -54,6 +54,8 @@ _TEXT = {
     },
 }
 
+LANGUAGES = tuple(_TEXT)  # languages the template's own texts are written in
+
 
 @dataclass(frozen=True)
 class TemplateColumn:
@@ -86,7 +88,10 @@ def write_template(flow_urn: str, flow_name: str, cols: list[TemplateColumn], la
         data.cell(1, i).fill = head_fill
         data.cell(2, i, col.label).font = Font(italic=True)
         data.column_dimensions[letter].width = max(14, min(40, len(col.label) + 4))
-        for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 200):  # keep periods and codes as text, not dates
+        # keep periods and codes as typed (2024-07 is no date): the column's format reaches every row a
+        # person may fill, the first rows carry it on their cells too for readers that ignore column styles
+        data.column_dimensions[letter].number_format = "@"
+        for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 200):
             data.cell(r, i).number_format = "@"
         if col.codes:
             codes.cell(1, i, col.id).font = bold

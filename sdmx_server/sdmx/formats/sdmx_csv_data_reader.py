@@ -15,8 +15,10 @@ from typing import BinaryIO, Iterator
 
 from ..data_structure import DataStructureInfo
 from ..errors import BadInput
-from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation
+from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
 
+_BATCH_ROWS = 1000
+_NUMERIC = {"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count", "Numeric"}
 _ROW_ACTIONS = {"I": "Information", "A": "Append", "R": "Replace", "D": "Delete", "M": "Merge", "": None}
 _SPECIAL = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY", "OBS_KEY"}
 _KINDS = {"dataflow": "dataflow", "datastructure": "datastructure", "dataprovision": "provisionagreement",
@@ -63,6 +65,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             used.append(i)
         elif labels_name and i > 0 and header[i - 1] in known:
             continue  # the name column that labels=name puts after an id column
+        elif version == "2.0" and not any(x in known for x in header[i + 1:]):
+            continue  # SDMX-CSV 2.0 lets a sender add columns of its own after the data; they are ignored
         else:
             raise BadInput(f"header row 1, column {h}: not a component of {structure.urn}", line=1)
     action_col = header.index("ACTION") if "ACTION" in header else None
@@ -81,11 +85,35 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     key_attr_cols = [(i, header[i]) for i in used if level.get(header[i]) in ("series", "group", "dataset")]
     structure_col = header.index("STRUCTURE_ID") if version == "2.0" and "STRUCTURE_ID" in header else 0
     width = len(header)
+    # with ";" between fields SDMX-CSV 2.0 writes numbers with a decimal comma ("12,4")
+    decimal_comma = {m.id for m in structure.measures if m.text_type in _NUMERIC} if delimiter == ";" else set()
     every_key_column = len(key_cols) == len(structure.key_ids)
     dims = structure.dimension_ids
     all_key = structure.key_ids
     current: tuple[str, str] | None = None  # the raw (STRUCTURE, STRUCTURE_ID) cells of the data set
     last_key_attrs: dict[str, tuple] = {}
+
+    def plain_observation(row: list[str], row_no: int) -> Observation | None:
+        """A row without action or key-level attributes, as an Observation (None: it carries nothing)."""
+        key = {c: cell(row[i]) for i, c in key_cols}
+        measures = {c: v for i, c in measure_cols if (v := row[i].strip())}
+        if decimal_comma:
+            measures = {c: v.replace(",", ".") if c in decimal_comma else v for c, v in measures.items()}
+        obs_attrs = {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
+        if "" not in key.values():
+            return Observation(key, measures, obs_attrs, f"row {row_no}")
+        if measures or obs_attrs:
+            empty = next(c for c in all_key if not key.get(c))
+            raise BadInput(f"row {row_no}, column {empty}: a row with values needs every dimension", line=row_no)
+        return None
+
+    # plain rows (the usual flat file) go to validation in batches, not one Observation each
+    plain = (cell is str.strip and action_col is None and not key_attr_cols and every_key_column
+             and len(measure_cols) == 1 and not missing_measures and structure.time_dimension is not None)
+    layout = RowLayout(tuple(header.index(d) for d in dims), header.index(structure.time_dimension or ""),
+                       measure_cols[0][0], tuple(obs_attr_cols), plain_observation) if plain else None
+    batch: list[list[str]] = []
+    batch_first = 0
     reader = csv.reader(text, delimiter=delimiter)
     row_no = 1
     while True:
@@ -96,6 +124,17 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
         except (csv.Error, UnicodeDecodeError) as exc:
             raise BadInput(f"row {row_no + 1}: not readable as CSV: {exc}", line=row_no + 1) from None
         row_no += 1
+        if len(row) == width and (row[0], row[structure_col]) == current and layout is not None:
+            if not batch:
+                batch_first = row_no
+            batch.append(row)
+            if len(batch) >= _BATCH_ROWS:
+                yield ObservationRows(layout, batch, batch_first)
+                batch = []
+            continue
+        if batch:  # rows in a batch are numbered from its first
+            yield ObservationRows(layout, batch, batch_first)
+            batch = []
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != width:
@@ -108,6 +147,10 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             last_key_attrs.clear()
             yield DataSetStart(action="Information", structure=ref, structure_kind=kind,
                                where=f"row {row_no}, column {header[structure_col]}")
+        if layout is not None:
+            batch_first = row_no
+            batch.append(row)
+            continue
         action = None
         if action_col is not None:
             code = row[action_col].strip().upper()
@@ -119,7 +162,14 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
         full = every_key_column and "" not in key.values()
         where = f"row {row_no}"
         measures = {c: v for i, c in measure_cols if (v := row[i].strip())}
+        if decimal_comma:
+            measures = {c: v.replace(",", ".") if c in decimal_comma else v for c, v in measures.items()}
         obs_attrs = {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
+        if action == "Delete" and (measures or obs_attrs):
+            c, v = next(iter({**measures, **obs_attrs}.items()))
+            raise BadInput(f"row {row_no}, column {c}: deleting a single value or attribute ({v!r}) is not "
+                           f"supported yet; a Delete row deletes whole observations, so leave its value and "
+                           f"attribute cells empty", line=row_no)
         if action != "Delete":
             if missing and full is False and not measures:
                 pass  # attribute-only row at a partial key (a group, or the data set)
@@ -143,9 +193,13 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
                     yield KeyAttributes(akey, {c: value}, lvl, f"{where}, column {c}", action)
         if full:
             yield Observation(key, measures, obs_attrs, where, action)
+        elif action != "Delete" and not (measures or obs_attrs or key_attr_cols and any(cell(row[i]) for i, _ in key_attr_cols)):
+            raise BadInput(f"row {row_no}: the row carries no value and no attribute of {structure.urn}", line=row_no)
         elif action == "Delete" or measures or obs_attrs:
             if not full and (measures or obs_attrs) and action != "Delete":
                 empty = next((c for c in all_key if not key.get(c)), "")
                 raise BadInput(f"row {row_no}, column {empty}: a row with values needs every dimension",
                                line=row_no)
             yield Observation(key, measures, obs_attrs, where, action)
+    if batch:
+        yield ObservationRows(layout, batch, batch_first)

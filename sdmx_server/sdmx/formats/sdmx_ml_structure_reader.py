@@ -3,6 +3,10 @@
 The XML is first parsed safely (no DTD, no entities, no network) to check it is a Structure
 message at all and to name what is wrong with it; sdmx1 then reads the model, and
 ``sdmx1_structures`` converts it.
+
+sdmx1 (2.28) registers the SDMX-ML 3.0 reader's classes on first import; if it reads 2.1
+structure-specific data before that, every later 3.0 structure read fails ("ObsLevelDim"), so
+the 3.0 reader is imported here, up front, whatever the process reads first.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import io
 
 import sdmx
+import sdmx.reader.xml.v30  # noqa: F401  (see the module docstring)
 from lxml import etree
 
 from ..errors import BadInput, SdmxError

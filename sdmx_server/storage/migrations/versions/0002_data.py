@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.create_table(
         "observation",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("series_id", sa.Integer, sa.ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("series_id", sa.Integer, nullable=False),  # no foreign keys: see tables.observation
         sa.Column("time_period", sa.String(60), nullable=False),
         sa.Column("period_start", TZ, nullable=False),
         sa.Column("period_end", TZ, nullable=False),
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("attributes", sa.Text),
         sa.Column("valid_from", TZ, nullable=False),
         sa.Column("valid_to", TZ),
-        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
+        sa.Column("submission_id", sa.Integer, nullable=False),
     )
     current = sa.text("valid_to IS NULL")
     op.create_index("ux_observation_current", "observation", ["series_id", "time_period"], unique=True,
