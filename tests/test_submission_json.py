@@ -205,10 +205,9 @@ def test_invalid_json_data_is_refused_with_json_paths(engine, admin, exr, specim
     by_rule = {}
     for e in problem["errors"]:
         by_rule.setdefault(e["rule"], []).append(e)
-    # the bad currency is reported where it is used: the series' TITLE, then each of its observations
+    # the bad currency is reported at each observation of its series, not again for the series' TITLE
     assert {e["where"] for e in by_rule["unknown-code"] if e["component"] == "CURRENCY"} == {
-        "dataSets[0].series['1']", "dataSets[0].series['1'].observations['0']",
-        "dataSets[0].series['1'].observations['1']"}
+        "dataSets[0].series['1'].observations['0']", "dataSets[0].series['1'].observations['1']"}
     assert {e["value"] for e in by_rule["unknown-code"] if e["component"] == "OBS_STATUS"} == {"Z"}
     assert dump(engine) == before
 

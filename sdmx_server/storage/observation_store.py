@@ -213,12 +213,16 @@ class ObservationStore:
             .where(key_attribute.c.data_set_id == data_set_id, key_attribute.c.valid_to.is_(None)))}
         close: list[int] = []
         add: dict[tuple[str, str], dict] = {}  # the last change of a (level, key) in the message wins
+        replaced: set[tuple[str, str]] = set()  # replacing drops what was stored, once: the message's own merge
         for level, key, values, action in changes:
             old_id, old = current.get((level, key), (None, {}))
             if action == "D":
                 new = {k: v for k, v in old.items() if values and k not in values}
+            elif replace and (level, key) not in replaced:
+                new = dict(values)
+                replaced.add((level, key))
             else:
-                new = dict(values) if replace else {**old, **values}
+                new = {**old, **values}
             if new == old:
                 continue
             if old_id is not None:

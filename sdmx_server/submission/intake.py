@@ -22,8 +22,6 @@ from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation
 from .validation import RepeatedKeys, Validator
 
-# 3.x Replace replaces whole series; 2.1's Replace and Append, 3.x Merge and Information add or update.
-_WHOLE_SERIES_REPLACE = {"Replace"}
 
 
 @dataclass
@@ -187,16 +185,17 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
         raise InvalidData(f"{validator.error_count} error(s) in the submitted data; nothing was stored",
                           [e.as_dict() for e in validator.errors], validator.error_count)
     observations.stage_periods(validator.periods)
-    now = utcnow()
     data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
+    now = utcnow()  # after the data set's lock: transaction times follow commit order
     submission_id = observations.add_submission(
         dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
         submitted_by=submitted_by, submitted_at=now)
-    whole_series = replace or action in _WHOLE_SERIES_REPLACE and format_name.endswith("3_0_data_reader")
-    counts = observations.apply(data_set, submission_id, now, replace_series=whole_series)
+    # every action but Delete adds or updates whole observations (what SDMX 3.x calls Replace, at
+    # observation level); only PUT replaces whole series
+    counts = observations.apply(data_set, submission_id, now, replace_series=replace)
     for key_filter, period in wildcard_deletes:
         counts.deleted += observations.delete_matching(data_set, key_filter, now, period)
-    changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=whole_series)
+    changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=replace)
     observations.finish_submission(submission_id, counts)
     return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed,
                    time.perf_counter() - started)
