@@ -109,7 +109,8 @@ def submit(obj: Context, file: str, dataflow: str, provider: str | None, replace
             conn.rollback()
             with begin_write(conn):
                 receipt = ingest(conn, stream, ctx, provider=provider, replace=replace, submitted_by="cli",
-                                 max_errors=obj.cfg.max_errors)
+                                 max_errors=obj.cfg.max_errors,
+                                 require_series_attributes=obj.cfg.require_series_attributes)
     except InvalidData as e:
         click.echo(str(e), err=True)
         for d in e.details:

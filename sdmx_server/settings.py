@@ -45,6 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest data message accepted (after decompression); data messages are streamed, never held in memory."),
     Setting("max_errors", int, 100,
             "Validation errors listed in a rejection (all are counted; the list stops here)."),
+    Setting("require_series_attributes", bool, True,
+            "Whether a submission must give every series its mandatory series-level attributes (else 422)."),
     Setting("default_language", str, "en", "Language of labels when the client states no preference."),
     Setting("token_days", int, 90, "Days an API token stays valid unless `token create --days` says otherwise."),
     Setting("demo_accounts", bool, True,
@@ -67,6 +69,7 @@ class Config:
     max_body_bytes: int
     max_data_body_bytes: int
     max_errors: int
+    require_series_attributes: bool
     default_language: str
     token_days: int
     demo_accounts: bool

@@ -359,3 +359,35 @@ def test_unauthenticated_problem_keeps_the_challenge(client, kz):
     r = client.post(URL, data=csv_body(ROWS), headers={**CSV, **PROBLEM})
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
     assert r.get_json()["status"] == 401 and r.get_json()["title"] == "Unauthorized"
+
+
+# -- mandatory series attributes ------------------------------------------------------------------------
+
+def test_a_new_series_without_its_mandatory_unit_is_refused(engine, admin, kz):
+    """UNIT_MEASURE is mandatory for every series: a new series must bring it; a stored one has it."""
+    head = HEAD.replace(",UNIT_MEASURE", "")
+    known = ROWS[0].replace(",PS,", ",").replace(",1234,", ",1240,")  # KZ.RU.F: UNIT_MEASURE already stored
+    new = "dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,S,KZ,TJ,M,2023-S1,75,A,"
+    r = admin("POST", URL, csv_body([known, new], head), **CSV, **PROBLEM)
+    assert r.status_code == 422
+    assert errors(r) == [("missing-attribute", "row 3", "UNIT_MEASURE", None)]
+    assert r.get_json()["errors"][0]["series_key"] == "S.KZ.TJ.M"
+    assert dump(engine) == kz
+    r = admin("POST", URL, csv_body([known], head), **CSV, **PROBLEM)
+    assert r.status_code == 200 and r.get_json()["observations"]["updated"] == 1
+
+
+def test_ecb_json_sample_without_collection_is_refused_by_default(engine, admin, specimens):
+    """ECB's ts.json omits COLLECTION, which ECB_EXR1 makes mandatory for every series."""
+    from .test_data_submission import load, provision
+    from sdmx_server.sdmx.artefacts import urn_for
+
+    load(engine, specimens / "ECB_EXR/1/structure-full.xml")
+    url = provision(engine, "ECB", "EXR_JSON", urn_for("datastructure", "ECB", "ECB_EXR1", "1.0")) + "?provider=ECB"
+    before = dump(engine)
+    r = admin("POST", url, (specimens / "ECB_EXR/ts.json").read_bytes(), **PROBLEM,
+              **{"Content-Type": "application/vnd.sdmx.data+json;version=1.0.0"})
+    assert r.status_code == 422
+    missing = {(e["component"], e["series_key"]) for e in r.get_json()["errors"] if e["rule"] == "missing-attribute"}
+    assert ("COLLECTION", "D.RUB.EUR.SP00.A") in missing
+    assert dump(engine) == before

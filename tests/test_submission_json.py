@@ -12,11 +12,21 @@ from sqlalchemy import text
 
 from sdmx_server.sdmx.artefacts import urn_for
 
+from sdmx_server.settings import load_config
+
 from .db_dump import dump
 from .test_data_submission import load, provision, stored
 
 DIMS = ("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX")
 JSON_TYPE = "application/vnd.sdmx.data+json;version=1.0.0"
+
+
+@pytest.fixture
+def config(database_url):
+    """ECB's JSON samples omit COLLECTION, a mandatory series attribute of ECB_EXR1: this module reads
+    them as sdmx1 does, without that check (test_submission_bad_input shows the default refusing them)."""
+    return load_config(overrides={"database_url": database_url, "secret_key": "test", "max_body_bytes": 1_048_576,
+                                  "require_series_attributes": False})
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def submit_data(agency_id: str, resource_id: str, version: str) -> Response:
     with write_transaction():
         receipt = ingest(db(), body, ctx, content_type=request.content_type, provider=provider,
                          replace=request.method == "PUT", submitted_by=actor().username,
-                         max_errors=cfg.max_errors)
+                         max_errors=cfg.max_errors, require_series_attributes=cfg.require_series_attributes)
     return jsonify(receipt.as_json())
 
 

@@ -114,6 +114,30 @@ class ObservationStore:
             f"ORDER BY a.row_no LIMIT {int(limit)}").all()
         return [tuple(r) for r in rows]
 
+    def staged_series(self) -> dict[str, tuple[str, set[str]]]:
+        """Series key -> (where it first appears, attribute ids its added observations carry)."""
+        first: dict[str, tuple[int, str]] = {}
+        seen: dict[str, set[str]] = {}
+        ids: dict[str | None, set[str]] = {None: set()}  # each distinct attributes JSON parsed once
+        for key, attributes, row_no, where in self.conn.exec_driver_sql(
+                "SELECT s.series_key, s.attributes, s.row_no, s.location FROM staging_obs s WHERE s.row_no IN "
+                "(SELECT MIN(row_no) FROM staging_obs WHERE action = 'M' GROUP BY series_key, attributes)"):
+            if attributes not in ids:
+                ids[attributes] = set(json.loads(attributes))
+            if key not in first or row_no < first[key][0]:
+                first[key] = (row_no, where)
+            seen.setdefault(key, set()).update(ids[attributes])
+        return {key: (where, seen[key]) for key, (_, where) in first.items()}
+
+    def series_attributes(self, dataflow_urn: str, provider_id: str) -> dict[str, set[str]]:
+        """Series key -> ids of the series-level attributes currently stored for it."""
+        rows = self.conn.execute(
+            select(key_attribute.c.key, key_attribute.c.attributes).join(
+                data_set, data_set.c.id == key_attribute.c.data_set_id).where(
+                data_set.c.dataflow_urn == dataflow_urn, data_set.c.provider_id == provider_id,
+                key_attribute.c.level == "series", key_attribute.c.valid_to.is_(None)))
+        return {key: set(json.loads(attributes)) for key, attributes in rows}
+
     # -- applying ------------------------------------------------------------------------------
     def apply(self, data_set_id: int, submission_id: int, now: datetime, *, replace_series: bool) -> ApplyCounts:
         """Turn the staged rows into changes; ``replace_series`` deletes what the message's series omit.

@@ -109,7 +109,7 @@ def reader_for(stream: io.BufferedReader, content_type: str | None):
 
 def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | None = None,
            provider: str | None = None, replace: bool = False, submitted_by: str | None = None,
-           max_errors: int = 100) -> Receipt:
+           max_errors: int = 100, require_series_attributes: bool = True) -> Receipt:
     """Validate and store one message; InvalidData (422) or BadInput (400) leave the caller to roll back."""
     started = time.perf_counter()
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 16)
@@ -181,6 +181,9 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
         for key, period, first, second in observations.duplicates(max_errors):
             validator.error("duplicate-key", f"the observation appears twice, at {first} and at {second}",
                             where=second, series_key=key, period=period)
+    if validator.ok and require_series_attributes:
+        _check_mandatory_series_attributes(validator, observations, ctx, key_changes, flow_urn, provider_id,
+                                           replace)
     if not validator.ok:
         raise InvalidData(f"{validator.error_count} error(s) in the submitted data; nothing was stored",
                           [e.as_dict() for e in validator.errors], validator.error_count)
@@ -199,6 +202,27 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     observations.finish_submission(submission_id, counts)
     return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed,
                    time.perf_counter() - started)
+
+
+def _check_mandatory_series_attributes(validator: Validator, observations: ObservationStore, ctx: DataflowContext,
+                                       key_changes: list, flow_urn: str, provider_id: str | None,
+                                       replace: bool) -> None:
+    """Every series the message adds to has its mandatory series attributes: from the message (as a
+    series attribute or on its observations) or, unless the series is replaced, already stored."""
+    mandatory = [a.id for a in ctx.structure.attributes if a.mandatory and a.attachment == "series"]
+    if not mandatory:
+        return
+    given: dict[str, set[str]] = {}
+    for level, key, values, action in key_changes:
+        if level == "series" and action == "M":
+            given.setdefault(key, set()).update(values)
+    stored = {} if replace or provider_id is None else observations.series_attributes(flow_urn, provider_id)
+    for series_key, (where, on_observations) in observations.staged_series().items():
+        have = given.get(series_key, set()) | on_observations | stored.get(series_key, set())
+        for aid in mandatory:
+            if aid not in have:
+                validator.error("missing-attribute", f"mandatory attribute {aid} of the series is missing",
+                                where=where, series_key=series_key, component=aid)
 
 
 def delete_keys(conn, ctx: DataflowContext, key: str, *, provider: str | None,

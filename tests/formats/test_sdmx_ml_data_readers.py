@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def _ours(path: Path, info: DataStructureInfo, reader=sdmx_ml_2_1_data_reader) -
                 else:
                     series = (ev.key, ev.attributes)
             else:
-                assert ev.where.startswith("line ")
+                assert re.fullmatch(r"line \d+, column \d+", ev.where), ev.where
                 attrs = dict(dataset)
                 for gkey, gattrs in groups:
                     if all(ev.key.get(k) == v for k, v in gkey.items()):
@@ -185,7 +186,7 @@ def test_sdmx_ml_3_0_structure_specific() -> None:
     assert sattrs.level == "series" and sattrs.attributes == {"DECIMALS": "4"}
     assert o1.measures == {"OBS_VALUE": "1.1"} and o1.attributes == {"OBS_STATUS": "A"}
     assert o1.key["TIME_PERIOD"] == "2020-01" and o1.key["CURRENCY"] == "USD"
-    assert o2.measures == {} and o2.where == "line 14"
+    assert o2.measures == {} and o2.where == "line 14, column 4"
     for ns in (b"v3_1",):
         list(sdmx_ml_3_0_data_reader.read_data(io.BytesIO(V30.replace(b"v3_0", ns)), _exr_info()))
 
@@ -228,7 +229,15 @@ def test_truncated_file() -> None:
     data = (ECB / "sg-ts-ss.xml").read_bytes()
     with pytest.raises(BadInput) as e:
         _read21(data[: len(data) // 2], _info(ECB / "sg-structure-full.xml"))
-    assert e.value.line is not None and e.value.line > 10
+    assert e.value.line is not None and e.value.line > 10 and e.value.column is not None
+
+
+def test_malformed_xml_names_line_and_column() -> None:
+    data = (ECB / "sg-ts-ss.xml").read_bytes().replace(b'OBS_VALUE="1.3089"', b'OBS_VALUE="1.3089" OBS_VALUE="2"')
+    with pytest.raises(BadInput, match="not well-formed") as e:
+        _read21(data, _info(ECB / "sg-structure-full.xml"))
+    assert (e.value.line, e.value.column) == (21, 50)  # the repeated attribute
+    assert "(line 21, column 50)" in str(e.value)
 
 
 def test_wrong_namespace() -> None:
@@ -247,6 +256,23 @@ def test_doctype_with_entity() -> None:
         _read21(data)
 
 
+@pytest.mark.parametrize("doctype", [b'<!DOCTYPE x [<!ENTITY e "boom">]>', b'<!DOCTYPE x SYSTEM "http://example.org/x.dtd">'])
+def test_doctype_past_the_head_is_refused_by_the_parser(doctype: bytes) -> None:
+    """check_no_doctype sees the first 4 KB only; a DOCTYPE after a long comment meets expat's handler."""
+    body = (ECB / "sg-ts-ss.xml").read_bytes().split(b"\n", 1)[1]
+    data = b'<?xml version="1.0"?>\n<!--' + b"x" * 5000 + b"-->\n" + doctype + b"\n" + body
+    with pytest.raises(BadInput, match="DTDs and entity declarations are not accepted") as e:
+        _read21(data)
+    assert e.value.line == 3
+
+
+def test_undefined_entity_is_refused() -> None:
+    data = (ECB / "sg-ts-ss.xml").read_bytes().replace(b'OBS_VALUE="1.3413"', b'OBS_VALUE="&e;"')
+    with pytest.raises(BadInput, match="entit") as e:
+        _read21(data)
+    assert e.value.line == 20
+
+
 def test_generic_series_without_value() -> None:
     data = (ECB / "sg-ts.xml").read_bytes()
     bad = data.replace(b'<generic:Value value="CHF" id="CURRENCY"/>', b'<generic:Value id="CURRENCY"/>', 1)
@@ -262,7 +288,66 @@ def test_structure_specific_series_missing_a_dimension() -> None:
     assert bad != data
     with pytest.raises(BadInput, match="CURRENCY") as e:
         _read21(bad, _info(ECB / "sg-structure-full.xml"))
-    assert e.value.line is not None
+    assert (e.value.line, e.value.column) == (19, 3)  # two tabs, then <Series
+    assert str(e.value).endswith("(line 19, column 3)")
+
+
+def test_events_say_line_and_column() -> None:
+    events = _read21((ECB / "sg-ts-ss.xml").read_bytes(), _info(ECB / "sg-structure-full.xml"))
+    assert events[0].where == "line 14, column 2"  # <message:DataSet>
+    assert events[1].level == "group" and events[1].where == "line 15, column 3"
+    obs = next(e for e in events if isinstance(e, Observation))
+    assert obs.key["TIME_PERIOD"] == "2010-08" and obs.where == "line 20, column 4"
+    one_line = _read21((ECB / "sg-ts-ss.xml").read_bytes().replace(b"\n", b" "), _info(ECB / "sg-structure-full.xml"))
+    wheres = [e.where for e in one_line if isinstance(e, Observation)]
+    assert len(set(wheres)) == len(wheres) and all(w.startswith("line 1, column ") for w in wheres)
+
+
+def test_qualified_structure_specific_elements() -> None:
+    """Series, Obs and Group may carry the DSD-specific namespace instead of none."""
+    info = _info(ECB / "sg-structure-full.xml")
+    data = (ECB / "sg-ts-ss.xml").read_bytes()
+    qualified = (data.replace(b"<Series", b"<exr:Series").replace(b"</Series", b"</exr:Series")
+                 .replace(b"<Obs", b"<exr:Obs").replace(b"<Group", b"<exr:Group"))
+    assert qualified.count(b"<exr:Obs ") == 12
+    plain, ours = _read21(data, info), _read21(qualified, info)
+    assert ours == plain and sum(isinstance(e, Observation) for e in ours) == 12
+
+
+def test_several_data_sets() -> None:
+    data = (ECB / "sg-ts-ss.xml").read_bytes()
+    dataset = re.search(rb"<message:DataSet.*?</message:DataSet>", data, re.S).group(0)
+    events = _read21(data.replace(b"</message:DataSet>", b"</message:DataSet>" + dataset), _exr_info())
+    starts = [i for i, e in enumerate(events) if isinstance(e, DataSetStart)]
+    assert starts == [0, len(events) // 2]
+    first, second = ([replace(e, where="") for e in half] for half in (events[: starts[1]], events[starts[1]:]))
+    assert first == second and sum(isinstance(e, Observation) for e in first) == 12
+
+
+def test_comments_and_processing_instructions_are_skipped() -> None:
+    data = (ECB / "sg-ts-ss.xml").read_bytes()
+    noisy = data.replace(b"<Obs ", b"<!-- note --><?pi x?><Obs ")
+    plain, ours = _read21(data), _read21(noisy)
+    assert [(type(e), getattr(e, "key", None), getattr(e, "attributes", None)) for e in ours] == [
+        (type(e), getattr(e, "key", None), getattr(e, "attributes", None)) for e in plain]
+
+
+def test_complex_values_refused_in_flat_observations_and_groups() -> None:
+    data = (ECB / "sg-ts-ss.xml").read_bytes().replace(b'TITLE="ECB reference exchange rate, Swiss franc/Euro"/>',
+                                                       b'TITLE="t"><Comp id="X"/></Group>')
+    with pytest.raises(BadInput, match="Comp") as e:
+        _read21(data)
+    assert e.value.line == 15
+
+
+def test_reader_streams() -> None:
+    """Events come while the message is still being read: memory does not grow with the message."""
+    data = (ECB / "sg-ts-ss.xml").read_bytes()
+    series = re.search(rb"\t\t<Series.*?</Series>\n", data, re.S).group(0)
+    big = data.replace(series, series * 5000)  # 15,000 observations, about 2 MB
+    read = io.BytesIO(big)
+    first = next(e for e in sdmx_ml_2_1_data_reader.read_data(read, _exr_info()) if isinstance(e, Observation))
+    assert first.key["TIME_PERIOD"] == "2010-08" and read.tell() <= 1 << 17
 
 
 # -- detection ------------------------------------------------------------------------------------
