@@ -316,7 +316,7 @@ def test_qualified_structure_specific_elements() -> None:
 
 def test_several_data_sets() -> None:
     data = (ECB / "sg-ts-ss.xml").read_bytes()
-    dataset = re.search(rb"<message:DataSet.*?</message:DataSet>", data, re.S).group(0)
+    dataset = re.search(rb"<message:DataSet.*?</message:DataSet>", data, re.DOTALL).group(0)
     events = _read21(data.replace(b"</message:DataSet>", b"</message:DataSet>" + dataset), _exr_info())
     starts = [i for i, e in enumerate(events) if isinstance(e, DataSetStart)]
     assert starts == [0, len(events) // 2]
@@ -343,7 +343,7 @@ def test_complex_values_refused_in_flat_observations_and_groups() -> None:
 def test_reader_streams() -> None:
     """Events come while the message is still being read: memory does not grow with the message."""
     data = (ECB / "sg-ts-ss.xml").read_bytes()
-    series = re.search(rb"\t\t<Series.*?</Series>\n", data, re.S).group(0)
+    series = re.search(rb"\t\t<Series.*?</Series>\n", data, re.DOTALL).group(0)
     big = data.replace(series, series * 5000)  # 15,000 observations, about 2 MB
     read = io.BytesIO(big)
     first = next(e for e in sdmx_ml_2_1_data_reader.read_data(read, _exr_info()) if isinstance(e, Observation))

@@ -1,17 +1,27 @@
 """Streaming SDMX-ML 2.1 data messages (generic and structure-specific, any dimensionAtObservation) into events.
 
-lxml's iterparse walks the document once; each series is cleared as soon as it has been
-turned into events, so memory holds one series at most, whatever the message size. The two
-SDMX-ML versions share this machinery: 3.0 structure-specific data is 2.1's with other
-namespaces and actions, and no generic format (sdmx_ml_3_0_data_reader reuses ``_Reader``).
+The standard library's expat, a push parser, is fed the stream a few KB at a time; its handlers turn
+elements into events as they start (or, for generic data, as they end) and the generator hands each
+slice's events on before feeding more, so memory holds one series' state and one slice's events at
+most, whatever the message size. expat rather than lxml iterparse because nothing is built that
+has to be cleared again: yielding every event of a million-observation message takes about a third
+less CPU (structure-specific) to 40% less (generic), and this reader sits on every ingest.
+
+Inside a data set, handlers are closures over a small stack of what each open element is, and an
+observation in a series is recognised by comparing a few attribute names (see _specific_handlers).
+Locations are "line L, column C" of the element's start tag, columns counted from 1.
+
+The two SDMX-ML versions share this machinery: 3.0 structure-specific data is 2.1's with other
+namespaces and actions, and no generic format (sdmx_ml_3_0_data_reader calls ``read_versioned``).
 The reader checks the message's shape only; codes are validation's business.
 """
 
 from __future__ import annotations
 
-from typing import BinaryIO, Iterator
-
-from lxml import etree
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+from xml.parsers import expat
 
 from ..data_structure import DataStructureInfo
 from ..errors import BadInput
@@ -24,15 +34,33 @@ _MES = {"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message": "2.1",
 _ROOTS = {"GenericData", "GenericTimeSeriesData", "StructureSpecificData", "StructureSpecificTimeSeriesData"}
 _ACTIONS = {"append": "Append", "replace": "Replace", "delete": "Delete", "information": "Information",
             "merge": "Merge"}
-XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+_DATASET_FIELDS = ("action", "structureRef", "dataScope", "setID", "reportingBeginDate", "reportingEndDate",
+                   "validFromDate", "validToDate", "publicationYear", "publicationPeriod", "dataProviderID")
+_DTD = "DTDs and entity declarations are not accepted in SDMX messages"
 
+_SEP = " "  # expat's namespace separator: "uri local"; neither XML names nor URIs hold a space
+XSI_TYPE = f"http://www.w3.org/2001/XMLSchema-instance{_SEP}type"
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+_READ = 1 << 16  # bytes read from the stream at a time
+_FEED = 1 << 12  # bytes parsed before the events so far are handed on. Few enough (some 60
+# observations) that they die before the cyclic GC's first generation fills: with 64 KB slices the
+# GC promotes and walks them again: about 0.3 s more CPU per million observations (measured)
 
+# What an open element is, on a data set's element stack. Value containers (generic) come last.
+_IGNORED, _DATASET, _SERIES, _OBS, _GROUP = 0, 1, 2, 3, 4
+_IN_SERIES, _IN_OBS = 1, 2  # the structure-specific fast path's modes
+_VALUES = _SERIES_KEY = 10
+_SERIES_ATTRS, _OBS_KEY, _OBS_ATTRS, _GROUP_KEY, _GROUP_ATTRS, _DATASET_ATTRS = 11, 12, 13, 14, 15, 16
 
-def _ns(tag: str) -> str:
-    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+# generic elements by local name; anything else is _C_OTHER
+_C_OTHER, _C_VALUE, _C_OBS, _C_OBS_DIMENSION, _C_OBS_VALUE, _C_ATTRIBUTES, _C_OBS_KEY = 0, 1, 2, 3, 4, 5, 6
+_C_SERIES, _C_SERIES_KEY, _C_GROUP, _C_GROUP_KEY, _C_DATA_PROVIDER = 7, 8, 9, 10, 11
+_CODES = {"Value": _C_VALUE, "Obs": _C_OBS, "ObsDimension": _C_OBS_DIMENSION, "ObsValue": _C_OBS_VALUE,
+          "Attributes": _C_ATTRIBUTES, "ObsKey": _C_OBS_KEY, "Series": _C_SERIES, "SeriesKey": _C_SERIES_KEY,
+          "Group": _C_GROUP, "GroupKey": _C_GROUP_KEY, "DataProvider": _C_DATA_PROVIDER}
+
+Start = Callable[[str, Any], None]  # attributes as a dict, or in data sets a [name, value, ...] list
+End = Callable[[str], None]
 
 
 def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
@@ -41,22 +69,11 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
 
 
 def read_versioned(stream: BinaryIO, structure: DataStructureInfo, versions: tuple[str, ...]) -> Iterator[DataEvent]:
-    """The shared loop: refuse DTDs, then stream; ``versions`` are the SDMX-ML versions the caller accepts."""
-    if hasattr(stream, "peek"):
-        head = stream.peek(4096)[:4096]
-    else:  # no peek (BytesIO, sockets): read the head and put it back in front
-        head = stream.read(4096)
-        stream = _Prefixed(head, stream)
-    check_no_doctype(head)
-    reader = _Reader(structure, versions)
-    try:
-        yield from reader.run(stream)
-    except etree.XMLSyntaxError as e:
-        line, column = e.position if e.position else (None, None)
-        msg = e.msg
-        if "DOCTYPE" in (msg or "") or "ntity" in (msg or ""):
-            msg = f"DTDs and entity declarations are not accepted ({msg})"
-        raise BadInput(f"the data message is not well-formed XML: {msg}", line=line, column=column) from None
+    """The shared loop: refuse DTDs, then stream; ``versions`` are the SDMX-ML versions the caller accepts.
+
+    Nothing happens until the first event is asked for, as before; returning the reader's own generator
+    rather than delegating to it spares every event a generator hop."""
+    return _Reader(structure, versions).run(stream)
 
 
 class _Prefixed:
@@ -72,7 +89,48 @@ class _Prefixed:
         return self.stream.read(n)
 
 
+class _LocalNames(dict):
+    """Expat's "uri local" name -> local name, worked out once per distinct name and interned."""
+
+    def __missing__(self, name: str) -> str:
+        local = self[name] = sys.intern(name.rpartition(_SEP)[2])
+        return local
+
+
+class _Columns(dict):
+    """expat's 0-based column -> ", column C" (1-based, as editors count): formatting one int per
+    observation instead of two is measurable over a million. Columns past 1024 are not kept, so
+    a message on one long line does not grow this."""
+
+    def __missing__(self, column: int) -> str:
+        text = f", column {column + 1}"
+        if column < 1024:
+            self[column] = text
+        return text
+
+
+class _Node:
+    """A header element: the header is small, so it is kept whole and read like a tree."""
+
+    __slots__ = ("local", "attrs", "text", "children")
+
+    def __init__(self, local: str, attrs: dict[str, str]):
+        self.local, self.attrs = local, attrs
+        self.text = ""  # before the first child, as lxml's .text
+        self.children: list[_Node] = []
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.attrs.get(name, default)
+
+    def iter(self) -> Iterator[_Node]:
+        yield self
+        for child in self.children:
+            yield from child.iter()
+
+
 class _Reader:
+    """One message's parse: the expat parser, what the header said, and the events of the current slice."""
+
     def __init__(self, structure: DataStructureInfo, versions: tuple[str, ...] = ("2.1",)):
         self.s = structure
         self.versions = versions
@@ -89,242 +147,522 @@ class _Reader:
         self.version = "2.1"
         self.generic = False
         self.header: dict[str, str] = {}
+        self.names = _LocalNames()
+        self.columns = _Columns()
+        self.codes: dict[str, int] = {}  # generic element's expat name -> _C_ code
+        self.series_key: dict[str, str] = {}  # the structure-specific series being read
+        self.obs_names = {"Obs"}  # structure-specific <Obs> as written: unqualified, or in the DSD's namespace
+        self.out: list[DataEvent] = []  # events of the slice being parsed
+        self.handlers: list[tuple[Start | None, End | None]] = []  # enclosing states' handlers
+        self.parser = self._parser()
 
     # -- the document --------------------------------------------------------------------------
-    def run(self, stream: BinaryIO) -> Iterator[DataEvent]:
-        events = etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True,
-                                 load_dtd=False, huge_tree=True, remove_comments=True)
-        _, root = next(events)
-        self._check_root(root)
-        depth = 0
-        for event, elem in events:
-            if event == "start":
-                depth += 1
-                if depth == 1 and _local(elem.tag) == "DataSet":
-                    yield from self._dataset(elem, events)
-                    depth -= 1
-                continue
-            depth -= 1
-            if depth == 0 and _local(elem.tag) == "Header":
-                self._header(elem)
-                elem.clear()
+    def _parser(self) -> Any:
+        p = expat.ParserCreate(namespace_separator=_SEP)
+        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p.StartDoctypeDeclHandler = self._refuse_dtd  # check_no_doctype saw the head only
+        p.EntityDeclHandler = self._refuse_dtd
+        p.StartElementHandler = self._root
+        return p
 
-    def _check_root(self, root: etree._Element) -> None:
-        ns, local = _ns(root.tag), _local(root.tag)
+    def run(self, stream: BinaryIO) -> Iterator[DataEvent]:
+        """Refuse a DTD in the head, then feed the parser slice by slice, handing each slice's events on
+        before parsing more."""
+        if hasattr(stream, "peek"):
+            check_no_doctype(stream.peek(4096)[:4096])
+        else:  # no peek (BytesIO, sockets): read the head and put it back in front
+            head = stream.read(4096)
+            check_no_doctype(head)
+            stream = _Prefixed(head, stream)
+        out = self.out
+        while chunk := stream.read(_READ):
+            view = memoryview(chunk)
+            for i in range(0, len(view), _FEED):
+                self._parse(view[i:i + _FEED], False)
+                if out:
+                    yield from out
+                    out.clear()
+        self._parse(b"", True)
+        yield from out
+        out.clear()
+
+    def _parse(self, data: memoryview | bytes, final: bool) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError as e:
+            msg = expat.ErrorString(e.code)
+            if "entity" in msg:
+                msg = f"DTDs and entity declarations are not accepted ({msg})"
+            raise BadInput(f"the data message is not well-formed XML: {msg}", line=e.lineno,
+                           column=e.offset + 1) from None
+
+    def _refuse_dtd(self, *_: object) -> None:
+        raise self._error(_DTD)
+
+    def _where(self) -> str:
+        """Where the element being started begins."""
+        p = self.parser
+        return f"line {p.CurrentLineNumber}{self.columns[p.CurrentColumnNumber]}"
+
+    def _error(self, message: str) -> BadInput:
+        p = self.parser
+        return BadInput(message, line=p.CurrentLineNumber, column=p.CurrentColumnNumber + 1)
+
+    def _enter(self, start: Start | None, end: End | None) -> None:
+        """Hand the element's content to other handlers until ``_leave`` (called at its end) restores these."""
+        p = self.parser
+        self.handlers.append((p.StartElementHandler, p.EndElementHandler))
+        p.StartElementHandler, p.EndElementHandler = start, end
+
+    def _leave(self) -> None:
+        p = self.parser
+        p.StartElementHandler, p.EndElementHandler = self.handlers.pop()
+
+    def _skip(self) -> None:
+        """Ignore the element just started, children and all."""
+        depth = 0
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal depth
+            depth += 1
+
+        def end(name: str) -> None:
+            nonlocal depth
+            if depth:
+                depth -= 1
+            else:
+                self._leave()
+
+        self._enter(start, end)
+
+    def _root(self, name: str, attrs: dict[str, str]) -> None:
+        ns, _, local = name.rpartition(_SEP)
         version = _MES.get(ns)
         if (version is None or version not in self.versions or local not in _ROOTS
                 or (version == "3.0" and local != "StructureSpecificData")):
             wanted = " or ".join(self.versions)
-            raise BadInput(f"expected an SDMX-ML {wanted} data message (GenericData or StructureSpecificData), "
-                           f"found <{local}> in namespace {ns or '(none)'}", line=root.sourceline)
+            raise self._error(f"expected an SDMX-ML {wanted} data message (GenericData or StructureSpecificData), "
+                              f"found <{local}> in namespace {ns or '(none)'}")
         self.version = version
         self.generic = local.startswith("Generic")
+        self.parser.StartElementHandler = self._message_child
 
-    def _header(self, header: etree._Element) -> None:
-        for child in header:
-            if _local(child.tag) == "Structure":
+    def _message_child(self, name: str, attrs: dict[str, str]) -> None:
+        local = self.names[name]
+        if local == "Header":
+            self._read_header(attrs)
+        elif local == "DataSet":
+            self._dataset(attrs)
+        else:  # Footer and whatever else
+            self._skip()
+
+    # -- the header ----------------------------------------------------------------------------
+    def _read_header(self, attrs: dict[str, str]) -> None:
+        """Keep the header as a small tree, then read it once it has ended."""
+        p, names = self.parser, self.names
+        stack = [_Node("Header", attrs)]
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            node = _Node(names[name], attrs)
+            stack[-1].children.append(node)
+            stack.append(node)
+
+        def end(name: str) -> None:
+            node = stack.pop()
+            if not stack:
+                p.CharacterDataHandler = None
+                self._leave()
+                self._header(node)
+
+        def text(data: str) -> None:
+            if not stack[-1].children:
+                stack[-1].text += data
+
+        p.CharacterDataHandler = text
+        self._enter(start, end)
+
+    def _header(self, header: _Node) -> None:
+        for child in header.children:
+            if child.local == "Structure":
                 dim = child.get("dimensionAtObservation")
                 if dim:
                     self.obs_dim = dim
                     self.series_dims = set(self.key_ids) - {dim}
-                ref = next(iter(child), None)
+                ref = next(iter(child.children), None)
                 if ref is not None:
                     self.header["structure"], self.header["structure_kind"] = _reference(ref)
                     self.structures[child.get("structureID", "")] = (self.header["structure"],
                                                                      self.header["structure_kind"])
-            elif _local(child.tag) == "DataProvider":
+            elif child.local == "DataProvider":
                 self.header["provider"] = _item_id(child)
-            elif _local(child.tag) == "DataSetAction" and child.text:
+            elif child.local == "DataSetAction" and child.text:
                 self.header["action"] = child.text.strip()
 
     # -- data sets -------------------------------------------------------------------------------
-    def _dataset(self, ds: etree._Element, events) -> Iterator[DataEvent]:
-        attrs = {_local(k): v for k, v in ds.attrib.items()}
+    def _dataset(self, ds_attrs: dict[str, str]) -> None:
+        where = self._where()
+        attrs = {self.names[k]: v for k, v in ds_attrs.items()}
         action = _ACTIONS.get((attrs.get("action") or self.header.get("action", "")).lower(), "Information")
-        own = {k: v for k, v in ds.attrib.items() if not k.startswith("{") and k not in (
-            "action", "structureRef", "dataScope", "setID", "reportingBeginDate", "reportingEndDate",
-            "validFromDate", "validToDate", "publicationYear", "publicationPeriod", "dataProviderID")}
+        own = {k: v for k, v in ds_attrs.items() if _SEP not in k and k not in _DATASET_FIELDS}
         structure, kind = self.structures.get(attrs.get("structureRef", ""), (
             self.header.get("structure"), self.header.get("structure_kind")))
-        yield DataSetStart(action=action, structure=structure, structure_kind=kind,
-                           provider=attrs.get("dataProviderID") or self.header.get("provider"),
-                           dimension_at_observation=self.obs_dim, where=f"line {ds.sourceline}",
-                           extra={k: v for k, v in attrs.items() if k in ("validFromDate", "reportingBeginDate")})
+        self.out.append(DataSetStart(
+            action=action, structure=structure, structure_kind=kind,
+            provider=attrs.get("dataProviderID") or self.header.get("provider"),
+            dimension_at_observation=self.obs_dim, where=where,
+            extra={k: v for k, v in attrs.items() if k in ("validFromDate", "reportingBeginDate")}))
         if own and not self.generic:  # structure-specific: data set attributes are XML attributes
-            yield KeyAttributes({}, own, "dataset", f"line {ds.sourceline}")
-        handler = self._generic_child if self.generic else self._specific_child
-        depth = 0
-        for event, elem in events:
-            if event == "start":
-                depth += 1
-                continue
-            if depth == 0:  # the DataSet's own end
-                ds.clear()
-                return
-            depth -= 1
-            if depth == 0:
-                yield from handler(elem)
-                elem.clear()
-                parent = elem.getparent()
-                if parent is not None:
-                    parent.remove(elem)
+            self.out.append(KeyAttributes({}, own, "dataset", where))
+        self._enter(*(self._generic_handlers() if self.generic else self._specific_handlers()))
 
     # -- structure-specific ------------------------------------------------------------------------
-    def _specific_child(self, elem: etree._Element) -> Iterator[DataEvent]:
-        local = _local(elem.tag)
-        where = f"line {elem.sourceline}"
-        if local == "Series":
-            series_key: dict[str, str] = {}
-            series_attrs: dict[str, str] = {}
-            for k, v in elem.attrib.items():
-                if k in self.key_ids:
-                    series_key[k] = v
-                elif not k.startswith("{"):
-                    series_attrs[k] = v
-            missing = self.series_dims - series_key.keys()
-            if missing:
-                raise BadInput(f"a series lacks the dimension(s) {', '.join(sorted(missing))}",
-                               line=elem.sourceline)
-            if series_attrs:  # key: the series key as written (time included in a cross-section)
-                yield KeyAttributes(dict(series_key), series_attrs, "series", where)
-            for obs in elem:
-                tag = obs.tag
-                if tag == "Obs" or _local(tag) == "Obs":
-                    if len(obs):
-                        _no_complex(obs)
-                    yield self._specific_obs(obs, series_key)
-                elif _local(tag) == "Comp":
-                    _no_complex(elem)
-        elif local == "Obs":  # flat: every dimension on the observation
-            yield self._specific_obs(elem, {})
-        elif local == "Group":
-            key = {k: v for k, v in elem.attrib.items() if k in self.dims}
-            attrs = {k: v for k, v in elem.attrib.items() if k not in self.dims and not k.startswith("{")}
-            if attrs:
-                yield KeyAttributes(key, attrs, "group", where)
-        elif local == "DataProvider":
-            pass
-        else:
-            raise BadInput(f"unexpected element <{local}> in a structure-specific data set", line=elem.sourceline)
+    def _plain_attributes(self) -> frozenset[str]:
+        """The DSD's attributes an observation may carry as XML attributes and still take the fast path."""
+        plain = {a.id for a in self.s.attributes} - self.key_ids - self.measures - {"action"}
+        return frozenset(a for a in plain if _SEP not in a)
 
-    def _specific_obs(self, obs: etree._Element, series_key: dict[str, str]) -> Observation:
-        key = dict(series_key)
+    def _specific_handlers(self) -> tuple[Start, End]:
+        """Handlers for a structure-specific data set, which get attributes as expat's flat [name, value, ...]
+        lists (``ordered_attributes``): cheaper for expat to build, and an observation written as most are,
+        time then value then plain attributes, is recognised by comparing a few names. Closures, not methods:
+        the observation path runs once per observation, and attribute lookups on self would show."""
+        p, emit, names, obs_names, columns = self.parser, self.out.append, self.names, self.obs_names, self.columns
+        primary, plain = self.primary, self._plain_attributes()
+        # the fast path wants the observation dimension first on each <Obs>; None never is
+        obs_dim = self.obs_dim if self.obs_dim in self.key_ids and self.primary not in self.key_ids else None
+        stack = [_DATASET]  # what each open element in the data set is
+        series_key: dict[str, str] = {}
+        mode = 0  # _IN_SERIES: a series is the innermost open element; _IN_OBS: its
+        # observation, not on the stack (pushed only if it has children); 0: look at the stack
+
+        def start(name: str, a: list[str]) -> None:
+            nonlocal mode
+            if mode == _IN_SERIES and name in obs_names:
+                mode = _IN_OBS
+                if len(a) == 6 and a[0] == obs_dim and a[2] == primary and a[4] in plain:  # most data
+                    key = series_key.copy()
+                    key[obs_dim] = a[1]
+                    emit(Observation(key, {primary: a[3]}, {a[4]: a[5]},
+                                     f"line {p.CurrentLineNumber}{columns[p.CurrentColumnNumber]}"))
+                else:
+                    emit(any_obs(a))
+            else:
+                other(name, a)
+
+        def any_obs(a: list[str]) -> Observation:
+            """An observation in a series written otherwise: time, value and any number of plain attributes
+            still go fast (a dict from the list); anything else is sorted name by name."""
+            if len(a) >= 4 and a[0] == obs_dim and a[2] == primary and plain.issuperset(a[4::2]):
+                key = series_key.copy()
+                key[obs_dim] = a[1]
+                return Observation(key, {primary: a[3]}, dict(zip(a[4::2], a[5::2])), self._where())
+            return self._specific_obs(series_key, _as_dict(a))
+
+        def other(name: str, a: list[str]) -> None:
+            nonlocal series_key, mode
+            if mode == _IN_OBS:  # a child of the observation: now it goes on the stack
+                stack.append(_OBS)
+            parent, local = stack[-1], names[name]
+            if parent == _SERIES and local == "Obs":  # an Obs qualified with the DSD's namespace
+                obs_names.add(name)
+                mode = _IN_SERIES
+                start(name, a)
+                return
+            attrs = _as_dict(a)
+            if local == "Comp" and parent in (_SERIES, _OBS, _GROUP):
+                raise self._error(f"complex attribute values (<Comp id=\"{attrs.get('id')}\">) are not supported yet")
+            if parent == _DATASET:
+                kind = self._specific_child(local, attrs)
+                if kind == _SERIES:
+                    series_key = self.series_key
+            else:  # anything else in a series, observation or group, and all below what is ignored
+                kind = _IGNORED
+            stack.append(kind)
+            mode = _IN_SERIES if kind == _SERIES else 0
+
+        def end(name: str) -> None:
+            nonlocal mode
+            if mode == _IN_OBS:
+                mode = _IN_SERIES
+                return
+            if stack.pop() == _DATASET:
+                p.ordered_attributes = False
+                self._leave()
+            else:
+                mode = _IN_SERIES if stack[-1] == _SERIES else 0
+
+        p.ordered_attributes = True
+        return start, end  # type: ignore[return-value]  # list attributes, see above
+
+    def _specific_child(self, local: str, attrs: dict[str, str]) -> int:
+        """A data set's child other than a series' observation: emit what it says, return what it is."""
+        if local == "Series":
+            self.series_key = self._series(attrs)
+            return _SERIES
+        if local == "Obs":  # flat: every dimension on the observation
+            self.out.append(self._specific_obs({}, attrs))
+            return _OBS
+        if local == "Group":
+            key = {k: v for k, v in attrs.items() if k in self.dims}
+            own = {k: v for k, v in attrs.items() if k not in self.dims and _SEP not in k}
+            if own:
+                self.out.append(KeyAttributes(key, own, "group", self._where()))
+            return _GROUP
+        if local == "DataProvider":
+            return _IGNORED
+        raise self._error(f"unexpected element <{local}> in a structure-specific data set")
+
+    def _series(self, attrs: dict[str, str]) -> dict[str, str]:
+        """A series' key (emitting its attributes): what its observations' keys start from."""
+        key: dict[str, str] = {}
+        own: dict[str, str] = {}
+        for k, v in attrs.items():
+            if k in self.key_ids:
+                key[k] = v
+            elif _SEP not in k:
+                own[k] = v
+        missing = self.series_dims - key.keys()
+        if missing:
+            raise self._error(f"a series lacks the dimension(s) {', '.join(sorted(missing))}")
+        if own:  # key: the series key as written (time included in a cross-section)
+            self.out.append(KeyAttributes(dict(key), own, "series", self._where()))
+        return key
+
+    def _specific_obs(self, key: dict[str, str], attrs: dict[str, str]) -> Observation:
+        """Any observation: each XML attribute sorted into key, measures and attributes (``key`` is filled in)."""
+        key = dict(key)
         measures: dict[str, str] = {}
-        attrs: dict[str, str] = {}
-        targets = (key, measures, attrs)
+        own: dict[str, str] = {}
+        targets = (key, measures, own)
         kinds = self.kinds
-        for k, v in obs.items():  # items(), not .attrib: no proxy object per observation
+        for k, v in attrs.items():
             kind = kinds.get(k)
             if kind is None:  # first sight of this XML attribute name: classify once
                 kind = kinds[k] = (0 if k in self.key_ids else 1 if k in self.measures
-                                   else -1 if k[0] == "{" else 2)
+                                   else -1 if _SEP in k else 2)
             if kind >= 0:
                 targets[kind][k] = v
-        if len(key) < self.n_keys and self.obs_dim not in key and obs.get(XSI_TYPE):
-            key[self.obs_dim] = obs.get(XSI_TYPE).rpartition(":")[2]  # 2.1 explicit measures: xsi:type="ns:CODE"
+        if len(key) < self.n_keys and self.obs_dim not in key and attrs.get(XSI_TYPE):
+            key[self.obs_dim] = attrs[XSI_TYPE].rpartition(":")[2]  # 2.1 explicit measures: xsi:type="ns:CODE"
         action = None
-        if self.version == "3.0" and "action" in attrs:
-            action = _ACTIONS.get(attrs["action"].lower())
+        if self.version == "3.0" and "action" in own:
+            action = _ACTIONS.get(own["action"].lower())
             if action:
-                del attrs["action"]
-        return Observation(key, measures, attrs, f"line {obs.sourceline}", action)
+                del own["action"]
+        return Observation(key, measures, own, self._where(), action)
 
     # -- generic -------------------------------------------------------------------------------------
-    def _generic_child(self, elem: etree._Element) -> Iterator[DataEvent]:
-        local = _local(elem.tag)
-        where = f"line {elem.sourceline}"
-        if local == "Series":
-            key: dict[str, str] = {}
-            attrs: dict[str, str] = {}
-            observations = []
-            for child in elem:
-                cl = _local(child.tag)
-                if cl == "SeriesKey":
-                    key = _values(child)
-                elif cl == "Attributes":
-                    attrs = _values(child)
-                elif cl == "Obs":
-                    observations.append(child)
-            if attrs:
-                yield KeyAttributes(dict(key), attrs, "series", where)
-            for obs in observations:
-                yield self._generic_obs(obs, key)
-        elif local == "Obs":  # flat
-            yield self._generic_obs(elem, {})
-        elif local == "Group":
-            key, attrs = {}, {}
-            for child in elem:
-                if _local(child.tag) == "GroupKey":
-                    key = _values(child)
-                elif _local(child.tag) == "Attributes":
-                    attrs = _values(child)
-            if attrs:
-                yield KeyAttributes(key, attrs, "group", where)
-        elif local == "Attributes":
-            yield KeyAttributes({}, _values(elem), "dataset", where)
-        elif local == "DataProvider":
-            pass
-        else:
-            raise BadInput(f"unexpected element <{local}> in a generic data set", line=elem.sourceline)
-
-    def _generic_obs(self, obs: etree._Element, series_key: dict[str, str]) -> Observation:
-        key = dict(series_key)
+    def _generic_handlers(self) -> tuple[Start, End]:
+        """Handlers for a generic data set: values are <Value id value/> children, so an observation is
+        emitted at its end. Attributes come as ordered lists here too, elements as small codes; closures
+        for speed, as in ``_specific_handlers``."""
+        p, emit, codes, columns = self.parser, self.out.append, self.codes, self.columns
+        obs_dim, primary = self.obs_dim, self.primary
+        stack = [_DATASET]
+        target: dict[str, str] = {}  # where the open value container's <Value>s go
+        key: dict[str, str] = {}  # the open observation's
         measures: dict[str, str] = {}
-        attrs: dict[str, str] = {}
-        for child in obs:
-            cl = _local(child.tag)
-            if cl == "ObsDimension":
-                key[child.get("id") or self.obs_dim] = child.get("value", "")
-            elif cl == "ObsKey":
-                key.update(_values(child))
-            elif cl == "ObsValue":
-                value = child.get("value")
-                if value is not None:
-                    measures[child.get("id") or self.primary] = value
-            elif cl == "Attributes":
-                attrs = _values(child)
-        return Observation(key, measures, attrs, f"line {obs.sourceline}")
+        obs_attrs: dict[str, str] = {}
+        obs_where = ""
+        series_key: dict[str, str] = {}
+        series_has_obs = False
+        leaf = False  # an element to ignore is open, not on the stack (pushed only if it has children)
+        state = _GenericState()  # the rest, which is not on the observation path
+
+        def start(name: str, a: list[str]) -> None:
+            nonlocal target, key, measures, obs_attrs, obs_where, series_has_obs, leaf
+            if leaf:  # a child of what is ignored: ignore it too, which needs the parent on the stack
+                stack.append(_IGNORED)
+                leaf = False
+            try:
+                code = codes[name]
+            except KeyError:
+                code = self._learn(name)
+            parent = stack[-1]
+            if parent >= _VALUES:  # in SeriesKey, Attributes, ObsKey or GroupKey
+                if code == _C_VALUE:
+                    if len(a) == 4 and a[0] == "id" and a[2] == "value":
+                        target[a[1]] = a[3]
+                    elif len(a) == 4 and a[0] == "value" and a[2] == "id":
+                        target[a[3]] = a[1]
+                    else:
+                        self._generic_value(target, a)
+                leaf = True
+            elif parent == _OBS:
+                if code == _C_OBS_DIMENSION:
+                    if len(a) == 2 and a[0] == "value":
+                        key[obs_dim] = a[1]
+                    else:
+                        attrs = _as_dict(a)
+                        key[attrs.get("id") or obs_dim] = attrs.get("value", "")
+                elif code == _C_OBS_VALUE:
+                    if len(a) == 2 and a[0] == "value":
+                        measures[primary] = a[1]
+                    else:
+                        attrs = _as_dict(a)
+                        if "value" in attrs:
+                            measures[attrs.get("id") or primary] = attrs["value"]
+                elif code == _C_ATTRIBUTES:  # the last <Attributes> counts, as before
+                    target = obs_attrs = {}
+                    stack.append(_OBS_ATTRS)
+                    return
+                elif code == _C_OBS_KEY:
+                    target = key
+                    stack.append(_OBS_KEY)
+                    return
+                leaf = True
+            elif code == _C_OBS and (parent == _SERIES or parent == _DATASET):
+                if parent == _DATASET:  # flat
+                    key = {}
+                else:
+                    key = series_key.copy()
+                    if not series_has_obs:
+                        series_has_obs = True
+                        state.emit_series(series_key, emit)
+                measures, obs_attrs = {}, {}
+                obs_where = f"line {p.CurrentLineNumber}{columns[p.CurrentColumnNumber]}"
+                stack.append(_OBS)
+            else:
+                other(parent, code, name)
+
+        def other(parent: int, code: int, name: str) -> None:
+            """Any other start: series, group and data set level."""
+            nonlocal target, series_key, series_has_obs, leaf
+            if parent == _SERIES:
+                kind = _SERIES_KEY if code == _C_SERIES_KEY else _SERIES_ATTRS if code == _C_ATTRIBUTES else _IGNORED
+            elif parent == _GROUP:
+                kind = _GROUP_KEY if code == _C_GROUP_KEY else _GROUP_ATTRS if code == _C_ATTRIBUTES else _IGNORED
+            elif parent == _DATASET:
+                kind = self._generic_child(code, name, state)
+                if kind == _SERIES:
+                    series_key, series_has_obs = {}, False
+            else:
+                kind = _IGNORED
+            if kind == _IGNORED:
+                leaf = True
+                return
+            if kind >= _VALUES:
+                target = {}
+                if kind == _SERIES_KEY:
+                    series_key = target
+            stack.append(kind)
+
+        def end(name: str) -> None:
+            nonlocal leaf
+            if leaf:
+                leaf = False
+                return
+            kind = stack.pop()
+            if kind == _IGNORED or kind == _OBS_ATTRS:
+                return
+            if kind == _OBS:
+                emit(Observation(key, measures, obs_attrs, obs_where))
+            elif kind == _DATASET:
+                p.ordered_attributes = False
+                self._leave()
+            else:
+                state.ended(kind, target, series_key, series_has_obs, emit)
+
+        p.ordered_attributes = True
+        return start, end  # type: ignore[return-value]  # list attributes, see above
+
+    def _learn(self, name: str) -> int:
+        """A generic element's code, from its local name, on first sight of its expat name."""
+        code = self.codes[name] = _CODES.get(self.names[name], _C_OTHER)
+        return code
+
+    def _generic_value(self, target: dict[str, str], a: list[str]) -> None:
+        """A <Value> written otherwise than id and value alone."""
+        attrs = _as_dict(a)
+        id_, value = attrs.get("id"), attrs.get("value")
+        if id_ is None or value is None:
+            raise self._error(f"a generic <Value> lacks its {'id' if id_ is None else 'value'}")
+        target[id_] = value
+
+    def _generic_child(self, code: int, name: str, state: _GenericState) -> int:
+        """A generic data set's child other than a flat observation: what it is."""
+        where = self._where()
+        if code == _C_SERIES:
+            state.begin_series(where)
+            return _SERIES
+        if code == _C_GROUP:
+            state.begin_group(where)
+            return _GROUP
+        if code == _C_ATTRIBUTES:
+            state.dataset_where = where
+            return _DATASET_ATTRS
+        if code == _C_DATA_PROVIDER:
+            return _IGNORED
+        raise self._error(f"unexpected element <{self.names[name]}> in a generic data set")
 
 
-def _no_complex(elem: etree._Element) -> None:
-    """SDMX 3.0 complex (multi-valued, multilingual) attribute values: refused rather than dropped."""
-    for child in elem:
-        if _local(child.tag) == "Comp":
-            raise BadInput(f"complex attribute values (<Comp id=\"{child.get('id')}\">) are not supported yet",
-                           line=child.sourceline)
+def _as_dict(a: list[str]) -> dict[str, str]:
+    """expat's ordered attributes [name, value, name, value, ...] as a dict."""
+    return dict(zip(a[::2], a[1::2]))
 
 
-def _values(elem: etree._Element) -> dict[str, str]:
-    out = {}
-    for v in elem:
-        if _local(v.tag) == "Value":
-            id_, value = v.get("id"), v.get("value")
-            if id_ is None or value is None:
-                raise BadInput(f"a generic <Value> lacks its {'id' if id_ is None else 'value'}", line=v.sourceline)
-            out[id_] = value
-    return out
+class _GenericState:
+    """What a generic data set remembers off the observation path: the series' attributes until its
+    first observation (where the schema puts them), the group being read, where things began."""
+
+    def __init__(self) -> None:
+        self.series_attrs: dict[str, str] = {}  # not emitted yet
+        self.series_where = ""
+        self.group_key: dict[str, str] = {}
+        self.group_attrs: dict[str, str] = {}
+        self.group_where = ""
+        self.dataset_where = ""
+
+    def begin_series(self, where: str) -> None:
+        self.series_attrs, self.series_where = {}, where
+
+    def begin_group(self, where: str) -> None:
+        self.group_key, self.group_attrs, self.group_where = {}, {}, where
+
+    def emit_series(self, key: dict[str, str], emit: Callable[[DataEvent], None]) -> None:
+        if self.series_attrs:
+            emit(KeyAttributes(dict(key), self.series_attrs, "series", self.series_where))
+            self.series_attrs = {}
+
+    def ended(self, kind: int, values: dict[str, str], series_key: dict[str, str], has_obs: bool,
+              emit: Callable[[DataEvent], None]) -> None:
+        """An element other than an observation ended; ``values`` are the last value container's."""
+        if kind == _SERIES_ATTRS:
+            self.series_attrs = values
+            if has_obs:  # attributes after observations: not as the schema has it, but not lost
+                self.emit_series(series_key, emit)
+        elif kind == _SERIES:
+            self.emit_series(series_key, emit)
+        elif kind == _GROUP_KEY:
+            self.group_key = values
+        elif kind == _GROUP_ATTRS:
+            self.group_attrs = values
+        elif kind == _GROUP and self.group_attrs:
+            emit(KeyAttributes(self.group_key, self.group_attrs, "group", self.group_where))
+        elif kind == _DATASET_ATTRS:
+            emit(KeyAttributes({}, values, "dataset", self.dataset_where))
 
 
-def _reference(ref_parent: etree._Element) -> tuple[str, str]:
+def _reference(ref_parent: _Node) -> tuple[str, str]:
     """The structure the header names: (URN or agency:id(version), kind)."""
     kind = {"Structure": "datastructure", "StructureUsage": "dataflow",
             "ProvisionAgrement": "provisionagreement", "ProvisionAgreement": "provisionagreement"}.get(
-        _local(ref_parent.tag), "datastructure")
+        ref_parent.local, "datastructure")
     for child in ref_parent.iter():
-        if _local(child.tag) == "URN" and child.text:
+        if child.local == "URN" and child.text:
             return child.text.strip(), kind
-        if _local(child.tag) == "Ref":
+        if child.local == "Ref":
             return f"{child.get('agencyID')}:{child.get('id')}({child.get('version', '1.0')})", kind
     if ref_parent.text and ref_parent.text.strip().startswith("urn:"):
         return ref_parent.text.strip(), kind
     return "", kind
 
 
-def _item_id(elem: etree._Element) -> str | None:
+def _item_id(elem: _Node) -> str | None:
     for child in elem.iter():
-        if _local(child.tag) == "Ref":
+        if child.local == "Ref":
             return child.get("id")
-        if _local(child.tag) == "URN" and child.text:
+        if child.local == "URN" and child.text:
             return child.text.strip().rpartition(".")[2]
     text = (elem.text or "").strip()
     return text.rpartition(".")[2] if text else None
