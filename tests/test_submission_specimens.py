@@ -311,3 +311,53 @@ def test_sdmx_csv_delete_with_a_period_that_is_none_is_refused(engine, admin, sp
     assert [(e["rule"], e["where"], e.get("component"), e.get("value")) for e in problem["errors"]] == [
         ("period-format", "row 3, column DIM_3", "DIM_3", "C")]
     assert dump(engine) == before
+
+
+# -- SDMX-ML 3.0 complex attribute values ------------------------------------------------------------------
+
+CA_STRUCTURES = ["ECB_EXR/1/structure-full.xml", "v3/xml/ECB_EXR_CA_DSD.xml"]
+
+
+def _submit_ca(engine, admin, specimens, data: bytes):
+    for structure in CA_STRUCTURES:
+        load(engine, specimens / structure)
+    url = provision(engine, "ECB", "F_ECB_EXR_COMPLEX_ATTRIBUTES",
+                    urn_for("datastructure", "ECB", "ECB_EXR_COMPLEX_ATTRIBUTES", "1.0"), provider="ECB")
+    return admin("POST", f"{url}?provider=ECB", data, Accept="application/problem+json")
+
+
+def test_complex_attribute_values_are_stored_as_lists(engine, admin, specimens):
+    r = _submit_ca(engine, admin, specimens, (specimens / "v3/xml/ECB_EXR_CA.xml").read_bytes())
+    assert r.status_code == 200, r.data[:3000].decode()
+    with engine.connect() as conn:
+        keyed = conn.execute(text("SELECT level, key, attributes FROM key_attribute WHERE valid_to IS NULL")).all()
+        obs = dict(conn.execute(text("SELECT time_period, attributes FROM observation WHERE valid_to IS NULL")).all())
+    assert [(level, key) for level, key, _ in keyed] == [("series", "A.CAD.EUR.SP00.A")]
+    series = json.loads(keyed[0][2])
+    assert series["TITLE"] == [
+        {"en": "Some English Text", "fr": "Quelques textes en anglais"},
+        {"en": "Additional English Text where lang defaults to en", "fr": "Texte anglais supplémentaire"}]
+    assert series["SOURCE_AGENCY"] == ["4F0", "4D0", "CZ2"]
+    assert series["SOURCE_PUB"] == ["First publication source", "Second publication source"]
+    assert series["UNIT"] == "CAD" and series["DECIMALS"] == "4"
+    assert {p: json.loads(a) for p, a in obs.items()} == {
+        "2017": {"OBS_STATUS": ["A", "F"]}, "2018": {"OBS_STATUS": ["J", "U", "N"]}, "2019": {"OBS_STATUS": ["A"]}}
+
+
+def test_an_unknown_code_in_a_complex_value_is_refused(engine, admin, specimens):
+    data = (specimens / "v3/xml/ECB_EXR_CA.xml").read_bytes()
+    data = data.replace(b"<Value>U</Value>", b"<Value>QQ</Value>").replace(b"<Value>4D0</Value>", b"<Value>Q9Q</Value>")
+    r = _submit_ca(engine, admin, specimens, data)
+    problem = r.get_json()
+    assert r.status_code == 422, problem
+    errors = {e["component"]: e for e in problem["errors"]}
+    assert set(errors) == {"OBS_STATUS", "SOURCE_AGENCY"} and problem["errorCount"] == 2, problem
+    status, agency = errors["OBS_STATUS"], errors["SOURCE_AGENCY"]
+    assert status["rule"] == "unknown-code" and status["value"] == "QQ"
+    assert status["where"] == "line 46, column 4, value 2 of 3" and status["period"] == "2018"
+    assert status["series_key"] == "A.CAD.EUR.SP00.A"
+    assert agency["rule"] == "unknown-code" and agency["value"] == "Q9Q"
+    assert agency["where"] == "line 18, column 3, value 2 of 3"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM observation")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM key_attribute")).scalar() == 0

@@ -131,11 +131,14 @@ class Validator:
             attributes = self._attributes(obs, series_key, period_text, deleting, extra)
         elif attrs or self._mandatory_obs:
             memo = self._valid_attributes[deleting]
-            items = tuple(attrs.items())
-            attributes = memo.get(items, _UNSEEN)
+            items: tuple | None = tuple(attrs.items())
+            try:
+                attributes = memo.get(items, _UNSEEN)
+            except TypeError:  # a complex (list) value: not remembered, checked every time
+                items, attributes = None, _UNSEEN
             if attributes is _UNSEEN:
                 attributes = self._attributes(obs, series_key, period_text, deleting, {})
-                if self.error_count == before:
+                if self.error_count == before and items is not None:
                     memo[items] = attributes
         else:
             attributes = None
@@ -356,8 +359,11 @@ class Validator:
             self.error("constraint", f"{value!r} is outside the dataflow's content constraint for {cid}",
                        where=where, component=cid, value=value)
 
-    def _check_value(self, cid: str, value: str, text_type: str | None, codelist: str | None,
+    def _check_value(self, cid: str, value: str | list, text_type: str | None, codelist: str | None,
                      context: dict[str, str]) -> None:
+        if type(value) is not str:
+            self._check_values(cid, value, text_type, codelist, context)
+            return
         if codelist:
             if cid in self.codes and value not in self.codes[cid]:
                 self.error("unknown-code", f"{value!r} is not a code of {cid}'s codelist", component=cid,
@@ -373,6 +379,26 @@ class Validator:
             if text_type in INTEGER_TYPES and not number.is_integer():
                 self.error("not-an-integer", f"{cid} must be a whole number ({text_type}), not {value!r}",
                            component=cid, value=value, **context)
+
+
+    def _check_values(self, cid: str, values: object, text_type: str | None, codelist: str | None,
+                      context: dict[str, str]) -> None:
+        """A complex value (SDMX-ML 3.0 <Comp>): a list of strings, each checked as a value, or of
+        multilingual {lang: text} values, which are text whatever the representation says."""
+        if not isinstance(values, list) or not values:
+            self.error("bad-value", f"{cid} has a value of an unknown kind", component=cid, **context)
+            return
+        for n, value in enumerate(values, 1):
+            if isinstance(value, str):
+                place = f"value {n} of {len(values)}"
+                where = context.get("where")
+                self._check_value(cid, value, text_type, codelist,
+                                  {**context, "where": f"{where}, {place}" if where else place})
+            elif not (isinstance(value, dict) and value and not codelist and text_type not in NUMERIC_TYPES
+                      and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+                self.error("bad-value", f"{cid} value {n} must be a code or number, not multilingual text"
+                           if isinstance(value, dict) else f"{cid} value {n} is of an unknown kind",
+                           component=cid, **context)
 
 
 class RepeatedKeys:

@@ -204,12 +204,58 @@ def test_sdmx_ml_3_0_specimen() -> None:
     assert float(value) == pytest.approx(1.583993822393823) and attrs["SOURCE_AGENCY"] == "4F0"
 
 
-def test_sdmx_ml_3_0_complex_attributes_are_refused() -> None:
-    """Known limitation: ECB_EXR_CA.xml carries multi-valued, multilingual <Comp> attributes."""
-    with pytest.raises(BadInput, match="Comp") as e:
-        list(sdmx_ml_3_0_data_reader.read_data((SPEC / "v3" / "xml" / "ECB_EXR_CA.xml").open("rb"),
-                                               _info(ECB / "1" / "structure-full.xml")))
-    assert e.value.line is not None
+def _read_ca(data: bytes | None = None) -> list:
+    data = data if data is not None else (SPEC / "v3" / "xml" / "ECB_EXR_CA.xml").read_bytes()
+    return list(sdmx_ml_3_0_data_reader.read_data(io.BytesIO(data), _info(ECB / "1" / "structure-full.xml")))
+
+
+def test_sdmx_ml_3_0_complex_attribute_values() -> None:
+    """ECB_EXR_CA.xml's <Comp>s: multi-valued and multilingual values, as lists, at series and observation level."""
+    start, series, *obs = _read_ca()
+    assert isinstance(start, DataSetStart) and isinstance(series, KeyAttributes) and series.level == "series"
+    assert series.key == {"FREQ": "A", "CURRENCY": "CAD", "CURRENCY_DENOM": "EUR", "EXR_TYPE": "SP00",
+                          "EXR_SUFFIX": "A"}
+    assert series.attributes["UNIT"] == "CAD"  # XML attributes and Comps in one event
+    assert series.attributes["TITLE"] == [
+        {"en": "Some English Text", "fr": "Quelques textes en anglais"},
+        {"en": "Additional English Text where lang defaults to en", "fr": "Texte anglais supplémentaire"}]
+    assert series.attributes["SOURCE_AGENCY"] == ["4F0", "4D0", "CZ2"]
+    assert series.attributes["SOURCE_PUB"] == ["First publication source", "Second publication source"]
+    assert series.where == "line 18, column 3"
+    assert [(o.key["TIME_PERIOD"], o.measures["OBS_VALUE"], o.attributes, o.where) for o in obs] == [
+        ("2017", "1.46472274509804", {"OBS_STATUS": ["A", "F"]}, "line 39, column 4"),
+        ("2018", "1.529364705882353", {"OBS_STATUS": ["J", "U", "N"]}, "line 46, column 4"),
+        ("2019", "1.485477254901961", {"OBS_STATUS": ["A"]}, "line 54, column 4")]
+
+
+@pytest.mark.parametrize("feed", [1, 7, 50, 333])
+def test_complex_values_whatever_the_slices(monkeypatch, feed: int) -> None:
+    """An <Obs> or <Series> event is held back while its <Comp>s may still come, however the input is cut."""
+    whole = _read_ca()
+    monkeypatch.setattr(sdmx_ml_2_1_data_reader, "_FEED", feed)
+    assert _read_ca() == whole
+
+
+def test_complex_values_without_xml_attributes_and_plain_ones_after() -> None:
+    """A series with no attribute of its own gets one event for its Comps; a Comp next to an XML attribute
+    of the observation adds to it; a Comp given twice or holding no Value is refused."""
+    data = (SPEC / "v3" / "xml" / "ECB_EXR_CA.xml").read_bytes()
+    data = re.sub(rb'TIME_FORMAT=.*UNIT_MULT="0"', b"", data).replace(
+        b'OBS_VALUE="1.485477254901961"', b'OBS_VALUE="1.485477254901961" OBS_CONF="F"')
+    _, series, *obs = _read_ca(data)
+    assert set(series.attributes) == {"TITLE", "SOURCE_AGENCY", "SOURCE_PUB"}
+    assert obs[2].attributes == {"OBS_CONF": "F", "OBS_STATUS": ["A"]}
+    with pytest.raises(BadInput, match="OBS_STATUS twice"):
+        _read_ca(data.replace(b"<Value>A</Value>\n\t\t\t\t</Comp>",
+                              b"<Value>A</Value></Comp><Comp id=\"OBS_STATUS\"><Value>A</Value></Comp>"))
+    with pytest.raises(BadInput, match="no <Value>") as e:
+        _read_ca(data.replace(b'<Comp id="SOURCE_PUB" xsi:type="ns1:SOURCE_PUB_ATTRIBUTE">',
+                              b'<Comp id="SOURCE_PUB"/><Comp id="X">'))
+    assert e.value.line == 34
+    with pytest.raises(BadInput, match="mixes"):
+        _read_ca(data.replace(b"<Value>4D0</Value>", b'<Value><common:Text xml:lang="en">x</common:Text></Value>'))
+    with pytest.raises(BadInput, match="only attributes"):
+        _read_ca(data.replace(b'<Comp id="SOURCE_PUB"', b'<Comp id="OBS_VALUE"'))
 
 
 def test_versions_are_not_mixed() -> None:
@@ -335,9 +381,13 @@ def test_comments_and_processing_instructions_are_skipped() -> None:
 def test_complex_values_refused_in_flat_observations_and_groups() -> None:
     data = (ECB / "sg-ts-ss.xml").read_bytes().replace(b'TITLE="ECB reference exchange rate, Swiss franc/Euro"/>',
                                                        b'TITLE="t"><Comp id="X"/></Group>')
-    with pytest.raises(BadInput, match="Comp") as e:
+    with pytest.raises(BadInput, match="Comp.*groups") as e:
         _read21(data)
     assert e.value.line == 15
+    flat = (ECB / "ng-flat-ss.xml").read_bytes()
+    flat = re.sub(rb"(<Obs [^>]*?)/>", rb'\1><Comp id="OBS_STATUS"><Value>A</Value></Comp></Obs>', flat, count=1)
+    with pytest.raises(BadInput, match="Comp.*flat observations"):
+        _read21(flat, _info(ECB / "ng-structure-full.xml"))
 
 
 def test_reader_streams() -> None:

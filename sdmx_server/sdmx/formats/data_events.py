@@ -5,6 +5,11 @@ file object; it holds one series at most in memory, so ingest memory does not gr
 message. Values stay strings as written; validation and typing belong to ingest, which also knows
 the dataflow. ``where`` says where the value came from, for error reports: "line 12, column 7",
 "row 5, column OBS_VALUE", "sheet Data, cell C7".
+
+An attribute value is a string, except SDMX-ML 3.0's complex values (``<Comp id="X">`` in a series
+or a series' observation): a list, of strings for a multi-valued attribute (``["4F0", "4D0"]``),
+or of {language: text} dicts for multilingual values (``[{"en": "..", "fr": ".."}, ...]``; a text
+without xml:lang is "en"). Stored as written, as JSON lists; validation checks each string.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Callable
 
 # SDMX 2.1 actions, and 3.x's, as written in messages; readers normalise spelling only.
 ACTIONS = ("Append", "Replace", "Delete", "Information", "Merge")
+# a plain value, or a complex one (see above): several values, or several multilingual ones
+AttributeValue = str | list[str] | list[dict[str, str]]
 
 
 @dataclass(slots=True)
@@ -34,7 +41,7 @@ class KeyAttributes:
     """Attribute values attached above observation level: data set (key {}), group or series."""
 
     key: dict[str, str]  # the dimension values the attachment names (partial for groups)
-    attributes: dict[str, str]
+    attributes: dict[str, AttributeValue]
     level: str  # "dataset", "group" or "series"
     where: str = ""
     action: str | None = None  # per-row action (SDMX-CSV ACTION column), overriding the data set's
@@ -46,7 +53,7 @@ class Observation:
 
     key: dict[str, str]
     measures: dict[str, str]  # usually {"OBS_VALUE": "123"}; empty for a key-only Delete
-    attributes: dict[str, str]
+    attributes: dict[str, AttributeValue]
     where: str = ""
     action: str | None = None
     cells: dict[str, str] | None = None  # component id -> its own place ("sheet Data, cell C7"), if finer

@@ -40,6 +40,7 @@ _DTD = "DTDs and entity declarations are not accepted in SDMX messages"
 
 _SEP = " "  # expat's namespace separator: "uri local"; neither XML names nor URIs hold a space
 XSI_TYPE = f"http://www.w3.org/2001/XMLSchema-instance{_SEP}type"
+XML_LANG = f"http://www.w3.org/XML/1998/namespace{_SEP}lang"
 
 _READ = 1 << 16  # bytes read from the stream at a time
 _FEED = 1 << 12  # bytes parsed before the events so far are handed on. Few enough (some 60
@@ -152,6 +153,10 @@ class _Reader:
         self.codes: dict[str, int] = {}  # generic element's expat name -> _C_ code
         self.series_key: dict[str, str] = {}  # the structure-specific series being read
         self.obs_names = {"Obs"}  # structure-specific <Obs> as written: unqualified, or in the DSD's namespace
+        self.series_event: KeyAttributes | None = None  # the open series' own attributes, if it has any
+        # whether the last event may still grow (an <Obs> or <Series> whose <Comp>s are yet to come):
+        # asked once per slice, so that event is held back until the next one
+        self.holding: Callable[[], bool] = _never
         self.out: list[DataEvent] = []  # events of the slice being parsed
         self.handlers: list[tuple[Start | None, End | None]] = []  # enclosing states' handlers
         self.parser = self._parser()
@@ -180,8 +185,14 @@ class _Reader:
             for i in range(0, len(view), _FEED):
                 self._parse(view[i:i + _FEED], False)
                 if out:
-                    yield from out
-                    out.clear()
+                    if self.holding():  # the last event may get <Comp> values yet: keep it
+                        last = out.pop()
+                        yield from out
+                        out.clear()
+                        out.append(last)
+                    else:
+                        yield from out
+                        out.clear()
         self._parse(b"", True)
         yield from out
         out.clear()
@@ -370,7 +381,15 @@ class _Reader:
                 return
             attrs = _as_dict(a)
             if local == "Comp" and parent in (_SERIES, _OBS, _GROUP):
-                raise self._error(f"complex attribute values (<Comp id=\"{attrs.get('id')}\">) are not supported yet")
+                if parent == _SERIES:
+                    self._comp(attrs, self._series_comp)
+                elif parent == _OBS and len(stack) > 2:  # in a series' observation, held back (see run)
+                    self._comp(attrs, self._obs_comp)
+                else:  # groups and flat observations: not yet
+                    raise self._error(f"complex attribute values (<Comp id=\"{attrs.get('id')}\">) are "
+                                      f"not supported in {'groups' if parent == _GROUP else 'flat observations'}")
+                mode = _IN_SERIES if parent == _SERIES else 0
+                return
             if parent == _DATASET:
                 kind = self._specific_child(local, attrs)
                 if kind == _SERIES:
@@ -391,8 +410,86 @@ class _Reader:
             else:
                 mode = _IN_SERIES if stack[-1] == _SERIES else 0
 
+        def holding() -> bool:
+            return mode != 0 or len(stack) > 1  # in a series or an observation
+
+        self.holding = holding
         p.ordered_attributes = True
         return start, end  # type: ignore[return-value]  # list attributes, see above
+
+    def _comp(self, attrs: dict[str, str], done: Callable[[str, list, str], None]) -> None:
+        """A complex value, <Comp id="X"><Value>..</Value>...</Comp>: a list of strings, or for multilingual
+        values (<Value><common:Text xml:lang="..">..</common:Text>...</Value>) a list of {lang: text};
+        ``done(id, values, where)`` gets them at its end. A Text without xml:lang is English."""
+        where = self._where()
+        cid = attrs.get("id")
+        if not cid:
+            raise self._error("a <Comp> lacks its id")
+        if cid in self.key_ids or cid in self.measures:
+            raise self._error(f"<Comp id=\"{cid}\">: only attributes may have complex values")
+        p, names = self.parser, self.names
+        values: list = []
+        text: list[str] = []
+        texts: dict[str, str] = {}
+        depth = 0  # 1 in a <Value>, 2 in its <Text>
+        lang = "en"
+
+        def start(name: str, a: list[str]) -> None:
+            nonlocal depth, lang
+            local = names[name]
+            if depth == 0 and local == "Value":
+                depth = 1
+            elif depth == 1 and local == "Text" and not "".join(text).strip():
+                depth = 2
+                lang = _as_dict(a).get(XML_LANG) or "en"
+            else:
+                raise self._error(f"unexpected <{local}> in <Comp id=\"{cid}\">: a Comp holds <Value>s, "
+                                  f"each a string or <Text xml:lang> elements")
+            text.clear()
+
+        def end(name: str) -> None:
+            nonlocal depth
+            if depth == 2:
+                if lang in texts:
+                    raise self._error(f"<Comp id=\"{cid}\">: a <Value> gives language {lang} twice")
+                texts[lang] = "".join(text)
+            elif depth == 1:
+                value = dict(texts) if texts else "".join(text)
+                if values and type(value) is not type(values[0]):
+                    raise self._error(f"<Comp id=\"{cid}\"> mixes plain and multilingual <Value>s")
+                values.append(value)
+                texts.clear()
+            else:
+                p.CharacterDataHandler = None
+                self._leave()
+                if not values:
+                    raise self._error(f"<Comp id=\"{cid}\"> holds no <Value>")
+                done(cid, values, where)
+                return
+            depth -= 1
+            text.clear()
+
+        p.CharacterDataHandler = text.append
+        self._enter(start, end)  # type: ignore[arg-type]  # list attributes
+
+    def _series_comp(self, cid: str, values: list, where: str) -> None:
+        """A series' complex value: added to its attributes' event while that is still held back (before
+        its first observation, where the schema puts <Comp>s), else sent as an event of its own."""
+        event, out = self.series_event, self.out
+        if event is None or not out or out[-1] is not event:
+            event = self.series_event = KeyAttributes(dict(self.series_key), {}, "series", where)
+            out.append(event)
+        if cid in event.attributes:
+            raise self._error(f"the series gives attribute {cid} twice")
+        event.attributes[cid] = values
+
+    def _obs_comp(self, cid: str, values: list, where: str) -> None:
+        """An observation's complex value: its event is the last one, held back until its end."""
+        event = self.out[-1]
+        assert isinstance(event, Observation)
+        if cid in event.attributes:
+            raise self._error(f"the observation gives attribute {cid} twice")
+        event.attributes[cid] = values
 
     def _specific_child(self, local: str, attrs: dict[str, str]) -> int:
         """A data set's child other than a series' observation: emit what it says, return what it is."""
@@ -424,8 +521,10 @@ class _Reader:
         missing = self.series_dims - key.keys()
         if missing:
             raise self._error(f"a series lacks the dimension(s) {', '.join(sorted(missing))}")
+        self.series_event = None
         if own:  # key: the series key as written (time included in a cross-section)
-            self.out.append(KeyAttributes(dict(key), own, "series", self._where()))
+            self.series_event = KeyAttributes(dict(key), own, "series", self._where())
+            self.out.append(self.series_event)
         return key
 
     def _specific_obs(self, key: dict[str, str], attrs: dict[str, str]) -> Observation:
@@ -594,6 +693,10 @@ class _Reader:
         if code == _C_DATA_PROVIDER:
             return _IGNORED
         raise self._error(f"unexpected element <{self.names[name]}> in a generic data set")
+
+
+def _never() -> bool:
+    return False
 
 
 def _as_dict(a: list[str]) -> dict[str, str]:
