@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 
 from .artefacts import Artefact
 
+# SDMX data types whose values are numbers (validation checks them; SDMX-CSV may write a decimal comma)
+NUMERIC_TYPES = frozenset({"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count", "Numeric",
+                           "Incremental", "InclusiveValueRange", "ExclusiveValueRange"})
+INTEGER_TYPES = frozenset({"Integer", "Long", "Short", "BigInteger", "Count"})
+
 
 @dataclass(frozen=True)
 class Component:

@@ -107,6 +107,11 @@ def reader_for(stream: io.BufferedReader, content_type: str | None):
     return name, importlib.import_module(f"sdmx_server.sdmx.formats.{name}")
 
 
+def _kind(action: str) -> str:
+    """What an SDMX action does to what it names: "D" deletes, "M" (every other action) adds or updates."""
+    return "D" if action == "Delete" else "M"
+
+
 def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | None = None,
            provider: str | None = None, replace: bool = False, submitted_by: str | None = None,
            max_errors: int = 100, require_series_attributes: bool = True) -> Receipt:
@@ -131,8 +136,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     def take(staged: StagedObservation) -> None:
         first = repeated.first_place(staged[1], staged[2], staged[5], staged[6])
         if first is not None:
-            validator.error("duplicate-key", f"the observation appears twice, at {first} and at {staged[6]}",
-                            where=staged[6], series_key=staged[1], period=staged[2])
+            validator.duplicate(staged[1], staged[2], first, staged[6])
         elif not validator.error_count:
             batch.append(staged)
             if len(batch) >= BATCH:
@@ -142,7 +146,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     for event in reader.read_data(buffered, ctx.structure):
         if type(event) is Observation:
             read += 1
-            act = obs_action if event.action is None else "D" if event.action == "Delete" else "M"
+            act = obs_action if event.action is None else _kind(event.action)
             if act == "D" and not all(event.key.get(d) for d in dimension_ids):
                 wildcard = validator.wildcard_delete(event)
                 if wildcard is not None:
@@ -158,10 +162,10 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
         elif isinstance(event, KeyAttributes):
             if validator.key_attributes(event):
                 key_changes.append((event.level, validator.key_of(event.key), event.attributes,
-                                    "D" if (event.action or action) == "Delete" else "M"))
+                                    _kind(event.action or action)))
         elif isinstance(event, DataSetStart):
             action = event.action or action
-            obs_action = "D" if action == "Delete" else "M"
+            obs_action = _kind(action)
             if event.provider:
                 if message_provider and event.provider != message_provider:
                     validator.error("one-provider", f"the message holds data sets of providers {message_provider} "
@@ -179,8 +183,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
                         f"data provider {provider_id} has no provision agreement for dataflow {flow_urn}")
     if validator.ok and repeated.needs_full_check:
         for key, period, first, second in observations.duplicates(max_errors):
-            validator.error("duplicate-key", f"the observation appears twice, at {first} and at {second}",
-                            where=second, series_key=key, period=period)
+            validator.duplicate(key, period, first, second)
     if validator.ok and require_series_attributes:
         _check_mandatory_series_attributes(validator, observations, ctx, key_changes, flow_urn, provider_id,
                                            replace)

@@ -11,14 +11,11 @@ from dataclasses import asdict, dataclass
 from operator import itemgetter
 from typing import Mapping
 
-from ..sdmx.data_structure import DataStructureInfo
+from ..sdmx.data_structure import INTEGER_TYPES, NUMERIC_TYPES, DataStructureInfo
 from ..sdmx.formats.data_events import KeyAttributes, Observation, ObservationRows, RowLayout
 from ..sdmx.time_periods import Period, matches_frequency, parse_period
 from ..storage.observation_store import attributes_json
 
-NUMERIC_TYPES = {"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count", "Numeric",
-                 "Incremental", "InclusiveValueRange", "ExclusiveValueRange"}
-INTEGER_TYPES = {"Integer", "Long", "Short", "BigInteger", "Count"}
 FREQUENCY_DIMENSION = "FREQ"
 
 
@@ -55,11 +52,10 @@ class Validator:
         self._known = {c.id for c in structure.dimensions + structure.attributes + structure.measures}
         if self._time:
             self._known.add(self._time)
-        self._obs_attrs = {a.id: a for a in structure.attributes if a.attachment == "observation"}
-        self._mandatory_obs = [a.id for a in self._obs_attrs.values() if a.mandatory]
+        self._mandatory_obs = [a.id for a in structure.attributes if a.attachment == "observation" and a.mandatory]
         self._measures = {m.id: m for m in structure.measures}
-        self._primary = structure.measures[0].id if structure.measures else None
         first = structure.measures[0] if structure.measures else None
+        self._primary = first.id if first else None
         # a primary measure whose only check is "a number" (the usual case) is checked inline
         self._primary_plain = bool(first and first.text_type in NUMERIC_TYPES - INTEGER_TYPES and not first.codelist)
         self._key_len = len(self._dims) + (1 if self._time else 0)
@@ -115,15 +111,13 @@ class Validator:
         primary = measures.get(primary_id)
         if primary is not None and len(measures) == 1:
             extra = None
-            if not plain or primary != "NaN" and primary:
+            if not plain:
+                self._check_primary(obs, series_key, period_text, primary)
+            elif primary and primary != "NaN":
                 try:
-                    if not plain:
-                        raise ValueError
                     float(primary)
                 except ValueError:
-                    m = self._measures[primary_id]
-                    self._check_value(m.id, primary, m.text_type, m.codelist,
-                                      self._context(obs, series_key, period_text, m.id))
+                    self._check_primary(obs, series_key, period_text, primary)
         else:
             primary, extra = self._measures_of(obs, series_key, period_text, deleting)
         attrs = obs.attributes
@@ -206,7 +200,7 @@ class Validator:
             if value is not None:
                 self._check_code(dim, value, _at(obs, dim))
             key.append(None if value is None else {value})
-        period = obs.key.get(self._time or "", "") if self._time else ""
+        period = obs.key.get(self._time, "") if self._time else ""
         if period:
             try:
                 parse_period(period)
@@ -214,6 +208,14 @@ class Validator:
                 self.error("period-format", str(e), where=_at(obs, self._time), component=self._time or "",
                            value=period)
         return (key, period) if self.error_count == before else None
+
+    def duplicate(self, series_key: str, period: str, first: str, second: str) -> None:
+        self.error("duplicate-key", f"the observation appears twice, at {first} and at {second}", where=second,
+                   series_key=series_key, period=period)
+
+    def _check_primary(self, obs: Observation, series_key: str, period: str, value: str) -> None:
+        m = self._measures[self._primary]
+        self._check_value(m.id, value, m.text_type, m.codelist, self._context(obs, series_key, period, m.id))
 
     def _context(self, obs: Observation, series_key: str, period: str, component: str | None = None) -> dict:
         return {"where": _at(obs, component), "series_key": series_key, "period": period}
@@ -346,16 +348,15 @@ class Validator:
         return (codes is None or value in codes) and (allowed is None or value in allowed)
 
     def _check_code(self, cid: str, value: str, where: str) -> None:
-        if not self._code_ok(cid, value):
-            self._reported_codes.add((cid, value))
-            self._unreported_codes.pop((cid, value), None)
+        if self._code_ok(cid, value):
+            return
+        self._reported_codes.add((cid, value))
+        self._unreported_codes.pop((cid, value), None)
         codes = self.codes.get(cid)
         if codes is not None and value not in codes:
             self.error("unknown-code", f"{value!r} is not a code of {cid}'s codelist", where=where, component=cid,
                        value=value)
-            return
-        allowed = self.allowed.get(cid)
-        if allowed is not None and value not in allowed:
+        else:
             self.error("constraint", f"{value!r} is outside the dataflow's content constraint for {cid}",
                        where=where, component=cid, value=value)
 
@@ -379,7 +380,6 @@ class Validator:
             if text_type in INTEGER_TYPES and not number.is_integer():
                 self.error("not-an-integer", f"{cid} must be a whole number ({text_type}), not {value!r}",
                            component=cid, value=value, **context)
-
 
     def _check_values(self, cid: str, values: object, text_type: str | None, codelist: str | None,
                       context: dict[str, str]) -> None:

@@ -13,12 +13,11 @@ import csv
 import io
 from typing import BinaryIO, Iterator
 
-from ..data_structure import DataStructureInfo
+from ..data_structure import NUMERIC_TYPES, DataStructureInfo
 from ..errors import BadInput
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
 
 _BATCH_ROWS = 1000
-_NUMERIC = {"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count", "Numeric"}
 _ROW_ACTIONS = {"I": "Information", "A": "Append", "R": "Replace", "D": "Delete", "M": "Merge", "": None}
 _SPECIAL = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY", "OBS_KEY"}
 _KINDS = {"dataflow": "dataflow", "datastructure": "datastructure", "dataprovision": "provisionagreement",
@@ -86,20 +85,24 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     structure_col = header.index("STRUCTURE_ID") if version == "2.0" and "STRUCTURE_ID" in header else 0
     width = len(header)
     # with ";" between fields SDMX-CSV 2.0 writes numbers with a decimal comma ("12,4")
-    decimal_comma = {m.id for m in structure.measures if m.text_type in _NUMERIC} if delimiter == ";" else set()
+    decimal_comma = {m.id for m in structure.measures if m.text_type in NUMERIC_TYPES} if delimiter == ";" else set()
     every_key_column = len(key_cols) == len(structure.key_ids)
     dims = structure.dimension_ids
     all_key = structure.key_ids
     current: tuple[str, str] | None = None  # the raw (STRUCTURE, STRUCTURE_ID) cells of the data set
     last_key_attrs: dict[str, tuple] = {}
 
-    def plain_observation(row: list[str], row_no: int) -> Observation | None:
-        """A row without action or key-level attributes, as an Observation (None: it carries nothing)."""
+    def cells(row: list[str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """The row's key, measures and observation attributes (empty cells left out of the last two)."""
         key = {c: cell(row[i]) for i, c in key_cols}
         measures = {c: v for i, c in measure_cols if (v := row[i].strip())}
         if decimal_comma:
             measures = {c: v.replace(",", ".") if c in decimal_comma else v for c, v in measures.items()}
-        obs_attrs = {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
+        return key, measures, {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
+
+    def plain_observation(row: list[str], row_no: int) -> Observation | None:
+        """A row without action or key-level attributes, as an Observation (None: it carries nothing)."""
+        key, measures, obs_attrs = cells(row)
         if "" not in key.values():
             return Observation(key, measures, obs_attrs, f"row {row_no}")
         if measures or obs_attrs:
@@ -158,13 +161,9 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
                 raise BadInput(f"row {row_no}, column ACTION: {row[action_col]!r} is not one of I, A, R, D, M",
                                line=row_no)
             action = _ROW_ACTIONS[code]
-        key = {c: cell(row[i]) for i, c in key_cols}
+        key, measures, obs_attrs = cells(row)
         full = every_key_column and "" not in key.values()
         where = f"row {row_no}"
-        measures = {c: v for i, c in measure_cols if (v := row[i].strip())}
-        if decimal_comma:
-            measures = {c: v.replace(",", ".") if c in decimal_comma else v for c, v in measures.items()}
-        obs_attrs = {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
         if action == "Delete" and (measures or obs_attrs):
             c, v = next(iter({**measures, **obs_attrs}.items()))
             raise BadInput(f"row {row_no}, column {c}: deleting a single value or attribute ({v!r}) is not "
@@ -191,15 +190,12 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
                 if last_key_attrs.get(c) != marker:
                     last_key_attrs[c] = marker
                     yield KeyAttributes(akey, {c: value}, lvl, f"{where}, column {c}", action)
-        if full:
+        if full or action == "Delete":
             yield Observation(key, measures, obs_attrs, where, action)
-        elif action != "Delete" and not (measures or obs_attrs or key_attr_cols and any(cell(row[i]) for i, _ in key_attr_cols)):
+        elif measures or obs_attrs:
+            empty = next((c for c in all_key if not key.get(c)), "")
+            raise BadInput(f"row {row_no}, column {empty}: a row with values needs every dimension", line=row_no)
+        elif not any(cell(row[i]) for i, _ in key_attr_cols):
             raise BadInput(f"row {row_no}: the row carries no value and no attribute of {structure.urn}", line=row_no)
-        elif action == "Delete" or measures or obs_attrs:
-            if not full and (measures or obs_attrs) and action != "Delete":
-                empty = next((c for c in all_key if not key.get(c)), "")
-                raise BadInput(f"row {row_no}, column {empty}: a row with values needs every dimension",
-                               line=row_no)
-            yield Observation(key, measures, obs_attrs, where, action)
     if batch:
         yield ObservationRows(layout, batch, batch_first)

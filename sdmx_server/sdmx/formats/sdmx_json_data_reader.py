@@ -46,7 +46,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import ijson
 
@@ -364,6 +364,17 @@ def _build(nxt: Callable, ev: str, val):
     return val
 
 
+def _object_members(nxt: Callable) -> Iterator[tuple[str, str, Any]]:
+    """(key, event, value) of each member of the object being read, until its end; the caller reads
+    (or skips) each member's value before asking for the next."""
+    while True:
+        ev, key = nxt()
+        if ev == "end_map":
+            return
+        ev, val = nxt()
+        yield key, ev, val
+
+
 def _skip(nxt: Callable, ev: str) -> None:
     if ev not in _OPEN:
         return
@@ -417,11 +428,7 @@ class _Reader:
 
     def _members(self, top: bool) -> Iterator[DataEvent]:
         nxt = self.nxt
-        while True:
-            ev, key = nxt()
-            if ev == "end_map":
-                return
-            ev, val = nxt()
+        for key, ev, val in _object_members(nxt):
             if key == "data" and top and ev == "start_map":
                 yield from self._members(top=False)
             elif key == "structures" and ev == "start_array":
@@ -465,11 +472,7 @@ class _Reader:
                 self.spills.append(self.pending)
             spill = self.pending
             spill.write(("DS", n))
-        while True:
-            ev, key = nxt()
-            if ev == "end_map":
-                break
-            ev, val = nxt()
+        for key, ev, val in _object_members(nxt):
             if key in _DATA:
                 if data_set is None and spill is None and "action" in header and (
                         "structure" in header or len(self.structures) <= 1):
@@ -518,11 +521,7 @@ class _Reader:
             return
         if member == "observations":
             yield ("F0",)
-        while True:
-            ev, key = nxt()
-            if ev == "end_map":
-                return
-            ev, val = nxt()
+        for key, ev, val in _object_members(nxt):
             if member == "observations":
                 yield ("F", key, _build(nxt, ev, val) if ev in _OPEN else val)
             elif member == "dimensionGroupAttributes":
@@ -537,18 +536,10 @@ class _Reader:
 
     def _series(self, where: str) -> Iterator[tuple]:
         nxt = self.nxt
-        while True:
-            ev, key = nxt()
-            if ev == "end_map":
-                return
-            ev, val = nxt()
+        for key, ev, val in _object_members(nxt):
             if key == "observations" and ev == "start_map":
-                while True:
-                    ev, okey = nxt()
-                    if ev == "end_map":
-                        break
-                    ev, val = nxt()
-                    yield ("O", okey, _build(nxt, ev, val) if ev in _OPEN else val)
+                for okey, oev, oval in _object_members(nxt):
+                    yield ("O", okey, _build(nxt, oev, oval) if oev in _OPEN else oval)
             elif key == "attributes":
                 yield ("SA", _build(nxt, ev, val))
             elif key == "observations" and (ev in _OPEN or val is not None):
