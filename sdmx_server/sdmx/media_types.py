@@ -25,6 +25,7 @@ class MediaType:
     format_version: str  # value of the `formatVersion` query parameter
     writer: str | None = None  # module under sdmx_server.sdmx.formats
     reader: str | None = None
+    variant: str = ""  # passed to the writer when one module writes several message types
 
     @property
     def base(self) -> str:
@@ -52,7 +53,33 @@ STRUCTURE_JSON_10 = MediaType("application/vnd.sdmx.structure+json;version=1.0.0
 STRUCTURE_JSON_20 = MediaType("application/vnd.sdmx.structure+json;version=2.0.0", "structure", "jsonstructure",
                               "2.0.0", "sdmx_json_2_0_structure_writer", "sdmx_json_2_0_structure_reader")
 
-MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20)
+# Data: SDMX 2.1's four SDMX-ML messages (one module for the generic pair, one for the structure-specific pair),
+# SDMX-ML 3.0, SDMX-JSON 1.0 and 2.0, SDMX-CSV 1.0 and 2.0. Both API versions offer all of them.
+DATA_GENERIC_21 = MediaType("application/vnd.sdmx.genericdata+xml;version=2.1", "data", "genericdata", "2.1",
+                            "sdmx_ml_2_1_generic_data_writer")
+DATA_GENERIC_TS_21 = MediaType("application/vnd.sdmx.generictimeseriesdata+xml;version=2.1", "data",
+                               "generictimeseriesdata", "2.1", "sdmx_ml_2_1_generic_data_writer",
+                               variant="timeseries")
+DATA_SS_21 = MediaType("application/vnd.sdmx.structurespecificdata+xml;version=2.1", "data",
+                       "structurespecificdata", "2.1", "sdmx_ml_2_1_structure_specific_data_writer")
+DATA_SS_TS_21 = MediaType("application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1", "data",
+                          "structurespecifictimeseriesdata", "2.1", "sdmx_ml_2_1_structure_specific_data_writer",
+                          variant="timeseries")
+DATA_ML_30 = MediaType("application/vnd.sdmx.data+xml;version=3.0.0", "data", "structurespecificdata", "3.0.0",
+                       "sdmx_ml_3_0_data_writer")
+DATA_JSON_10 = MediaType("application/vnd.sdmx.data+json;version=1.0.0", "data", "jsondata", "1.0.0",
+                         "sdmx_json_1_0_data_writer")
+DATA_JSON_20 = MediaType("application/vnd.sdmx.data+json;version=2.0.0", "data", "jsondata", "2.0.0",
+                         "sdmx_json_2_0_data_writer")
+DATA_CSV_10 = MediaType("application/vnd.sdmx.data+csv;version=1.0.0", "data", "csvdata", "1.0.0",
+                        "sdmx_csv_1_0_data_writer")
+DATA_CSV_20 = MediaType("application/vnd.sdmx.data+csv;version=2.0.0", "data", "csvdata", "2.0.0",
+                        "sdmx_csv_2_0_data_writer")
+DATA_TYPES = (DATA_GENERIC_21, DATA_GENERIC_TS_21, DATA_SS_21, DATA_SS_TS_21, DATA_ML_30, DATA_JSON_10,
+              DATA_JSON_20, DATA_CSV_10, DATA_CSV_20)
+
+MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20,
+                                      *DATA_TYPES)
 
 #: What a generic or wildcard Accept means, per API version and kind (the spec's defaults).
 DEFAULTS: dict[tuple[Api, str], dict[str, MediaType]] = {
@@ -66,6 +93,15 @@ DEFAULTS: dict[tuple[Api, str], dict[str, MediaType]] = {
                           "application/json": STRUCTURE_JSON_20,
                           "application/vnd.sdmx.structure+xml": STRUCTURE_ML_30,
                           "application/vnd.sdmx.structure+json": STRUCTURE_JSON_20},
+    # v1: SDMX 2.1's default, generic data; v2: SDMX-JSON (data.md, "Response types", for SDMX 3.0)
+    ("v1", "data"): {"*/*": DATA_GENERIC_21, "application/*": DATA_GENERIC_21, "application/xml": DATA_GENERIC_21,
+                     "text/xml": DATA_GENERIC_21, "application/json": DATA_JSON_10, "text/csv": DATA_CSV_10,
+                     "application/vnd.sdmx.data+json": DATA_JSON_10, "application/vnd.sdmx.data+csv": DATA_CSV_10,
+                     "application/vnd.sdmx.data+xml": DATA_ML_30},
+    ("v2", "data"): {"*/*": DATA_JSON_20, "application/*": DATA_JSON_20, "application/xml": DATA_ML_30,
+                     "text/xml": DATA_ML_30, "application/json": DATA_JSON_20, "text/csv": DATA_CSV_20,
+                     "application/vnd.sdmx.data+json": DATA_JSON_20, "application/vnd.sdmx.data+csv": DATA_CSV_20,
+                     "application/vnd.sdmx.data+xml": DATA_ML_30},
 }
 
 
