@@ -96,31 +96,51 @@ def _cli(env: dict, *args: str) -> str:
     return r.stdout
 
 
-@contextmanager
-def server(url: str, structure: Path) -> Iterator[tuple[str, dict, int]]:
-    """(base URL, auth headers, worker pid) of a one-worker gunicorn on a database prepared for DF_MIGR."""
+def prepare_database(url: str, structure: Path) -> dict:
+    """Initialise a database for DF_MIGR (structure, provision agreements, a system administrator);
+    the administrator's auth headers."""
     env = _env(url)
     _cli(env, "init")
     _cli(env, "load", str(structure), str(ROOT / "bench" / "dsm_provision.xml"))
     _cli(env, "user", "add", "bench", "--role", "system_administrator", "--password", "bench-password")
     token = _cli(env, "token", "create", "bench").strip().splitlines()[-1]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def gunicorn(url: str, workers: int = 1, app: str = "sdmx_server.app:create_app()",
+             extra: tuple[str, ...] = ()) -> Iterator[tuple[str, list[int]]]:
+    """(base URL, worker pids) of a gunicorn serving ``app`` on the database ``url``."""
     port = free_port()
-    proc = subprocess.Popen([PY, "-m", "gunicorn", "--workers", "1", "--timeout", "600", "--bind",
-                             f"127.0.0.1:{port}", "sdmx_server.app:create_app()"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([PY, "-m", "gunicorn", "--workers", str(workers), "--timeout", "600", "--bind",
+                             f"127.0.0.1:{port}", *extra, app], cwd=ROOT, env=_env(url),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                requests.get(base + "/rest/dataflow/DSM", timeout=2)
+                requests.get(base + "/rest/dataflow/DSM", timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
-        worker = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[0])
-        yield base, {"Authorization": f"Bearer {token}"}, worker
+        children: list[int] = []
+        for _ in range(300):
+            children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+            if len(children) >= workers:
+                break
+            time.sleep(0.1)
+        yield base, children
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextmanager
+def server(url: str, structure: Path) -> Iterator[tuple[str, dict, int]]:
+    """(base URL, auth headers, worker pid) of a one-worker gunicorn on a database prepared for DF_MIGR."""
+    headers = prepare_database(url, structure)
+    with gunicorn(url) as (base, workers):
+        yield base, headers, workers[0]
 
 
 def memory_kb(pid: int, field: str) -> int:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from .access.policy import load_policy
+from .sdmx.errors import UriTooLong
 from .settings import Config, load_config
 from .storage.database import make_engine
+
+
+# gunicorn reads request lines up to 8190 bytes (cli.serve), so a longer URL reaches the app and gets 414
+MAX_URL_LENGTH = 4096
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | None = None,
@@ -23,6 +28,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.extensions["sdmx_policy"] = load_policy(cfg.path(cfg.auth_policy))  # fails at start, not per request
     app.extensions["sdmx_engine"] = make_engine(cfg.resolved_database_url)
 
+    @app.before_request
+    def _check_url_length() -> None:
+        if len(request.full_path) > MAX_URL_LENGTH:  # doc/status.md: 414, with advice
+            raise UriTooLong(f"the URL is {len(request.full_path)} characters long; this server reads up to "
+                             f"{MAX_URL_LENGTH}: split the query, or use wildcards and c[...] filters instead of long "
+                             "lists of codes")
+
     @app.teardown_request
     def _close_connection(exc: BaseException | None) -> None:
         conn = g.pop("conn", None)
@@ -34,12 +46,16 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
         finally:
             conn.close()
 
-    from .rest_api import data_submission_views, errors, openapi_views, structure_views
+    from .rest_api import availability_views, data_submission_views, data_views, errors, management_views, openapi_views, schema_views, structure_views
 
     errors.register(app)
     app.register_blueprint(structure_views.bp)
     app.register_blueprint(data_submission_views.bp)
+    app.register_blueprint(data_views.bp)
+    app.register_blueprint(availability_views.bp)
     app.register_blueprint(openapi_views.bp)
+    app.register_blueprint(schema_views.bp)
+    app.register_blueprint(management_views.bp)
 
     @app.get("/")
     def index():  # the portal replaces this; until then point people at the API

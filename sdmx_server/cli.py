@@ -141,7 +141,7 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None,
         create_app().run(host=host, port=port, debug=True)
         return
     args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--access-logfile", "-", "sdmx_server.app:create_app()"]
+            "--limit-request-line", "8190", "--access-logfile", "-", "sdmx_server.app:create_app()"]
     os.execv(sys.executable, args)
 
 
@@ -161,6 +161,7 @@ def user() -> None:
 @click.pass_obj
 def user_add(obj: Context, username: str, roles: tuple[str, ...], country: str | None,
              indicators: tuple[str, ...], display_name: str, password: str) -> None:
+    from .storage.audit_store import AuditStore
     from .storage.user_store import UserError, UserStore
 
     engine = obj.engine()
@@ -168,6 +169,9 @@ def user_add(obj: Context, username: str, roles: tuple[str, ...], country: str |
         with engine.begin() as conn:
             UserStore(conn, obj.policy()).add(username, password, roles=list(roles), country=country,
                                               display_name=display_name, indicators=list(indicators))
+            AuditStore(conn).record("cli", "user.create", username, country=country,
+                                    details={"roles": [[r, d] for r in roles for d in indicators or [""]],
+                                             "displayName": display_name})
     except UserError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"user {username} created")
@@ -195,15 +199,56 @@ def token() -> None:
 @click.option("--label", default="", help="What the token is for.")
 @click.pass_obj
 def token_create(obj: Context, username: str, days: int | None, label: str) -> None:
+    from .storage.audit_store import AuditStore
     from .storage.user_store import UserError, UserStore
 
     try:
         with obj.engine().begin() as conn:
-            tok, _expires = UserStore(conn, obj.policy()).create_token(username, days=days or obj.cfg.token_days,
-                                                                      label=label)
+            users = UserStore(conn, obj.policy())
+            found = users.get(username)
+            if found is None:
+                raise UserError(f"no user {username!r}")
+            tok, row = users.issue_token(found.id, days=days or obj.cfg.token_days, label=label)
+            AuditStore(conn).record("cli", "token.create", f"{username}#{row.id}", country=found.country,
+                                    details={"label": label, "expires": row.expires_at.isoformat()})
     except UserError as e:
         raise click.ClickException(str(e)) from None
     click.echo(tok)
+
+
+@token.command("list", help="List a user's tokens (never their values): id, state, expiry, label.")
+@click.argument("username")
+@click.pass_obj
+def token_list(obj: Context, username: str) -> None:
+    from .storage.artefact_store import utcnow
+    from .storage.user_store import UserStore
+
+    with obj.engine().connect() as conn:
+        users = UserStore(conn, obj.policy())
+        found = users.get(username)
+        if found is None:
+            raise click.ClickException(f"no user {username!r}")
+        now = utcnow()
+        for t in users.tokens(found.id):
+            state = "revoked" if t.revoked_at else "valid" if t.is_valid(now) else "expired"
+            click.echo(f"{t.id}\t{state}\t{t.expires_at:%Y-%m-%d %H:%M}\t{t.label}")
+
+
+@token.command("revoke", help="Revoke one of a user's tokens by its id (see `token list`).")
+@click.argument("username")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def token_revoke(obj: Context, username: str, token_id: int) -> None:
+    from .storage.audit_store import AuditStore
+    from .storage.user_store import UserStore
+
+    with obj.engine().begin() as conn:
+        users = UserStore(conn, obj.policy())
+        found = users.get(username)
+        if found is None or not users.revoke_token_id(found.id, token_id):
+            raise click.ClickException(f"{username!r} has no unrevoked token {token_id}")
+        AuditStore(conn).record("cli", "token.revoke", f"{username}#{token_id}", country=found.country)
+    click.echo(f"token {token_id} of {username} revoked")
 
 
 if __name__ == "__main__":

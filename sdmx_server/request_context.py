@@ -1,4 +1,4 @@
-"""Per-request resources: one database connection, and the caller (resolved once)."""
+"""Per-request resources: one database connection, the caller and what it may see (each resolved once)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import base64
 
 from flask import current_app, g, request
 from sqlalchemy import Connection
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 
+from .access import login_throttle
 from .access.actor import ANONYMOUS, Actor
+from .access.visibility import Visibility, visibility_for
+from .storage.artefact_store import utcnow
 from .storage.database import begin_write
+from .storage.grant_store import GrantStore
+from .storage.login_failure_store import LoginFailureStore
 from .storage.user_store import UserStore
 
 
@@ -17,6 +23,18 @@ def db() -> Connection:
     if "conn" not in g:
         g.conn = current_app.extensions["sdmx_engine"].connect()
     return g.conn
+
+
+def hand_over_connection() -> Connection:
+    """Give the request's connection to a streamed response body, which must close it when done.
+
+    Flask tears the request down when the view returns, before a streamed body is read; a body
+    still reading from a cursor (a PostgreSQL server-side cursor lives in its transaction) would
+    lose it. The body ends the transaction and closes the connection itself (see data_views).
+    """
+    conn = db()
+    g.pop("conn")
+    return conn
 
 
 def write_transaction():
@@ -33,6 +51,13 @@ def actor() -> Actor:
     return g.actor
 
 
+def visibility() -> Visibility:
+    """Whose data the caller may see, compiled once per request (access/visibility.py)."""
+    if "visibility" not in g:
+        g.visibility = visibility_for(actor(), GrantStore(db()), current_app.extensions["sdmx_config"])
+    return g.visibility
+
+
 def _resolve_actor() -> Actor:
     auth = request.headers.get("Authorization", "")
     scheme, _, value = auth.partition(" ")
@@ -41,14 +66,34 @@ def _resolve_actor() -> Actor:
         return users.actor_for_token(value.strip()) or _rejected()
     if scheme.lower() == "basic" and value:
         try:
-            username, _, password = base64.b64decode(value.strip()).decode().partition(":")
+            username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return _rejected()
-        return users.actor_for_password(username, password) or _rejected()
+        return _password_login(users, username, password)
     return ANONYMOUS
 
 
-def _rejected() -> Actor:
-    from werkzeug.exceptions import Unauthorized
+def _password_login(users: UserStore, username: str, password: str) -> Actor:
+    """HTTP Basic, throttled: while a block runs even the right password gets 429 with Retry-After."""
+    address = request.remote_addr
+    now = utcnow()
+    wait = login_throttle.seconds_to_wait(LoginFailureStore(db()), username, address, now)
+    if wait:
+        raise TooManyRequests(f"too many failed logins: try again in {wait} seconds", retry_after=wait)
+    found = users.actor_for_password(username, password)
+    failed_before = found is not None and LoginFailureStore(db()).failures(login_throttle.username_key(username))
+    rehash = found is not None and users.password_needs_rehash(found.user_id)
+    if found is None or failed_before or rehash:
+        # written on a connection of its own: it must commit even when this request fails or only reads
+        with current_app.extensions["sdmx_engine"].connect() as conn, begin_write(conn):
+            if found is None:
+                login_throttle.record_failure(LoginFailureStore(conn), username, address, now)
+            if failed_before:
+                login_throttle.record_success(LoginFailureStore(conn), username)
+            if rehash:
+                UserStore(conn, users.policy).set_password(found.user_id, password)
+    return found or _rejected()
 
+
+def _rejected() -> Actor:
     raise Unauthorized("the credentials given are not valid (unknown, expired or revoked)")

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from .access.passwords import hash_password
 from .access.policy import Policy
 from .maintenance import structure_maintenance
 from .maintenance.structure_intake import read_structures
-from .sdmx.artefacts import Artefact
+from .sdmx.artefacts import Artefact, urn_for
 from .settings import Config
 from .storage.artefact_store import ArtefactStore
+from .storage.audit_store import AuditStore
+from .storage.grant_store import GrantStore
 from .storage.user_store import UserStore
 
 DEMO_PASSWORD = "demo-password"
@@ -21,11 +24,27 @@ DEMO_ROLES = ("viewer", "data_submitter", "data_verifier", "data_approver", "con
               "country_administrator")
 
 
+
+def _flow(id_: str) -> str:
+    return urn_for("dataflow", "DSM", id_, "1.0")
+
+
+# Who shares what in the demo (owner, dataflow, grantee); grantee None = made public.
+DEMO_SHARING = (
+    ("KZ", _flow("DF_STOCK_FOREIGNERS"), "KG"),
+    ("KZ", _flow("DF_ENTRIES"), "KG"),
+    ("KG", _flow("DF_STOCK_FOREIGNERS"), "KZ"),
+    ("KZ", _flow("DF_WORK_PERMITS"), "MD"),
+    ("MD", _flow("DF_ASYLUM_APPLICATIONS"), None),
+)
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
     role: str
     country: str | None
+    indicator: str | None = None  # dataflow URN the role's per-indicator privileges are limited to
 
 
 def demo_accounts() -> list[DemoAccount]:
@@ -66,12 +85,28 @@ class LoadError(Exception):
 
 
 def create_demo_accounts(engine: Engine, policy: Policy) -> list[DemoAccount]:
+    """The accounts missing, and on the first run (when ``admin`` is new) the demo sharing too, so that
+    running ``init`` again never undoes what someone changed since."""
     created = []
+    shared_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow on purpose: once for every account
     with engine.begin() as conn:
         users = UserStore(conn, policy)
         for acc in demo_accounts():
             if not users.exists(acc.username):
-                users.add(acc.username, DEMO_PASSWORD, roles=[acc.role], country=acc.country,
-                          display_name=f"Demo {acc.role.replace('_', ' ')}" + (f" ({acc.country})" if acc.country else ""))
+                name = f"Demo {acc.role.replace('_', ' ')}" + (f" ({acc.country})" if acc.country else "")
+                users.add(acc.username, DEMO_PASSWORD, roles=[acc.role], country=acc.country, display_name=name,
+                          indicators=[acc.indicator] if acc.indicator else None, password_hash=shared_hash)
                 created.append(acc)
+        if any(acc.username == "admin" for acc in created):
+            _share_demo_data(GrantStore(conn), AuditStore(conn))
     return created
+
+
+def _share_demo_data(grants: GrantStore, audit: AuditStore) -> None:
+    for owner, flow, grantee in DEMO_SHARING:
+        if grantee is None:
+            grants.set_public(owner, flow, True, by="init")
+            audit.record("init", "sharing.publish", flow, country=owner)
+        else:
+            grants.grant(owner, flow, grantee, by="init")
+            audit.record("init", "sharing.grant", flow, country=owner, details={"grantee": grantee})

@@ -47,10 +47,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Validation errors listed in a rejection (all are counted; the list stops here)."),
     Setting("require_series_attributes", bool, True,
             "Whether a submission must give every series its mandatory series-level attributes (else 422)."),
+    Setting("max_observations", int, 5_000_000,
+            "Most observations one data query returns; a larger answer gets 413 with advice on narrowing it."),
     Setting("default_language", str, "en", "Language of labels when the client states no preference."),
     Setting("token_days", int, 90, "Days an API token stays valid unless `token create --days` says otherwise."),
     Setting("demo_accounts", bool, True,
             "Whether `init` creates the demo accounts listed in the README (switch off in production)."),
+    Setting("reciprocity", bool, True,
+            "Reciprocity rule: a country sees another country's granted data on an indicator only once it has "
+            "released data of its own on that indicator."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -70,9 +75,11 @@ class Config:
     max_data_body_bytes: int
     max_errors: int
     require_series_attributes: bool
+    max_observations: int
     default_language: str
     token_days: int
     demo_accounts: bool
+    reciprocity: bool
 
     def path(self, relative: str) -> Path:
         p = Path(relative)

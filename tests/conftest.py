@@ -90,4 +90,5 @@ def admin(app, engine):
         return client.open(path, method=method, data=body,
                            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml", **headers})
 
+    call.authorization = f"Bearer {token}"
     return call

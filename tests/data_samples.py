@@ -13,7 +13,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Iterable
 
-from sdmx_server.sdmx.data_message import DataMessage, DataSetOut, SeriesOut, StructureLabels, packaging
+from sdmx_server.sdmx.data_message import DataMessage, DataSetOut, GroupOut, SeriesOut, StructureLabels, packaging
 from sdmx_server.sdmx.data_structure import DataStructureInfo
 from sdmx_server.sdmx.formats.data_events import DataEvent, DataSetStart, KeyAttributes, Observation
 from sdmx_server.sdmx.formats.sdmx_ml_structure_reader import read_structure_message
@@ -71,12 +71,15 @@ def message_from_events(events: Iterable[DataEvent], info: DataStructureInfo, da
     key_ids = info.key_ids
     pos = {d: i for i, d in enumerate(key_ids)}
     levels = {a.id: a.attachment for a in info.attributes}
+    # a series- or group-level attribute is constant within a series only if the series key holds every
+    # dimension it relates to; otherwise (cross-sections, AllDimensions) it goes on each observation
+    in_series = {a.id for a in info.attributes if set(a.attached_to) <= set(series_dims)}
 
     def split(attrs: dict) -> tuple[dict, dict, dict]:
         ds, ser, own = {}, {}, {}
         for k, v in attrs.items():
             level = levels.get(k, "observation")
-            (ds if level == "dataset" else ser if level in ("series", "group") else own)[k] = v
+            (ds if level == "dataset" else ser if level in ("series", "group") and k in in_series else own)[k] = v
         return ds, ser, own
 
     rows = sorted(obs.items(), key=lambda kv: (tuple(kv[0][pos[d]] for d in series_dims), kv[0]))
@@ -93,14 +96,29 @@ def message_from_events(events: Iterable[DataEvent], info: DataStructureInfo, da
             observations.append((tuple(key[pos[d]] for d in obs_dims), value, own or None))
         if dao == "AllDimensions":
             for i in range(0, len(observations), 1000):
-                series_out.append(SeriesOut((), ser_attrs if i == 0 else {}, observations[i:i + 1000]))
+                series_out.append(SeriesOut((), ser_attrs, observations[i:i + 1000]))
         else:
             series_out.append(SeriesOut(skey, ser_attrs, observations))
     urn = (f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={dataflow['agencyID']}:{dataflow['id']}"
            f"({dataflow['version']})")
-    data_set = DataSetOut(urn, "TEST", iter(series_out), attributes=dataset_attrs)
+    data_set = DataSetOut(urn, "TEST", iter(series_out), attributes=dataset_attrs, groups=_groups(obs, info))
     return DataMessage(info, dataflow, dao, series_dims, obs_dims, iter([data_set]),
                        labels or StructureLabels(["en"]), **options)
+
+
+def _groups(obs: dict[tuple, tuple[str | None, dict]], info: DataStructureInfo) -> list[GroupOut]:
+    """The DSD groups' attribute values, per group key, as retrieval gathers them."""
+    out: dict[tuple[str, tuple], GroupOut] = {}
+    for a in info.attributes:
+        if a.attachment != "group" or a.group not in info.groups:
+            continue
+        dims = info.groups[a.group]
+        for key, (_, attrs) in obs.items():
+            if a.id in attrs:
+                gkey = {d: key[info.key_ids.index(d)] for d in dims}
+                g = out.setdefault((a.group, tuple(gkey.values())), GroupOut(a.group, gkey, {}))
+                g.attributes[a.id] = attrs[a.id]
+    return list(out.values())
 
 
 def specimen_message(data_file: Path, structure_file: Path, **kw) -> tuple[DataMessage, dict]:

@@ -37,6 +37,7 @@ def gunicorn(database_url: str, workers: int = 2) -> Iterator[str]:
     env.pop("SDMX_SERVER_CONFIG", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--limit-request-line", "8190",
          "sdmx_server.app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

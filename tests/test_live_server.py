@@ -89,3 +89,30 @@ def test_two_gunicorn_workers_share_one_postgresql(initialised):
             answers = list(pool.map(fetch, range(40)))
         assert all(status == 200 for status, _ in answers)
         assert {a["data"]["codelists"][0]["name"] for _, a in answers} == {"Живой тест"}
+
+
+def test_sdmx1_client_fetches_data(initialised, tmp_path):
+    """A consumer's view: sdmx1's Client asks for data with a key, a period and lastNObservations."""
+    database_url, _ = initialised
+    token = cli(database_url, "token", "create", "admin").stdout.strip()
+    rows = ["DATAFLOW,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"]
+    rows += [f"DSM:DF_ENTRIES(1.0),A,KZ,{c},{s},{y},{100 * i + y - 2000},PS,A"
+             for i, (c, s) in enumerate([("RU", "F"), ("RU", "M"), ("UZ", "F")]) for y in range(2015, 2024)]
+    data = tmp_path / "entries.csv"
+    data.write_text("\n".join(rows) + "\n")
+    submitted = cli(database_url, "submit", str(data), "--dataflow", "DSM:DF_ENTRIES(1.0)", "--provider", "KZ")
+    assert submitted.returncode == 0, submitted.stderr + submitted.stdout
+    with gunicorn(database_url) as base:
+        # sdmx1 looks the dataflow up under the source's id as agency
+        sdmx.add_source({"id": "DSM", "url": f"{base}/rest", "name": "DSM test server"}, override=True)
+        client = sdmx.Client("DSM")
+        client.session.headers["Authorization"] = f"Bearer {token}"
+        msg = client.data("DF_ENTRIES", key={"REF_AREA": "KZ", "CITIZENSHIP": "RU"},
+                          params={"startPeriod": "2018", "lastNObservations": 3})
+        frame = sdmx.to_pandas(msg)
+        assert len(frame) == 6  # two series, three last years each
+        males = frame.xs("M", level="SEX")
+        assert sorted(males.tolist()) == [121.0, 122.0, 123.0]
+        assert sorted(males.index.get_level_values("TIME_PERIOD")) == ["2021", "2022", "2023"]
+        with urlopen(f"{base}/rest/data/DF_ENTRIES/A.KZ", timeout=30) as r:  # KZ published nothing: 204, not 403
+            assert r.status == 204 and r.read() == b""

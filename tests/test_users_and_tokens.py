@@ -59,3 +59,25 @@ def test_user_errors_are_clear(cli, engine):
     assert r.exit_code != 0 and "unknown role 'wizard'" in r.output
     r = cli("token", "create", "ghost")
     assert r.exit_code != 0 and "no user 'ghost'" in r.output
+
+
+def test_tokens_listed_and_revoked_by_operators_with_audit(cli, engine, app):
+    from sdmx_server.storage.audit_store import AuditStore
+
+    r = cli("user", "add", "aigul", "--role", "viewer", "--country", "KZ", "--password", "s3cret-pass")
+    assert r.exit_code == 0, r.output
+    token = cli("token", "create", "aigul", "--label", "excel").output.strip()
+    client = app.test_client()
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    listing = cli("token", "list", "aigul").output.strip().split("\t")
+    assert listing[1] == "valid" and listing[3] == "excel"
+    r = cli("token", "revoke", "aigul", listing[0])
+    assert r.exit_code == 0 and "revoked" in r.output
+    assert cli("token", "list", "aigul").output.split("\t")[1] == "revoked"
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    r = cli("token", "revoke", "aigul", listing[0])
+    assert r.exit_code != 0 and "no unrevoked token" in r.output
+    with engine.connect() as conn:
+        log = [(e.actor, e.action, e.target) for e in AuditStore(conn).entries(country="KZ")]
+    assert log == [("cli", "token.revoke", f"aigul#{listing[0]}"), ("cli", "token.create", f"aigul#{listing[0]}"),
+                   ("cli", "user.create", "aigul")]

@@ -81,11 +81,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Response:
         code = e.code or 500
-        text = e.description if code in (401, 403, 405, 413) and e.description else DEFAULT_TEXT.get(code, e.name)
+        text = e.description if code in (401, 403, 405, 413, 429) and e.description else DEFAULT_TEXT.get(code, e.name)
         if code == 413:  # the request's own limit: data submissions accept more than other requests
             limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
             text = f"the request body is larger than this server accepts ({limit} bytes)"
-        headers = {}
+        headers = {k: v for k, v in e.get_headers() if k == "Retry-After"}  # 429 and 503 say when to retry
         if code == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="sdmx", Basic realm="sdmx"'
         if code == 404 and not request.path.startswith("/rest/"):

@@ -63,3 +63,10 @@ def finish(body: bytes, content_type: str, etag: str, last_modified: datetime | 
         body = gzip.compress(body, compresslevel=6)
         headers["Content-Encoding"] = "gzip"
     return Response(body, status=status, headers=headers, content_type=content_type)
+
+
+def no_content() -> Response:
+    """204 for an empty result (doc/status.md): no body, so no content type either."""
+    resp = Response(status=204, headers={"Vary": VARY})
+    del resp.headers["Content-Type"]
+    return resp

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort
 
 bp = Blueprint("openapi", __name__)
 
-DOCUMENTS = ("data-submission",)
+DOCUMENTS = ("data-submission", "management")
 
 
 @cache

@@ -54,7 +54,7 @@ def structure_query(api: Api, structure_type: str, parts: dict[str, str]) -> Res
         return cached
     result = retrieve_structures(query, store)
     if not result.artefacts:
-        return Response(status=204, headers={"Vary": http_cache.VARY})
+        return http_cache.no_content()
     body = write_structures(media, result.artefacts, langs)
     return http_cache.finish(body, media.mime + "; charset=utf-8", etag, last_modified)
 

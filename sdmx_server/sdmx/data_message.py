@@ -37,13 +37,29 @@ class SeriesOut:
     ``key`` holds the values of ``message.series_dimensions``, in that order. For AllDimensions
     the key is empty and a data set's observations arrive as several SeriesOut of up to a few
     thousand observations each, which writers of flat formats write without any series wrapper.
-    ``attributes`` are the series- and group-level attribute values that apply to this series.
+    ``attributes`` are the series- and group-level attribute values that apply to this series: to
+    every one of its observations, so in a cross-section or AllDimensions those that vary within it
+    (those relating to an observation dimension) travel with each observation instead.
     ``observations`` is empty for ``detail=serieskeysonly`` and ``detail=nodata``.
     """
 
     key: tuple[str, ...]
     attributes: dict[str, AttributeValue]
     observations: list[Obs]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOut:
+    """Attribute values attached to a group of the DSD (``structure.groups``), for one group key.
+
+    The same values are also in the ``attributes`` of each series the group holds, for writers whose
+    format has no groups (SDMX-CSV, SDMX-JSON); SDMX-ML writers write them once, in a ``<Group>``,
+    and leave attributes with a group relationship off the series, as the generated schemas require.
+    """
+
+    id: str
+    key: dict[str, str]  # the group's dimensions and their values
+    attributes: dict[str, AttributeValue]
 
 
 @dataclass(slots=True)
@@ -60,6 +76,7 @@ class DataSetOut:
     series: Iterable[SeriesOut]
     attributes: dict[str, AttributeValue] = field(default_factory=dict)  # data-set-level attributes
     action: str = "Information"
+    groups: list[GroupOut] = field(default_factory=list)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
 

@@ -61,6 +61,10 @@ class TooLarge(SdmxError):
     status = 413
 
 
+class UriTooLong(SdmxError):
+    status = 414
+
+
 class NotImplementedQuery(SdmxError):
     status = 501
 

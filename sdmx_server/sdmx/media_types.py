@@ -78,8 +78,21 @@ DATA_CSV_20 = MediaType("application/vnd.sdmx.data+csv;version=2.0.0", "data", "
 DATA_TYPES = (DATA_GENERIC_21, DATA_GENERIC_TS_21, DATA_SS_21, DATA_SS_TS_21, DATA_ML_30, DATA_JSON_10,
               DATA_JSON_20, DATA_CSV_10, DATA_CSV_20)
 
+# Schema queries (doc/schema.md): the DSD-specific XSDs, and for v2 the "communication" form of the
+# structures (variant "communication": DSD, codelists narrowed by the constraints, used concepts).
+SCHEMA_ML_21 = MediaType("application/vnd.sdmx.schema+xml;version=2.1", "schema", "schema", "2.1",
+                         "sdmx_ml_2_1_schema_writer")
+SCHEMA_ML_30 = MediaType("application/vnd.sdmx.schema+xml;version=3.0.0", "schema", "schema", "3.0.0",
+                         "sdmx_ml_3_0_schema_writer")
+SCHEMA_STRUCTURE_ML_30 = MediaType("application/vnd.sdmx.structure+xml;version=3.0.0", "schema", "structure",
+                                   "3.0.0", "sdmx_ml_3_0_structure_writer", variant="communication")
+SCHEMA_STRUCTURE_JSON_20 = MediaType("application/vnd.sdmx.structure+json;version=2.0.0", "schema",
+                                     "jsonstructure", "2.0.0", "sdmx_json_2_0_structure_writer",
+                                     variant="communication")
+SCHEMA_TYPES = (SCHEMA_ML_21, SCHEMA_ML_30, SCHEMA_STRUCTURE_ML_30, SCHEMA_STRUCTURE_JSON_20)
+
 MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20,
-                                      *DATA_TYPES)
+                                      *DATA_TYPES, *SCHEMA_TYPES)
 
 #: What a generic or wildcard Accept means, per API version and kind (the spec's defaults).
 DEFAULTS: dict[tuple[Api, str], dict[str, MediaType]] = {
@@ -102,6 +115,14 @@ DEFAULTS: dict[tuple[Api, str], dict[str, MediaType]] = {
                      "text/xml": DATA_ML_30, "application/json": DATA_JSON_20, "text/csv": DATA_CSV_20,
                      "application/vnd.sdmx.data+json": DATA_JSON_20, "application/vnd.sdmx.data+csv": DATA_CSV_20,
                      "application/vnd.sdmx.data+xml": DATA_ML_30},
+    # v1: the SDMX 2.1 schema; v2: the SDMX 3.0 one (the spec's default, SDMX-JSON schema, is not offered)
+    ("v1", "schema"): {"*/*": SCHEMA_ML_21, "application/*": SCHEMA_ML_21, "application/xml": SCHEMA_ML_21,
+                       "text/xml": SCHEMA_ML_21, "application/vnd.sdmx.schema+xml": SCHEMA_ML_21},
+    ("v2", "schema"): {"*/*": SCHEMA_ML_30, "application/*": SCHEMA_ML_30, "application/xml": SCHEMA_ML_30,
+                       "text/xml": SCHEMA_ML_30, "application/json": SCHEMA_STRUCTURE_JSON_20,
+                       "application/vnd.sdmx.schema+xml": SCHEMA_ML_30,
+                       "application/vnd.sdmx.structure+xml": SCHEMA_STRUCTURE_ML_30,
+                       "application/vnd.sdmx.structure+json": SCHEMA_STRUCTURE_JSON_20},
 }
 
 
@@ -170,6 +191,14 @@ def negotiate(api: Api, kind: str, accept: str | None, fmt: str | None = None,
             if m.base == base and (version is None or _version_matches(version, m.version)):
                 return m
     raise NotAcceptable(_offer_text(kind, offered, accept))
+
+
+def accept_parameters(accept: str | None, media: MediaType) -> dict[str, str]:
+    """The parameters of the Accept entry that chose ``media`` (SDMX-CSV's labels, timeFormat, keys)."""
+    for q, _pos, base, params in _parse_accept(accept or ""):
+        if q > 0 and base == media.base and _version_matches(params.get("version", media.version), media.version):
+            return {k: v for k, v in params.items() if k != "version"}
+    return {}
 
 
 def _offer_text(kind: str, offered: list[MediaType], asked: str) -> str:

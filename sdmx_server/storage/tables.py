@@ -149,3 +149,47 @@ key_attribute = Table(
     Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
     Index("ix_key_attribute_current", "data_set_id", "level", "key", "valid_to"),
 )
+
+# -- access: sharing, audit, login throttling (migration 0003) ----------------------------------
+# A country (owner provider) lets another country (grantee provider) see its released data on a dataflow.
+data_grant = Table(
+    "data_grant", metadata,
+    Column("owner_provider", String(200), primary_key=True),
+    Column("dataflow_urn", String(600), primary_key=True),
+    Column("grantee_provider", String(200), primary_key=True),
+    Column("granted_by", String(120)),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_data_grant_grantee", "grantee_provider", "dataflow_urn"),
+)
+
+# Whether the public (anonymous callers) may see an owner's released data on a dataflow; no row = not public.
+data_publicity = Table(
+    "data_publicity", metadata,
+    Column("owner_provider", String(200), primary_key=True),
+    Column("dataflow_urn", String(600), primary_key=True),
+    Column("is_public", Boolean, nullable=False),
+    Column("changed_by", String(120)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every administrative change: who did what to which target, and the country it concerns (NULL: system-wide).
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(120), nullable=False),  # username, or "cli"/"init" for operators
+    Column("action", String(60), nullable=False),
+    Column("target", String(600), nullable=False),
+    Column("country", String(20)),
+    Column("details", Text, nullable=False, default="{}"),  # JSON
+    Index("ix_audit_log_country", "country", "id"),
+)
+
+# Failed password logins per key ("user:<name>" or "address:<ip>"), shared by every worker process.
+login_failure = Table(
+    "login_failure", metadata,
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("blocked_until", DateTime(timezone=True)),
+)

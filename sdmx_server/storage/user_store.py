@@ -5,17 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, delete, insert, select, update
 
-from ..access.actor import Actor
-from ..access.passwords import hash_password, new_token, token_hash, verify_password
+from ..access.actor import Actor, actor_from_roles
+from ..access.passwords import (hash_password, needs_rehash, new_token, spend_verification_time, token_hash,
+                                verify_password)
 from ..access.policy import Policy
+from ..sdmx.errors import SemanticError
 from .artefact_store import as_utc, utcnow
 from .tables import api_token, user_account, user_role
 
 
-class UserError(ValueError):
-    """A user operation that breaks a rule (duplicate name, unknown role, missing country)."""
+class UserError(SemanticError):
+    """A user operation that breaks a rule (unknown role, missing country...): 422 over HTTP."""
+
+
+class DuplicateUser(UserError):
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -28,58 +34,114 @@ class UserRow:
     roles: tuple[tuple[str, str], ...]  # (role, dataflow URN or "")
 
 
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    user_id: int
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
 class UserStore:
     def __init__(self, conn: Connection, policy: Policy):
         self.conn = conn
         self.policy = policy
 
+    # -- accounts -----------------------------------------------------------------------------
     def add(self, username: str, password: str, *, roles: list[str], country: str | None,
-            display_name: str = "", indicators: list[str] | None = None) -> int:
+            display_name: str = "", indicators: list[str] | None = None, password_hash: str | None = None) -> int:
+        """A new active user holding each role for every indicator listed (every indicator when none).
+        ``password_hash``, when given, is the password's hash already made (many accounts, one password)."""
         if not username or not password:
             raise UserError("a user needs a username and a password")
-        for r in roles:
-            if r not in self.policy.roles:
-                raise UserError(f"unknown role {r!r}; roles: {', '.join(self.policy.roles)}")
-        bound = any(self.policy.roles[r].country_bound for r in roles)
-        if bound and not country:
-            raise UserError(f"role(s) {', '.join(roles)} belong to a country: give --country")
-        if self.conn.execute(select(user_account.c.id).where(user_account.c.username == username)).first():
-            raise UserError(f"user {username!r} exists already")
-        uid = self.conn.execute(insert(user_account).values(
-            username=username, password_hash=hash_password(password), country=country,
-            display_name=display_name, is_active=True, created_at=utcnow())).inserted_primary_key[0]
         scope = indicators or [""]
-        self.conn.execute(insert(user_role), [
-            {"user_id": uid, "role": r, "dataflow_urn": d} for r in roles for d in scope])
+        assignments = [(r, d) for r in roles for d in scope]
+        self.check_roles(assignments, country)
+        if self.exists(username):
+            raise DuplicateUser(f"user {username!r} exists already")
+        uid = self.conn.execute(insert(user_account).values(
+            username=username, password_hash=password_hash or hash_password(password), country=country,
+            display_name=display_name, is_active=True, created_at=utcnow())).inserted_primary_key[0]
+        self._insert_roles(uid, assignments)
         return uid
 
+    def set_roles(self, user_id: int, assignments: list[tuple[str, str]]) -> None:
+        """Replace every role of the user by these (role, dataflow URN or "") pairs."""
+        country = self.conn.execute(select(user_account.c.country).where(user_account.c.id == user_id)).scalar()
+        self.check_roles(assignments, country)
+        self.conn.execute(delete(user_role).where(user_role.c.user_id == user_id))
+        self._insert_roles(user_id, assignments)
+
+    def set_active(self, user_id: int, active: bool) -> None:
+        """Deactivating also revokes every token, so reactivating does not bring old tokens back."""
+        self.conn.execute(update(user_account).where(user_account.c.id == user_id).values(is_active=active))
+        if not active:
+            self.conn.execute(update(api_token).where(api_token.c.user_id == user_id, api_token.c.revoked_at.is_(None))
+                              .values(revoked_at=utcnow()))
+
+    def set_password(self, user_id: int, password: str) -> None:
+        self.conn.execute(update(user_account).where(user_account.c.id == user_id)
+                          .values(password_hash=hash_password(password)))
+
+    def set_display_name(self, user_id: int, display_name: str) -> None:
+        self.conn.execute(update(user_account).where(user_account.c.id == user_id).values(display_name=display_name))
+
     def exists(self, username: str) -> bool:
-        return self.conn.execute(select(user_account.c.id).where(user_account.c.username == username)).first() is not None
+        q = select(user_account.c.id).where(user_account.c.username == username)
+        return self.conn.execute(q).first() is not None
 
-    def list(self) -> list[UserRow]:
-        users = self.conn.execute(select(user_account).order_by(user_account.c.username)).all()
-        roles: dict[int, list[tuple[str, str]]] = {}
-        for uid, role, df in self.conn.execute(select(user_role.c.user_id, user_role.c.role, user_role.c.dataflow_urn)
-                                               .order_by(user_role.c.role, user_role.c.dataflow_urn)):
-            roles.setdefault(uid, []).append((role, df))
-        return [UserRow(u.id, u.username, u.country, u.display_name, u.is_active, tuple(roles.get(u.id, ())))
-                for u in users]
+    def get(self, username: str) -> UserRow | None:
+        rows = self._rows(select(user_account).where(user_account.c.username == username))
+        return rows[0] if rows else None
 
+    def list(self, country: str | None = None) -> list[UserRow]:
+        """Every user, or the users of one country."""
+        q = select(user_account).order_by(user_account.c.username)
+        if country is not None:
+            q = q.where(user_account.c.country == country)
+        return self._rows(q)
+
+    # -- tokens -------------------------------------------------------------------------------
     def create_token(self, username: str, *, days: int, label: str = "") -> tuple[str, datetime]:
         row = self.conn.execute(select(user_account.c.id).where(user_account.c.username == username)).first()
         if not row:
             raise UserError(f"no user {username!r}")
+        token, stored = self.issue_token(row.id, days=days, label=label)
+        return token, stored.expires_at
+
+    def issue_token(self, user_id: int, *, days: int, label: str = "") -> tuple[str, TokenRow]:
+        """A new token (returned once, stored only as its hash) valid for ``days``."""
         token = new_token()
-        expires = utcnow() + timedelta(days=days)
-        self.conn.execute(insert(api_token).values(user_id=row.id, token_hash=token_hash(token), label=label,
-                                                   created_at=utcnow(), expires_at=expires))
-        return token, expires
+        now = utcnow()
+        expires = now + timedelta(days=days)
+        tid = self.conn.execute(insert(api_token).values(user_id=user_id, token_hash=token_hash(token), label=label,
+                                                         created_at=now, expires_at=expires)).inserted_primary_key[0]
+        return token, TokenRow(tid, user_id, label, now, expires, None)
+
+    def tokens(self, user_id: int) -> list[TokenRow]:
+        q = select(api_token).where(api_token.c.user_id == user_id).order_by(api_token.c.id)
+        return [TokenRow(r.id, r.user_id, r.label, as_utc(r.created_at), as_utc(r.expires_at), as_utc(r.revoked_at))
+                for r in self.conn.execute(q)]
 
     def revoke_token(self, token: str) -> bool:
-        return bool(self.conn.execute(update(api_token).where(api_token.c.token_hash == token_hash(token))
+        return bool(self.conn.execute(update(api_token).where(api_token.c.token_hash == token_hash(token),
+                                                              api_token.c.revoked_at.is_(None))
                                       .values(revoked_at=utcnow())).rowcount)
 
+    def revoke_token_id(self, user_id: int, token_id: int) -> bool:
+        """Revoke one of the user's tokens; False when the user has no such unrevoked token."""
+        q = (update(api_token).values(revoked_at=utcnow())
+             .where(api_token.c.id == token_id, api_token.c.user_id == user_id, api_token.c.revoked_at.is_(None)))
+        return bool(self.conn.execute(q).rowcount)
+
+    # -- authentication -----------------------------------------------------------------------
     def actor_for_token(self, token: str) -> Actor | None:
+        """The token's user, unless the token is unknown, revoked or expired, or the user inactive."""
         q = (select(user_account.c.id, api_token.c.expires_at, api_token.c.revoked_at)
              .join(api_token, api_token.c.user_id == user_account.c.id)
              .where(api_token.c.token_hash == token_hash(token), user_account.c.is_active.is_(True)))
@@ -89,20 +151,56 @@ class UserStore:
         return self.actor(row.id)
 
     def actor_for_password(self, username: str, password: str) -> Actor | None:
+        """The active user with this password. Unknown names cost as much time as wrong passwords, so
+        timing does not tell which names exist."""
         row = self.conn.execute(select(user_account.c.id, user_account.c.password_hash)
                                 .where(user_account.c.username == username, user_account.c.is_active.is_(True))).first()
-        if not row or not verify_password(row.password_hash, password):
+        if not row:
+            spend_verification_time(password)
+            return None
+        if not verify_password(row.password_hash, password):
             return None
         return self.actor(row.id)
 
+    def password_needs_rehash(self, user_id: int) -> bool:
+        """Whether the stored hash predates today's KDF parameters (rehash it while the password is at hand)."""
+        stored = self.conn.execute(select(user_account.c.password_hash).where(user_account.c.id == user_id)).scalar()
+        return stored is not None and needs_rehash(stored)
+
     def actor(self, user_id: int) -> Actor:
         u = self.conn.execute(select(user_account).where(user_account.c.id == user_id)).one()
-        held: dict[str, set[str]] = {}
-        for role, df in self.conn.execute(select(user_role.c.role, user_role.c.dataflow_urn)
-                                          .where(user_role.c.user_id == user_id)):
-            if role not in self.policy.roles:
-                continue
-            for p in self.policy.roles[role].privileges:
-                held.setdefault(p, set()).add(df if p in self.policy.per_indicator else "")
-        return Actor(u.id, u.username, u.country, frozenset(held),
-                     {p: frozenset(v) for p, v in held.items()})
+        q = select(user_role.c.role, user_role.c.dataflow_urn).where(user_role.c.user_id == user_id)
+        return actor_from_roles(self.policy, u.id, u.username, u.country, [(r, d) for r, d in self.conn.execute(q)])
+
+    # -- helpers ------------------------------------------------------------------------------
+    def check_roles(self, assignments: list[tuple[str, str]], country: str | None) -> None:
+        """Known roles, and a country exactly when the roles belong to one."""
+        roles = {r for r, _ in assignments}
+        for r in sorted(roles):
+            if r not in self.policy.roles:
+                raise UserError(f"unknown role {r!r}; roles: {', '.join(self.policy.roles)}")
+        bound = {r for r in roles if self.policy.roles[r].country_bound}
+        if bound and not country:
+            raise UserError(f"role(s) {', '.join(sorted(bound))} belong to a country: give --country")
+        if country and roles - bound:
+            raise UserError(f"role(s) {', '.join(sorted(roles - bound))} belong to no country: "
+                            f"a user of {country} cannot hold them")
+
+    def _insert_roles(self, user_id: int, assignments: list[tuple[str, str]]) -> None:
+        unique = sorted(set(assignments))
+        if unique:
+            self.conn.execute(insert(user_role),
+                              [{"user_id": user_id, "role": r, "dataflow_urn": d} for r, d in unique])
+
+    def _rows(self, q: Select) -> list[UserRow]:
+        users = self.conn.execute(q).all()
+        if not users:
+            return []
+        roles: dict[int, list[tuple[str, str]]] = {}
+        rq = (select(user_role.c.user_id, user_role.c.role, user_role.c.dataflow_urn)
+              .where(user_role.c.user_id.in_([u.id for u in users]))
+              .order_by(user_role.c.role, user_role.c.dataflow_urn))
+        for uid, role, df in self.conn.execute(rq):
+            roles.setdefault(uid, []).append((role, df))
+        return [UserRow(u.id, u.username, u.country, u.display_name, u.is_active, tuple(roles.get(u.id, ())))
+                for u in users]

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from ..sdmx.artefacts import Artefact, parse_urn, urn_of
 from ..sdmx.data_keys import parse_key
 from ..sdmx.data_structure import DataStructureInfo
+from ..sdmx.data_validity import allowed_by_constraints, component_codes
 from ..sdmx.errors import InvalidData, NotFound, SemanticError
 from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 from ..sdmx.versions import parse_version_query, select
@@ -66,16 +67,8 @@ def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) 
     if dsd is None:
         raise SemanticError(f"dataflow {flow_urn} has no data structure stored ({flow.get('structure')})")
     info = DataStructureInfo.from_artefact(dsd)
-    codes: dict[str, frozenset[str]] = {}
-    for comp in info.dimensions + info.attributes + info.measures:
-        if comp.codelist:
-            codelist = store.get(parse_urn(comp.codelist).maintainable)
-            if codelist is None:
-                raise SemanticError(f"codelist {comp.codelist} of {comp.id} is not stored")
-            # a 2.1 measure dimension takes its values from a concept scheme
-            items = codelist.get("concepts" if codelist["type"] == "conceptscheme" else "codes", [])
-            codes[comp.id] = frozenset(c["id"] for c in items)
-    allowed: dict[str, frozenset[str]] = {}
+    codes = component_codes(info.dimensions + info.attributes + info.measures, store.get)
+    constraints: list[Artefact] = []
     providers: set[str] = set()
     for urn in store.referrers_of(flow_urn):
         art = store.get(urn)
@@ -83,14 +76,9 @@ def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) 
             continue
         if art["type"] == "provisionagreement" and art.get("dataflow") == flow_urn and art.get("dataProvider"):
             providers.add(parse_urn(art["dataProvider"]).item_id or "")
-        elif art["type"] == "dataconstraint" and art.get("role", "Allowed") == "Allowed":
-            for region in art.get("cubeRegions", []):
-                if region.get("include", True) is False:
-                    continue
-                for kv in region.get("keyValues", []):
-                    values = frozenset(v if isinstance(v, str) else v.get("value", "") for v in kv.get("values", []))
-                    allowed[kv["id"]] = allowed[kv["id"]] & values if kv["id"] in allowed else values
-    return DataflowContext(flow, info, codes, allowed, frozenset(providers))
+        elif art["type"] == "dataconstraint":
+            constraints.append(art)
+    return DataflowContext(flow, info, codes, allowed_by_constraints(constraints), frozenset(providers))
 
 
 def submitting_provider(message_provider: str | None, requested: str | None) -> str | None:

@@ -80,10 +80,15 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
 
 # -- values ------------------------------------------------------------------------------------------
 
-def _value(v) -> str | None:
-    """A value-list entry or a raw value as the string the message means."""
+def _value(v):
+    """A value-list entry or a raw value as the string the message means; SDMX-JSON 2.0's several values
+    (``{"values": [...]}``) and multilingual value (``{"value": {"en": ...}}``) as a complex attribute value."""
     if isinstance(v, dict):
+        if isinstance(v.get("values"), list):
+            return [x if isinstance(x, dict) else _value(x) for x in v["values"]]
         v = v.get("id", v.get("value", v.get("name")))
+        if isinstance(v, dict):
+            return [v]
     if v is None:
         return None
     if isinstance(v, bool):

@@ -472,6 +472,12 @@ class _Writer:
         if a.get("dataProvider"):
             self.ref(e, "DataProvider", a["dataProvider"])
 
+    def time_range(self, e: etree._Element, tr: dict, K: Callable) -> None:
+        """A cube region's TimeRange: the periods a key value covers (availability's temporal coverage)."""
+        for key, name in _TIME_RANGE.items():
+            if key in tr:
+                K(e, name, isInclusive=tr[key].get("isInclusive", True)).text = tr[key]["period"]
+
     def dataconstraint(self, e: etree._Element, a: Artefact) -> None:
         att = a.get("constraintAttachment")
         if att:
@@ -495,10 +501,16 @@ class _Writer:
                 ke = K(re_, "KeyValue", id=kv["id"], include=kv.get("include"))
                 for v in kv.get("values", []):
                     K(ke, "Value").text = v if isinstance(v, str) else v.get("value", "")
+                if kv.get("timeRange"):
+                    self.time_range(K(ke, "TimeRange"), kv["timeRange"], K)
             for cv in region.get("components", []):
                 ce = K(re_, "Attribute" if self.v21 else "Component", id=cv["id"], include=cv.get("include"))
                 for v in cv.get("values", []):
                     K(ce, "Value").text = v if isinstance(v, str) else v.get("value", "")
+
+
+_TIME_RANGE = {"startPeriod": "StartPeriod", "endPeriod": "EndPeriod", "beforePeriod": "BeforePeriod",
+               "afterPeriod": "AfterPeriod"}
 
 
 def _position(d: dict) -> dict[str, str]:

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Retrieval benchmark (issue, performance: data retrieval): streaming rates, server memory, request rate.
+
+    .venv/bin/python bench/bench_retrieval.py [--obs 1000000] [--only sqlite|postgresql] [--quick]
+
+Loads the set of ../shared/tools/gen_dsm_data.py (cached under var/bench/) into a fresh database
+through a live server (bench_ingest's helpers), then, on SQLite and on PostgreSQL:
+
+1. streams all of it (``/rest/data/DSM,DF_MIGR,1.0/all``, a system administrator's token) from a
+   one-worker gunicorn as structure-specific SDMX-ML 2.1 and as SDMX-CSV 1.0, read by curl into
+   /dev/null, and times the bare ordered SELECT of the same rows through the driver's own cursor
+   (fetchmany, the server's batch size; a server-side cursor on PostgreSQL, as the server uses) on
+   the same database. Each is repeated (``--repeat``, interleaved) and the best run kept. pysdmx's
+   writers (SDMX-ML 2.1 structure-specific, SDMX-CSV 1.0) are timed on a pandas DataFrame of the
+   same rows: the writer call only;
+2. reads the worker's high-water mark (VmHWM) after a 1M-observation answer and after a
+   1k-observation answer (9 series), each on a fresh worker;
+3. runs ``wrk -t2 -c16 -d60s --latency`` against a one-series query (111 observations) on a
+   two-worker gunicorn, and against a bare Flask "hello" on the same gunicorn settings.
+
+Prints each number, then the ratios against the issue's goals with ✓/✗. A bench, not a test:
+numbers on a shared 2-core machine are noisy; the load average is printed with them.
+wrk (Debian's package) and pysdmx[data,xml] (PyPI, into this venv; not a project dependency)
+are installed when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ingest import (MEDIA, PY, ROOT, data_file, fresh_database, generate, gunicorn, memory_kb,  # noqa: E402
+                          post, prepare_database)
+
+FLOW_V1 = "/rest/data/DSM,DF_MIGR,1.0"
+ONE_SERIES = "Q.AM.AD.F"  # 111 quarters in the generated set
+SMALL_KEY = "Q.AM.AD+AE+AF.F+M+_T"  # 9 series, 999 observations
+PROVIDER = "KZ"
+BARE_SQL = ("SELECT s.series_key, o.time_period, o.value, o.attributes FROM series s "
+            "JOIN observation o ON o.series_id = s.id WHERE s.data_set_id = {p} AND o.valid_to IS NULL "
+            "ORDER BY s.series_key, o.time_period")
+GOALS = {"ss_vs_select": 0.5, "csv_vs_select": 0.45, "vs_pysdmx": 8.0, "memory": 1.10,
+         "rps_vs_hello": 0.5, "p99_ms": 10.0}
+
+
+def hello_app():
+    """The baseline of the request-rate goal: a bare Flask app (gunicorn "bench_retrieval:hello_app()")."""
+    from flask import Flask
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello() -> str:
+        return "hello"
+
+    return app
+
+
+# -- tools --------------------------------------------------------------------------------------------
+
+def ensure_tools(need_wrk: bool, need_pysdmx: bool) -> None:
+    if need_wrk and shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    if need_pysdmx:
+        try:
+            import pyarrow  # noqa: F401
+            import pysdmx.io.pd  # noqa: F401
+            import xmltodict  # noqa: F401
+        except ImportError:
+            subprocess.run([PY, "-m", "pip", "install", "-q", "pysdmx[data,xml]"], check=True)
+
+
+def load() -> str:
+    return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+# -- the bare SELECT ---------------------------------------------------------------------------------------
+
+def _pg_conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def data_set_id(url: str) -> int:
+    import sqlalchemy as sa
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as c:
+            return c.execute(sa.text("SELECT id FROM data_set WHERE provider_id = :p"), {"p": PROVIDER}).scalar_one()
+    finally:
+        eng.dispose()
+
+
+def bare_select(url: str, ds_id: int, keep: list | None = None) -> tuple[float, int]:
+    """(seconds, rows) of the ordered SELECT the server runs, every row fetched (fetchmany) and dropped."""
+    from sdmx_server.storage.observation_query import FETCH
+    n = 0
+    if url.startswith("sqlite"):
+        import sqlite3
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            t = time.perf_counter()
+            cur = conn.cursor()
+            cur.execute(BARE_SQL.format(p="?"), (ds_id,))
+            while rows := cur.fetchmany(FETCH):
+                n += len(rows)
+                if keep is not None:
+                    keep += rows
+            seconds = time.perf_counter() - t
+        finally:
+            conn.close()
+        return seconds, n
+    import psycopg
+    with psycopg.connect(_pg_conninfo(url)) as conn:
+        t = time.perf_counter()
+        cur = conn.cursor(name="bench")  # server-side, as ObservationQuery reads
+        cur.itersize = FETCH
+        cur.execute(BARE_SQL.format(p="%s"), (ds_id,))
+        while rows := cur.fetchmany(FETCH):
+            n += len(rows)
+            if keep is not None:
+                keep += rows
+        seconds = time.perf_counter() - t
+        cur.close()
+        conn.rollback()
+    return seconds, n
+
+
+# -- HTTP --------------------------------------------------------------------------------------------------
+
+def fetch(base: str, headers: dict, path: str, fmt: str, gzip: bool = False) -> tuple[float, int]:
+    """(seconds, bytes) of one GET read to the end by curl (its own process, its own core)."""
+    cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}",
+           "-H", f"Accept: {MEDIA[fmt]}"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    if gzip:
+        cmd += ["-H", "Accept-Encoding: gzip"]
+    out = subprocess.run(cmd + [base + path], check=True, capture_output=True, text=True).stdout.split()
+    assert out[0] == "200", f"{path}: HTTP {out[0]}"
+    return float(out[2]), int(out[1])
+
+
+def count_observations(base: str, headers: dict, path: str) -> int:
+    import requests
+    r = requests.get(base + path, headers={**headers, "Accept": MEDIA["ss"]}, timeout=60)
+    assert r.status_code == 200, (r.status_code, r.text[:500])
+    return r.text.count("<Obs ")
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def wrk(url: str, seconds: int, headers: dict | None = None, accept: str | None = None) -> dict:
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", f"{k}: {v}"]
+    if accept:
+        cmd += ["-H", f"Accept: {accept}"]
+    text = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+    out = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+           "requests": int(re.search(r"(\d+) requests in", text).group(1)), "errors": 0, "text": text}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+        out[f"p{pct}"] = float(m.group(1)) * _UNIT_MS[m.group(2)]
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if m:
+        out["errors"] += sum(map(int, m.groups()))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        out["errors"] += int(m.group(1))
+    return out
+
+
+# -- pysdmx --------------------------------------------------------------------------------------------------
+
+def pysdmx_rates(structure: Path, rows: list[tuple], repeat: int) -> dict[str, float]:
+    """Observations per second of pysdmx's writers (the ``write_sdmx`` call only, best of ``repeat``; once
+    for a writer that takes over 30 s) on a PandasDataset of ``rows`` with the DSD's schema."""
+    import pandas as pd
+    from pysdmx.io import read_sdmx, write_sdmx
+    from pysdmx.io.format import Format
+    from pysdmx.io.pd import PandasDataset
+
+    dsd = next(s for s in read_sdmx(str(structure)).structures if type(s).__name__ == "DataStructureDefinition")
+    dims = [c.id for c in dsd.components if c.role.name == "DIMENSION" and c.id != "TIME_PERIOD"]
+    memo: dict = {None: {}}
+
+    def attrs(text):
+        if text not in memo:
+            memo[text] = json.loads(text)
+        return memo[text]
+
+    keys = [r[0].split(".") for r in rows]
+    frame = {d: [k[i] for k in keys] for i, d in enumerate(dims)}
+    frame |= {"TIME_PERIOD": [r[1] for r in rows], "OBS_VALUE": [r[2] for r in rows],
+              "OBS_STATUS": [attrs(r[3]).get("OBS_STATUS") for r in rows]}
+    del keys
+    ds = PandasDataset(structure=dsd.to_schema(), data=pd.DataFrame(frame))
+    del frame
+    formats = {"ss": (Format.DATA_SDMX_ML_2_1_STR, {"prettyprint": False, "dimension_at_observation": "TIME_PERIOD"}),
+               "csv": (Format.DATA_SDMX_CSV_1_0_0, {})}
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for fmt, (f, kw) in formats.items():
+            if best.get(fmt, 0) > 30:  # a long run is its own average: once is enough
+                continue
+            t = time.perf_counter()
+            text = write_sdmx([ds], f, **kw)
+            seconds = time.perf_counter() - t
+            assert text and len(text) > len(rows) * 20
+            best[fmt] = min(best.get(fmt, seconds), seconds)
+            del text
+    return {fmt: len(rows) / s for fmt, s in best.items()}
+
+
+# -- one database --------------------------------------------------------------------------------------------
+
+def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx: bool, with_memory: bool,
+            hello: dict | None) -> dict:
+    res: dict = {}
+    with fresh_database(kind, out) as url:
+        headers = prepare_database(url, structure)
+        with gunicorn(url) as (base, _):
+            seconds, receipt = post(base, headers, big, "ss", PROVIDER)
+        res["obs"] = receipt["observations"]["inserted"]
+        print(f"[{kind}] loaded {res['obs']:,} observations in {seconds:.0f} s; {load()}", flush=True)
+        ds_id = data_set_id(url)
+        all_path = f"{FLOW_V1}/all"
+
+        # 1. streaming rates, interleaved repeats, best of each
+        best: dict[str, float] = {}
+        sizes: dict[str, int] = {}
+        with gunicorn(url) as (base, _):
+            for fmt in ("ss", "csv"):  # warm-up: imports, caches, the first query
+                fetch(base, headers, f"{FLOW_V1}/{SMALL_KEY}", fmt)
+            for i in range(args.repeat):
+                s, n = bare_select(url, ds_id)
+                assert n == res["obs"], (n, res["obs"])
+                best["select"] = min(best.get("select", s), s)
+                for fmt in ("ss", "csv"):
+                    s, size = fetch(base, headers, all_path, fmt)
+                    best[fmt] = min(best.get(fmt, s), s)
+                    sizes[fmt] = size
+                print(f"[{kind}] run {i + 1}: select {res['obs'] / best['select']:,.0f}, "
+                      f"ss {res['obs'] / best['ss']:,.0f}, csv {res['obs'] / best['csv']:,.0f} obs/s (best so far); "
+                      f"{load()}", flush=True)
+            if args.gzip:
+                s, size = fetch(base, headers, all_path, "ss", gzip=True)
+                res["ss_gzip"] = (res["obs"] / s, size)
+        res["rate"] = {k: res["obs"] / v for k, v in best.items()}
+        res["size"] = sizes
+
+        if with_pysdmx:
+            rows: list[tuple] = []
+            bare_select(url, ds_id, keep=rows)
+            print(f"[{kind}] pysdmx writers on {len(rows):,} rows...", flush=True)
+            res["pysdmx"] = pysdmx_rates(structure, rows, 1 if args.quick else min(args.repeat, 2))
+            del rows
+
+        # 2. memory: the worker's high-water mark after one answer, each on a fresh worker
+        if with_memory:
+            res["memory"] = {}
+            for fmt in ("ss", "csv"):
+                peaks = []
+                for path in (f"{FLOW_V1}/{SMALL_KEY}", all_path):
+                    with gunicorn(url) as (base, workers):
+                        idle = memory_kb(workers[0], "VmRSS")
+                        fetch(base, headers, path, fmt)
+                        peaks.append((idle, memory_kb(workers[0], "VmHWM")))
+                res["memory"][fmt] = peaks
+
+        # 3. request rate of a one-series query, two workers
+        if not args.no_wrk:
+            with gunicorn(url, workers=2) as (base, _):
+                one = f"{FLOW_V1}/{ONE_SERIES}"
+                res["series_obs"] = count_observations(base, headers, one)
+                wrk(base + one, 2, headers, MEDIA["ss"])  # warm-up: both workers
+                if hello is not None and "rps" not in hello:
+                    with gunicorn(url, workers=2, app="bench_retrieval:hello_app()",
+                                  extra=("--pythonpath", str(ROOT / "bench"))) as (hbase, _):
+                        wrk(hbase + "/", 2)
+                        print(f"[hello] wrk {args.seconds} s; {load()}", flush=True)
+                        hello.update(wrk(hbase + "/", args.seconds))
+                print(f"[{kind}] wrk {args.seconds} s; {load()}", flush=True)
+                res["wrk"] = wrk(base + one, args.seconds, headers, MEDIA["ss"])
+    return res
+
+
+# -- report ---------------------------------------------------------------------------------------------------
+
+def mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def report(results: dict[str, dict], hello: dict, args) -> None:
+    print(f"\n== numbers ({args.obs:,} observations; {load()}) ==")
+    print(f"{'':12}{'bare SELECT':>14}{'struct-spec':>14}{'SDMX-CSV':>14}{'pysdmx ss':>14}{'pysdmx csv':>14}  obs/s")
+    for kind, r in results.items():
+        py = r.get("pysdmx", {})
+        cells = [r["rate"]["select"], r["rate"]["ss"], r["rate"]["csv"], py.get("ss"), py.get("csv")]
+        print(f"{kind:12}" + "".join(f"{c:>14,.0f}" if c else f"{'-':>14}" for c in cells))
+    for kind, r in results.items():
+        print(f"{kind:12}answer sizes: structure-specific {r['size']['ss'] / 1e6:,.0f} MB, "
+              f"SDMX-CSV {r['size']['csv'] / 1e6:,.0f} MB"
+              + (f"; gzip structure-specific {r['ss_gzip'][0]:,.0f} obs/s, {r['ss_gzip'][1] / 1e6:,.0f} MB"
+                 if "ss_gzip" in r else ""))
+    for kind, r in results.items():
+        for fmt, ((idle_s, small), (idle_b, big)) in r.get("memory", {}).items():
+            print(f"{kind:12}worker memory ({fmt}): idle {idle_b / 1024:.0f} MB; peak {small / 1024:.0f} MB after "
+                  f"999 obs, {big / 1024:.0f} MB after {r['obs']:,} obs")
+    if hello:
+        print(f"{'hello':12}wrk: {hello['rps']:,.0f} req/s, p50 {hello['p50']:.2f} ms, p99 {hello['p99']:.2f} ms, "
+              f"{hello['errors']} errors, {hello['requests']:,} requests")
+    for kind, r in results.items():
+        if "wrk" in r:
+            w = r["wrk"]
+            print(f"{kind:12}wrk one series ({r['series_obs']} obs): {w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, "
+                  f"p99 {w['p99']:.2f} ms, {w['errors']} errors, {w['requests']:,} requests")
+
+    print("\n== ratios [goal] ==")
+    for kind, r in results.items():
+        rate, py = r["rate"], r.get("pysdmx")
+        x = rate["ss"] / rate["select"]
+        print(f"{mark(x >= GOALS['ss_vs_select'])} {kind:10} structure-specific / bare SELECT: {x:5.2f}  [>= 0.5]")
+        x = rate["csv"] / rate["select"]
+        print(f"{mark(x >= GOALS['csv_vs_select'])} {kind:10} SDMX-CSV / bare SELECT:           {x:5.2f}  [>= 0.45]")
+        if py:
+            for fmt, name in (("ss", "structure-specific"), ("csv", "SDMX-CSV")):
+                x = rate[fmt] / py[fmt]
+                print(f"{mark(x >= GOALS['vs_pysdmx'])} {kind:10} {name} / pysdmx writer:{' ' * (19 - len(name))}"
+                      f"{x:5.1f}  [>= 8]")
+        for fmt, ((_, small), (_, big)) in r.get("memory", {}).items():
+            x = big / small
+            print(f"{mark(x <= GOALS['memory'])} {kind:10} worker peak memory 1M / 1k obs ({fmt}):  {x:5.2f}  [<= 1.10]")
+        if "wrk" in r and hello:
+            w = r["wrk"]
+            x = w["rps"] / hello["rps"]
+            print(f"{mark(x >= GOALS['rps_vs_hello'])} {kind:10} one-series req/s / hello req/s:   {x:5.2f}  [>= 0.5]")
+            print(f"{mark(w['p99'] <= GOALS['p99_ms'])} {kind:10} one-series p99 latency:           "
+                  f"{w['p99']:5.2f} ms  [<= 10]")
+            print(f"{mark(w['errors'] == 0)} {kind:10} errors during the wrk run:        {w['errors']:5d}  [0]")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--obs", type=int, default=1_000_000)
+    ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each streaming measurement (best kept)")
+    ap.add_argument("--quick", action="store_true", help="wrk for 10 s instead of 60, fewer repeats")
+    ap.add_argument("--no-wrk", action="store_true")
+    ap.add_argument("--no-pysdmx", action="store_true")
+    ap.add_argument("--gzip", action="store_true", help="also time a gzip-compressed structure-specific answer")
+    args = ap.parse_args()
+    args.seconds = 10 if args.quick else 60
+    if args.quick:
+        args.repeat = min(args.repeat, 2)
+    ensure_tools(not args.no_wrk, not args.no_pysdmx)
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    generate(args.obs, out)
+    structure = out / "dsm_structure.xml"
+    big = data_file(out, args.obs, "ss")
+    print(f"{os.cpu_count()} cores; {load()}", flush=True)
+    results: dict[str, dict] = {}
+    hello: dict = {}
+    kinds = [k for k in ("sqlite", "postgresql") if not args.only or k == args.only]
+    for i, kind in enumerate(kinds):
+        results[kind] = measure(kind, args, structure, big, out, with_pysdmx=i == 0 and not args.no_pysdmx,
+                                with_memory=i == 0, hello=hello)
+    first = results[kinds[0]]
+    if "pysdmx" in first:  # the writer's rate does not depend on the database the rows came from
+        for r in results.values():
+            r.setdefault("pysdmx", first["pysdmx"])
+    report(results, hello, args)
+
+
+if __name__ == "__main__":
+    main()

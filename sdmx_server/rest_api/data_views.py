@@ -1,0 +1,116 @@
+"""Data queries (REST v1 and v2): parse, check who may see what, prepare, answer 304/204, stream the writer."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Iterator
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import Connection
+
+from ..request_context import db, hand_over_connection, visibility
+from ..retrieval.data_retrieval import PreparedQuery, prepare_data_query, read_data
+from ..sdmx.data_query import DataQuery, parse_data_query_v1, parse_data_query_v2
+from ..sdmx.errors import NotAcceptable
+from ..sdmx.media_types import Api, MediaType, accept_parameters, languages, negotiate
+from ..storage.artefact_store import ArtefactStore
+from . import http_cache
+
+bp = Blueprint("data", __name__)
+
+_CSV_OPTIONS = {"labels": ("id", "name", "both"), "timeformat": ("original", "normalized"),
+                "keys": ("none", "obs", "series", "both")}
+
+
+@bp.get("/rest/data/<flow_ref>")
+@bp.get("/rest/data/<flow_ref>/<key>")
+@bp.get("/rest/data/<flow_ref>/<key>/<provider_ref>")
+def data_v1(flow_ref: str, key: str | None = None, provider_ref: str | None = None) -> Response:
+    return answer("v1", parse_data_query_v1(flow_ref, key, provider_ref, request.args))
+
+
+@bp.get("/rest/v2/data")
+@bp.get("/rest/v2/data/")
+@bp.get("/rest/v2/data/<context>")
+@bp.get("/rest/v2/data/<context>/<agency>")
+@bp.get("/rest/v2/data/<context>/<agency>/<resource>")
+@bp.get("/rest/v2/data/<context>/<agency>/<resource>/<version>")
+@bp.get("/rest/v2/data/<context>/<agency>/<resource>/<version>/<key>")
+def data_v2(context: str | None = None, agency: str | None = None, resource: str | None = None,
+            version: str | None = None, key: str | None = None) -> Response:
+    return answer("v2", parse_data_query_v2(context, agency, resource, version, key, request.args))
+
+
+def answer(api: Api, query: DataQuery) -> Response:
+    media = negotiate(api, "data", request.headers.get("Accept"), request.args.get("format"),
+                      request.args.get("formatVersion"))
+    options = _media_options(media)
+    cfg = current_app.extensions["sdmx_config"]
+    langs = languages(request.headers.get("Accept-Language"), request.args.get("lang")) or [cfg.default_language]
+    conn = db()
+    store = ArtefactStore(conn)
+    prepared = prepare_data_query(conn, store, query, visible=visibility().providers)
+    _check_packaging(media, prepared)
+    gzip = http_cache.wants_gzip()
+    # the version names the data sets this caller may see: callers who see different data never share an ETag
+    etag = http_cache.etag_for(prepared.version, request.full_path, media.mime, options, langs, gzip)
+    cached = http_cache.not_modified(etag, prepared.last_modified)
+    if cached is not None:
+        return cached
+    message = read_data(conn, store, prepared, languages=langs, max_observations=cfg.max_observations,
+                        need_labels="json" in media.mime or options.get("csv_labels", "id") != "id",
+                        message_options=options)
+    if message is None:
+        return http_cache.no_content()
+    chunks = media.writer_module().write_data_message(message, media.variant) if media.variant else \
+        media.writer_module().write_data_message(message)
+    body = _encoded(chunks, gzip, hand_over_connection())
+    headers = {"ETag": etag, "Vary": http_cache.VARY}
+    if prepared.last_modified is not None:
+        headers["Last-Modified"] = http_cache.http_date(prepared.last_modified)
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, headers=headers, content_type=media.mime + "; charset=utf-8")
+
+
+def _media_options(media: MediaType) -> dict:
+    """SDMX-CSV's labels, timeFormat and keys, from the Accept parameters (data.md, "Response types")."""
+    if "csv" not in media.mime:
+        return {}
+    params = accept_parameters(request.headers.get("Accept"), media)
+    out = {}
+    for name, allowed in _CSV_OPTIONS.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        if value not in allowed or (name == "labels" and value == "name" and media.format_version == "1.0.0"):
+            raise NotAcceptable(f"{media.base}: {name}={value} is not one of {', '.join(allowed)}")
+        out[{"labels": "csv_labels", "timeformat": "csv_time_format", "keys": "csv_keys"}[name]] = value
+    return out
+
+
+def _check_packaging(media: MediaType, prepared: PreparedQuery) -> None:
+    if media.variant == "timeseries" and prepared.plan.dimension_at_observation != prepared.structure.time_dimension:
+        raise NotAcceptable(f"{media.base} carries time series only; with dimensionAtObservation="
+                            f"{prepared.plan.dimension_at_observation} ask for "
+                            "application/vnd.sdmx.genericdata+xml;version=2.1 or a structure-specific format")
+
+
+def _encoded(chunks: Iterator[str], gzip: bool, conn: Connection) -> Iterator[bytes]:
+    """The body: UTF-8, gzip-compressed when asked; the connection closes when the body ends or is dropped."""
+    try:
+        if not gzip:
+            for chunk in chunks:
+                yield chunk.encode()
+            return
+        z = zlib.compressobj(6, zlib.DEFLATED, 31)
+        for chunk in chunks:
+            out = z.compress(chunk.encode())
+            if out:
+                yield out
+        yield z.flush()
+    finally:
+        try:
+            conn.rollback()  # a read: nothing to keep
+        finally:
+            conn.close()
