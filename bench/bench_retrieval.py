@@ -4,19 +4,23 @@
     .venv/bin/python bench/bench_retrieval.py [--obs 1000000] [--only sqlite|postgresql] [--quick]
 
 Loads the set of ../shared/tools/gen_dsm_data.py (cached under var/bench/) into a fresh database
-through a live server (bench_ingest's helpers), then, on SQLite and on PostgreSQL:
+(a new SQLite file; a new PostgreSQL database, dropped at the end, whose statistics are gathered
+with ANALYZE after the load, as autovacuum would) through a live server (bench_ingest's helpers),
+then, on SQLite and on PostgreSQL:
 
 1. streams all of it (``/rest/data/DSM,DF_MIGR,1.0/all``, a system administrator's token) from a
    one-worker gunicorn as structure-specific SDMX-ML 2.1 and as SDMX-CSV 1.0, read by curl into
    /dev/null, and times the bare ordered SELECT of the same rows through the driver's own cursor
-   (fetchmany, the server's batch size; a server-side cursor on PostgreSQL, as the server uses) on
-   the same database. Each is repeated (``--repeat``, interleaved) and the best run kept. pysdmx's
-   writers (SDMX-ML 2.1 structure-specific, SDMX-CSV 1.0) are timed on a pandas DataFrame of the
-   same rows: the writer call only;
+   (fetchmany, the server's batch size; on PostgreSQL psycopg's server-side cursor, which FETCHes
+   batches as the server's cursor does) on the same database. Each is repeated (``--repeat``,
+   interleaved) and the best run kept. pysdmx's writers (SDMX-ML 2.1 structure-specific, SDMX-CSV
+   1.0) are timed on a pandas DataFrame of the same rows: the writer call only. For comparison,
+   so are this server's two writers, on the same answer read into memory first;
 2. reads the worker's high-water mark (VmHWM) after a 1M-observation answer and after a
-   1k-observation answer (9 series), each on a fresh worker;
+   1k-observation answer (9 series), each on a fresh worker, in both formats;
 3. runs ``wrk -t2 -c16 -d60s --latency`` against a one-series query (111 observations) on a
-   two-worker gunicorn, and against a bare Flask "hello" on the same gunicorn settings.
+   two-worker gunicorn, once with the system administrator's token and once anonymously (the data
+   made public after the load), and against a bare Flask "hello" on the same gunicorn settings.
 
 Prints each number, then the ratios against the issue's goals with ✓/✗. A bench, not a test:
 numbers on a shared 2-core machine are noisy; the load average is printed with them.
@@ -27,6 +31,7 @@ are installed when missing.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -34,7 +39,9 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ingest import (MEDIA, PY, ROOT, data_file, fresh_database, generate, gunicorn, memory_kb,  # noqa: E402
@@ -99,6 +106,14 @@ def data_set_id(url: str) -> int:
         eng.dispose()
 
 
+def analyze(url: str) -> None:
+    """PostgreSQL's statistics of the fresh tables, which autovacuum gathers a while after a large load: now,
+    so that neither the server nor the bare SELECT changes plan in the middle of the measurements."""
+    import psycopg
+    with psycopg.connect(_pg_conninfo(url), autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def bare_select(url: str, ds_id: int, keep: list | None = None) -> tuple[float, int]:
     """(seconds, rows) of the ordered SELECT the server runs, every row fetched (fetchmany) and dropped."""
     from sdmx_server.storage.observation_query import FETCH
@@ -149,6 +164,15 @@ def fetch(base: str, headers: dict, path: str, fmt: str, gzip: bool = False) -> 
     return float(out[2]), int(out[1])
 
 
+def publish(base: str, headers: dict) -> None:
+    """Make the provider's data on DF_MIGR public, so that the one-series query can also be asked anonymously
+    (the system administrator sees it either way)."""
+    import requests
+    r = requests.put(f"{base}/api/providers/{PROVIDER}/sharing/DSM/DF_MIGR/1.0/public", json={"public": True},
+                     headers=headers, timeout=60)
+    assert r.status_code == 200, (r.status_code, r.text[:500])
+
+
 def count_observations(base: str, headers: dict, path: str) -> int:
     import requests
     r = requests.get(base + path, headers={**headers, "Accept": MEDIA["ss"]}, timeout=60)
@@ -178,6 +202,18 @@ def wrk(url: str, seconds: int, headers: dict | None = None, accept: str | None 
     if m:
         out["errors"] += int(m.group(1))
     return out
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Both sides' writers are timed without the cyclic garbage collector (the server pauses it while it makes
+    each chunk; the million rows each side holds in memory would otherwise make every collection slow)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # -- pysdmx --------------------------------------------------------------------------------------------------
@@ -213,26 +249,66 @@ def pysdmx_rates(structure: Path, rows: list[tuple], repeat: int) -> dict[str, f
         for fmt, (f, kw) in formats.items():
             if best.get(fmt, 0) > 30:  # a long run is its own average: once is enough
                 continue
-            t = time.perf_counter()
-            text = write_sdmx([ds], f, **kw)
-            seconds = time.perf_counter() - t
+            with collector_paused():
+                t = time.perf_counter()
+                text = write_sdmx([ds], f, **kw)
+                seconds = time.perf_counter() - t
             assert text and len(text) > len(rows) * 20
             best[fmt] = min(best.get(fmt, seconds), seconds)
             del text
     return {fmt: len(rows) / s for fmt, s in best.items()}
 
 
+def own_writer_rates(url: str, repeat: int) -> dict[str, float]:
+    """Observations per second of this server's writers alone (the writer call only, best of ``repeat``), on
+    the answer to the whole-dataflow query read into memory first: the same rows pysdmx's writers get."""
+    os.environ.setdefault("SDMX_SERVER_SECRET_KEY", "bench")
+    from sdmx_server.retrieval.data_retrieval import prepare_data_query, read_data
+    from sdmx_server.sdmx.data_query import parse_data_query_v1
+    from sdmx_server.sdmx.formats import sdmx_csv_1_0_data_writer, sdmx_ml_2_1_structure_specific_data_writer
+    from sdmx_server.storage.artefact_store import ArtefactStore
+    from sdmx_server.storage.database import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            store = ArtefactStore(conn)
+            q = parse_data_query_v1("DSM,DF_MIGR,1.0", "all", None, {})
+            prepared = prepare_data_query(conn, store, q, visible=lambda _urn: None)
+            message = read_data(conn, store, prepared, languages=["en"], max_observations=1 << 40, need_labels=False)
+            data_sets = list(message.data_sets)
+            for ds in data_sets:
+                ds.series = list(ds.series)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    message.data_sets = data_sets
+    n = sum(len(s.observations) for ds in data_sets for s in ds.series)
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for fmt, writer in (("ss", sdmx_ml_2_1_structure_specific_data_writer), ("csv", sdmx_csv_1_0_data_writer)):
+            with collector_paused():
+                t = time.perf_counter()
+                for _chunk in writer.write_data_message(message):
+                    pass
+                seconds = time.perf_counter() - t
+            best[fmt] = min(best.get(fmt, seconds), seconds)
+    return {fmt: n / seconds for fmt, seconds in best.items()}
+
+
 # -- one database --------------------------------------------------------------------------------------------
 
-def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx: bool, with_memory: bool,
-            hello: dict | None) -> dict:
+def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx: bool, hello: dict | None) -> dict:
     res: dict = {}
     with fresh_database(kind, out) as url:
         headers = prepare_database(url, structure)
         with gunicorn(url) as (base, _):
             seconds, receipt = post(base, headers, big, "ss", PROVIDER)
+            publish(base, headers)
         res["obs"] = receipt["observations"]["inserted"]
         print(f"[{kind}] loaded {res['obs']:,} observations in {seconds:.0f} s; {load()}", flush=True)
+        if kind == "postgresql":
+            analyze(url)
         ds_id = data_set_id(url)
         all_path = f"{FLOW_V1}/all"
 
@@ -260,6 +336,7 @@ def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx:
         res["size"] = sizes
 
         if with_pysdmx:
+            res["own"] = own_writer_rates(url, 1 if args.quick else min(args.repeat, 2))
             rows: list[tuple] = []
             bare_select(url, ds_id, keep=rows)
             print(f"[{kind}] pysdmx writers on {len(rows):,} rows...", flush=True)
@@ -267,16 +344,15 @@ def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx:
             del rows
 
         # 2. memory: the worker's high-water mark after one answer, each on a fresh worker
-        if with_memory:
-            res["memory"] = {}
-            for fmt in ("ss", "csv"):
-                peaks = []
-                for path in (f"{FLOW_V1}/{SMALL_KEY}", all_path):
-                    with gunicorn(url) as (base, workers):
-                        idle = memory_kb(workers[0], "VmRSS")
-                        fetch(base, headers, path, fmt)
-                        peaks.append((idle, memory_kb(workers[0], "VmHWM")))
-                res["memory"][fmt] = peaks
+        res["memory"] = {}
+        for fmt in ("ss", "csv"):
+            peaks = []
+            for path in (f"{FLOW_V1}/{SMALL_KEY}", all_path):
+                with gunicorn(url) as (base, workers):
+                    idle = memory_kb(workers[0], "VmRSS")
+                    fetch(base, headers, path, fmt)
+                    peaks.append((idle, memory_kb(workers[0], "VmHWM")))
+            res["memory"][fmt] = peaks
 
         # 3. request rate of a one-series query, two workers
         if not args.no_wrk:
@@ -290,8 +366,11 @@ def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx:
                         wrk(hbase + "/", 2)
                         print(f"[hello] wrk {args.seconds} s; {load()}", flush=True)
                         hello.update(wrk(hbase + "/", args.seconds))
-                print(f"[{kind}] wrk {args.seconds} s; {load()}", flush=True)
-                res["wrk"] = wrk(base + one, args.seconds, headers, MEDIA["ss"])
+                assert count_observations(base, {}, one) == res["series_obs"]  # public: anonymous callers see it
+                res["wrk"] = {}
+                for who, auth in (("token", headers), ("anonymous", {})):
+                    print(f"[{kind}] wrk {args.seconds} s, {who}; {load()}", flush=True)
+                    res["wrk"][who] = wrk(base + one, args.seconds, auth, MEDIA["ss"])
     return res
 
 
@@ -321,33 +400,42 @@ def report(results: dict[str, dict], hello: dict, args) -> None:
         print(f"{'hello':12}wrk: {hello['rps']:,.0f} req/s, p50 {hello['p50']:.2f} ms, p99 {hello['p99']:.2f} ms, "
               f"{hello['errors']} errors, {hello['requests']:,} requests")
     for kind, r in results.items():
-        if "wrk" in r:
-            w = r["wrk"]
-            print(f"{kind:12}wrk one series ({r['series_obs']} obs): {w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, "
-                  f"p99 {w['p99']:.2f} ms, {w['errors']} errors, {w['requests']:,} requests")
+        for who, w in r.get("wrk", {}).items():
+            print(f"{kind:12}wrk one series ({r['series_obs']} obs, {who}): {w['rps']:,.0f} req/s, "
+                  f"p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, {w['errors']} errors, {w['requests']:,} requests")
+    for kind, r in results.items():
+        if "own" in r:
+            py = r.get("pysdmx", {})
+            print(f"{kind:12}this server's writers alone on the same rows (the writer call only, as pysdmx's is "
+                  f"timed): structure-specific {r['own']['ss']:,.0f} obs/s"
+                  + (f" ({r['own']['ss'] / py['ss']:.0f}x pysdmx)" if py else "")
+                  + f", SDMX-CSV {r['own']['csv']:,.0f} obs/s"
+                  + (f" ({r['own']['csv'] / py['csv']:.0f}x pysdmx)" if py else ""))
 
     print("\n== ratios [goal] ==")
+
+    def line(ok: bool, kind: str, what: str, value: str, goal: str) -> None:
+        print(f"{mark(ok)} {kind:10} {what:46} {value:>8}  [{goal}]")
+
     for kind, r in results.items():
         rate, py = r["rate"], r.get("pysdmx")
-        x = rate["ss"] / rate["select"]
-        print(f"{mark(x >= GOALS['ss_vs_select'])} {kind:10} structure-specific / bare SELECT: {x:5.2f}  [>= 0.5]")
-        x = rate["csv"] / rate["select"]
-        print(f"{mark(x >= GOALS['csv_vs_select'])} {kind:10} SDMX-CSV / bare SELECT:           {x:5.2f}  [>= 0.45]")
+        for fmt, name, goal in (("ss", "structure-specific", "ss_vs_select"), ("csv", "SDMX-CSV", "csv_vs_select")):
+            x = rate[fmt] / rate["select"]
+            line(x >= GOALS[goal], kind, f"{name} / bare SELECT", f"{x:.2f}", f">= {GOALS[goal]}")
         if py:
             for fmt, name in (("ss", "structure-specific"), ("csv", "SDMX-CSV")):
                 x = rate[fmt] / py[fmt]
-                print(f"{mark(x >= GOALS['vs_pysdmx'])} {kind:10} {name} / pysdmx writer:{' ' * (19 - len(name))}"
-                      f"{x:5.1f}  [>= 8]")
+                line(x >= GOALS["vs_pysdmx"], kind, f"{name} / pysdmx writer", f"{x:.1f}", ">= 8")
         for fmt, ((_, small), (_, big)) in r.get("memory", {}).items():
             x = big / small
-            print(f"{mark(x <= GOALS['memory'])} {kind:10} worker peak memory 1M / 1k obs ({fmt}):  {x:5.2f}  [<= 1.10]")
-        if "wrk" in r and hello:
-            w = r["wrk"]
+            line(x <= GOALS["memory"], kind, f"worker peak memory {r['obs']:,} / 999 obs ({fmt})", f"{x:.2f}",
+                 "<= 1.10")
+        for who, w in r.get("wrk", {}).items() if hello else ():
             x = w["rps"] / hello["rps"]
-            print(f"{mark(x >= GOALS['rps_vs_hello'])} {kind:10} one-series req/s / hello req/s:   {x:5.2f}  [>= 0.5]")
-            print(f"{mark(w['p99'] <= GOALS['p99_ms'])} {kind:10} one-series p99 latency:           "
-                  f"{w['p99']:5.2f} ms  [<= 10]")
-            print(f"{mark(w['errors'] == 0)} {kind:10} errors during the wrk run:        {w['errors']:5d}  [0]")
+            line(x >= GOALS["rps_vs_hello"], kind, f"one-series req/s / hello req/s ({who})", f"{x:.2f}", ">= 0.5")
+            line(w["p99"] <= GOALS["p99_ms"], kind, f"one-series p99 latency ({who})", f"{w['p99']:.2f} ms",
+                 "<= 10 ms")
+            line(w["errors"] == 0, kind, f"errors during the wrk run ({who})", str(w["errors"]), "0")
 
 
 def main() -> None:
@@ -375,7 +463,7 @@ def main() -> None:
     kinds = [k for k in ("sqlite", "postgresql") if not args.only or k == args.only]
     for i, kind in enumerate(kinds):
         results[kind] = measure(kind, args, structure, big, out, with_pysdmx=i == 0 and not args.no_pysdmx,
-                                with_memory=i == 0, hello=hello)
+                                hello=hello)
     first = results[kinds[0]]
     if "pysdmx" in first:  # the writer's rate does not depend on the database the rows came from
         for r in results.values():

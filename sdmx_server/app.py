@@ -46,7 +46,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
         finally:
             conn.close()
 
-    from .rest_api import availability_views, data_submission_views, data_views, errors, management_views, openapi_views, schema_views, structure_views
+    from .rest_api import (availability_views, data_submission_views, data_views, errors, management_views,
+                           openapi_views, schema_views, structure_views, submission_views)
 
     errors.register(app)
     app.register_blueprint(structure_views.bp)
@@ -56,9 +57,16 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(openapi_views.bp)
     app.register_blueprint(schema_views.bp)
     app.register_blueprint(management_views.bp)
+    app.register_blueprint(submission_views.bp)
 
-    @app.get("/")
-    def index():  # the portal replaces this; until then point people at the API
-        return {"name": "DSM SDMX server", "rest_v1": "/rest/dataflow", "rest_v2": "/rest/v2/structure/dataflow"}
+    if cfg.release_check_seconds > 0:
+        from .submission import release_scheduler
+        from .submission.workflow import IngestOptions
+
+        app.extensions["sdmx_release_checks"] = release_scheduler.start(
+            app.extensions["sdmx_engine"], IngestOptions.from_config(cfg), cfg.release_check_seconds)
+
+    from .web_portal import init_portal
+    init_portal(app)  # the web portal at /, /en/..., /ru/... (web_portal/)
 
     return app

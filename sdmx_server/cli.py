@@ -46,7 +46,7 @@ def main(ctx: click.Context, config_file: str | None) -> None:
                    "demo accounts. Running it again changes nothing.")
 @click.pass_obj
 def init(obj: Context) -> None:
-    from .seeding import LoadError, create_demo_accounts, load_structures, read_files, seed_files
+    from .seeding import LoadError, create_demo_accounts, create_demo_figures, load_structures, read_files, seed_files
 
     engine = obj.engine()
     upgrade_schema(engine)
@@ -60,6 +60,9 @@ def init(obj: Context) -> None:
     if obj.cfg.demo_accounts:
         created = create_demo_accounts(engine, obj.policy())
         click.echo(f"demo accounts: {len(created)} created" + (" (see README for the list)" if created else ""))
+        if any(acc.username == "admin" for acc in created):
+            create_demo_figures(engine)
+            click.echo("demo figures: stock of foreigners of KZ, KG and MD released, one KZ submission pending")
 
 
 @main.command(help="Load SDMX-ML 2.1 or 3.0 (or SDMX-JSON 2.0) structure messages into the database.")
@@ -81,7 +84,8 @@ def load(obj: Context, files: tuple[str, ...]) -> None:
         click.echo(r.message)
 
 
-@main.command(help="Submit a data message (SDMX-ML, SDMX-CSV, SDMX-JSON or Excel) for a dataflow, as an operator: "
+@main.command(help="Submit a data message (SDMX-ML, SDMX-CSV, SDMX-JSON or Excel) for a dataflow, as an operator "
+                   "(released at once, outside the workflow): "
                    "validated and stored all or nothing; prints the receipt, or every error.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dataflow", required=True, help="Dataflow as AGENCY:ID(VERSION) or AGENCY:ID (latest version).")
@@ -121,6 +125,16 @@ def submit(obj: Context, file: str, dataflow: str, provider: str | None, replace
     except SdmxError as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(receipt.as_json(), indent=2))
+
+
+@main.command("release-due", help="Release every validated submission whose embargo time has come (what each "
+                                    "server process does every release_check_seconds; for a timer where none runs).")
+@click.pass_obj
+def release_due_command(obj: Context) -> None:
+    from .submission.workflow import IngestOptions, release_due
+
+    released = release_due(obj.engine().connect, IngestOptions.from_config(obj.cfg))
+    click.echo(f"released {len(released)} submission(s)" + (f": {', '.join(map(str, released))}" if released else ""))
 
 
 @main.command(help="Run the server with gunicorn (or Flask's development server with --dev).")

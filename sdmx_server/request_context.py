@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from sqlalchemy import Connection
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
@@ -45,6 +45,12 @@ def write_transaction():
     return begin_write(conn)
 
 
+# The portal's signed session cookie holds [user id, username] of whoever signed in, under this key. Only the
+# views of SESSION_BLUEPRINTS (CSRF-protected, web_portal/) accept it: the API never authenticates by cookie.
+SESSION_USER = "signed_in"
+SESSION_BLUEPRINTS = frozenset({"portal"})
+
+
 def actor() -> Actor:
     if "actor" not in g:
         g.actor = _resolve_actor()
@@ -69,12 +75,25 @@ def _resolve_actor() -> Actor:
             username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return _rejected()
-        return _password_login(users, username, password)
+        return check_password(username, password) or _rejected()
+    if request.blueprint in SESSION_BLUEPRINTS:
+        return _session_actor(users)
     return ANONYMOUS
 
 
-def _password_login(users: UserStore, username: str, password: str) -> Actor:
-    """HTTP Basic, throttled: while a block runs even the right password gets 429 with Retry-After."""
+def _session_actor(users: UserStore) -> Actor:
+    """Whoever signed in to the portal, while the account still exists and is active."""
+    user_id, username = session.get(SESSION_USER) or (None, None)
+    row = users.get(username) if isinstance(username, str) else None
+    if row is None or row.id != user_id or not row.is_active:
+        return ANONYMOUS
+    return users.actor(row.id)
+
+
+def check_password(username: str, password: str) -> Actor | None:
+    """A throttled password check for HTTP Basic and the portal's sign-in: the active user, or None; while a
+    block runs even the right password gets 429 (TooManyRequests with retry_after)."""
+    users = UserStore(db(), current_app.extensions["sdmx_policy"])
     address = request.remote_addr
     now = utcnow()
     wait = login_throttle.seconds_to_wait(LoginFailureStore(db()), username, address, now)
@@ -92,7 +111,7 @@ def _password_login(users: UserStore, username: str, password: str) -> Actor:
                 login_throttle.record_success(LoginFailureStore(conn), username)
             if rehash:
                 UserStore(conn, users.policy).set_password(found.user_id, password)
-    return found or _rejected()
+    return found
 
 
 def _rejected() -> Actor:

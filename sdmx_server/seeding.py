@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +102,34 @@ def create_demo_accounts(engine: Engine, policy: Policy) -> list[DemoAccount]:
         if any(acc.username == "admin" for acc in created):
             _share_demo_data(GrantStore(conn), AuditStore(conn))
     return created
+
+
+def create_demo_figures(engine: Engine) -> None:
+    """Stock of foreigners of each demo country: 2024-2025 released, 2026-S1 of Kazakhstan pending, so every
+    workflow screen has something to show. ``init`` runs it once, with the demo accounts."""
+    with engine.begin() as conn:
+        _demo_figures(conn)
+
+
+def _demo_figures(conn) -> None:
+    from .access.actor import Actor
+    from .submission.intake import dataflow_context
+    from .submission.workflow import IngestOptions, submit
+
+    ctx = dataflow_context(ArtefactStore(conn), "DSM", "DF_STOCK_FOREIGNERS", "1.0")
+    head = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
+    released = [f"{y}-S{h}" for y in (2024, 2025) for h in (1, 2)]
+    batches = [(n, c, released, True) for n, c in enumerate(DEMO_COUNTRIES)] + [(0, "KZ", ["2026-S1"], False)]
+    for n, country, periods, release in batches:
+        rows = [head] + [
+            f"dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,S,{country},{cit},{sex},{period},"
+            f"{1000 * (n + 1) + 37 * i + 11 * j + (5 if sex == 'F' else 0)},PS,A"
+            for i, period in enumerate(periods) for j, cit in enumerate(("RU", "UZ", "TJ", "CN"))
+            for sex in ("F", "M")]
+        who = Actor(0, f"{country.lower()}_country_administrator", country,
+                    frozenset({"submit_data", "verify_data", "release_data"}))
+        submit(conn, io.BytesIO("\n".join(rows).encode()), ctx, who, provider=country, replace=False,
+               content_type="text/csv", options=IngestOptions(), release_now=release)
 
 
 def _share_demo_data(grants: GrantStore, audit: AuditStore) -> None:

@@ -56,6 +56,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reciprocity", bool, True,
             "Reciprocity rule: a country sees another country's granted data on an indicator only once it has "
             "released data of its own on that indicator."),
+    Setting("provisional_current_year", bool, True,
+            "Mark released observations of periods of the current calendar year (and later) provisional "
+            "(OBS_STATUS = P) when the submission gives them no OBS_STATUS."),
+    Setting("release_check_seconds", float, 30.0,
+            "How often each server process looks for embargoed releases whose time has come (0: never; "
+            "then run `sdmx-server release-due` from a timer)."),
+    Setting("session_cookie_secure", bool, False,
+            "Send the portal's session cookie over HTTPS only (Secure); switch on wherever the server is reached by HTTPS."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -80,6 +88,9 @@ class Config:
     token_days: int
     demo_accounts: bool
     reciprocity: bool
+    provisional_current_year: bool
+    release_check_seconds: float
+    session_cookie_secure: bool
 
     def path(self, relative: str) -> Path:
         p = Path(relative)

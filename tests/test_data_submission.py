@@ -189,7 +189,8 @@ def test_oversized_body_is_413(database_url, specimens, exr_message):
     from sdmx_server.settings import load_config
     from sdmx_server.storage.database import make_engine, upgrade_schema
 
-    cfg = load_config(overrides={"database_url": database_url, "secret_key": "t", "max_data_body_bytes": 10_000})
+    cfg = load_config(overrides={"database_url": database_url, "secret_key": "t", "max_data_body_bytes": 10_000,
+                                 "release_check_seconds": 0})
     eng = make_engine(cfg.resolved_database_url)
     upgrade_schema(eng)
     app = create_app(config=cfg)

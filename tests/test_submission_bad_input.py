@@ -28,7 +28,7 @@ from .db_dump import dump
 from .xsd import validate_sdmx_ml
 
 FLOW = "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0"
-URL = FLOW + "?provider=KZ"
+URL = FLOW + "?provider=KZ&release=now"
 CSV = {"Content-Type": "text/csv"}
 PROBLEM = {"Accept": "application/problem+json"}
 HEAD = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,OBS_COMMENT"
@@ -225,7 +225,8 @@ LIMIT = 100_000
 @pytest.fixture
 def small_limit(database_url):
     """A server accepting data bodies of 100 kB at most, with the seeds and some data of Kazakhstan."""
-    cfg = load_config(overrides={"database_url": database_url, "secret_key": "t", "max_data_body_bytes": LIMIT})
+    cfg = load_config(overrides={"database_url": database_url, "secret_key": "t", "max_data_body_bytes": LIMIT,
+                                 "release_check_seconds": 0})
     eng = make_engine(cfg.resolved_database_url)
     upgrade_schema(eng)
     app = create_app(config=cfg)

@@ -24,7 +24,7 @@ from sdmx_server.storage.database import make_engine
 
 from .live_server import cli, gunicorn
 
-URL = "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0"
+URL = "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0?release=now"  # applied at once: contention on one data set
 HEAD = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
 SHARED = [(c, s, f"{y}-S{h}") for c in ("RU", "UZ", "KG", "TJ", "CN", "TR", "AM", "BY") for s in ("F", "M", "_T", "_U")
           for y in range(1994, 2024) for h in (1, 2)]  # 1920 keys every message reports
@@ -50,7 +50,7 @@ def csv_of(values: dict[tuple[str, str], str]) -> bytes:
 def test_concurrent_submissions_to_one_dataflow(database_url):
     init = cli(database_url, "init")
     assert init.returncode == 0, init.stderr + init.stdout
-    token = cli(database_url, "token", "create", "kz_data_submitter").stdout.strip()
+    token = cli(database_url, "token", "create", "kz_country_administrator").stdout.strip()
     messages = [message(n) for n in range(SUBMISSIONS)]
     bodies = [csv_of(m) for m in messages]
     start = threading.Barrier(SUBMISSIONS)
@@ -90,8 +90,11 @@ def test_concurrent_submissions_to_one_dataflow(database_url):
     finally:
         engine.dispose()
 
-    # every submission committed, and recorded what its receipt says
+    # every submission committed, and recorded what its receipt says (init's demo figures aside)
     by_id = {r["submission"]: n for n, r in enumerate(receipts)}
+    recorded = {sid: counts for sid, counts in recorded.items() if sid in by_id}
+    demo = {(r.series_key, r.time_period) for r in rows if r.submission_id not in by_id}
+    rows = [r for r in rows if (r.series_key, r.time_period) not in demo]
     assert len(by_id) == SUBMISSIONS and set(recorded) == set(by_id)
     for sid, n in by_id.items():
         o = receipts[n]["observations"]

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FLOW = "DSM/DF_STOCK_FOREIGNERS/1.0"
 TEMPLATE = f"/api/dataflows/{FLOW}/template.xlsx"
-SUBMIT = f"/rest/v2/data/dataflow/{FLOW}"
+SUBMIT = f"/rest/v2/data/dataflow/{FLOW}?release=now"
 FLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:DF_STOCK_FOREIGNERS(1.0)"
 
 
@@ -37,11 +37,11 @@ def seeded(engine, config):
 
 @pytest.fixture
 def kz(app, engine, seeded):
-    """A data submitter of Kazakhstan (the provider comes from the account), as the portal would call."""
+    """A country administrator of Kazakhstan (the provider comes from the account), releasing at once."""
     with engine.begin() as conn:
         users = UserStore(conn, app.extensions["sdmx_policy"])
-        users.add("kz_submitter", "pw-kz-submitter-1", roles=["data_submitter"], country="KZ")
-        token, _ = users.create_token("kz_submitter", days=1)
+        users.add("kz_admin", "pw-kz-admin-1", roles=["country_administrator"], country="KZ")
+        token, _ = users.create_token("kz_admin", days=1)
     client = app.test_client()
 
     def call(method: str, path: str, body: bytes | None = None, **headers: str):

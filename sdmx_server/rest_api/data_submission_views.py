@@ -9,8 +9,11 @@ from ..access.actor import Actor
 from ..request_context import actor, db, write_transaction
 from ..sdmx.artefacts import urn_of
 from ..storage.artefact_store import ArtefactStore
-from ..submission.intake import DataflowContext, dataflow_context, delete_keys, ingest
+from ..sdmx.errors import BadInput
+from ..submission import workflow
+from ..submission.intake import DataflowContext, dataflow_context, delete_keys
 from .request_body import stream_body
+from .submission_views import options
 
 bp = Blueprint("data_submission", __name__)
 
@@ -31,22 +34,26 @@ def guard_submission(who: Actor, ctx: DataflowContext, provider: str | None) -> 
 
 
 @bp.route("/rest/v2/data/dataflow/<agency_id>/<resource_id>/<version>", methods=["POST", "PUT"])
-def submit_data(agency_id: str, resource_id: str, version: str) -> Response:
+def submit_data(agency_id: str, resource_id: str, version: str) -> tuple[Response, int]:
     cfg = current_app.extensions["sdmx_config"]
     ctx = dataflow_context(ArtefactStore(db()), agency_id, resource_id, version)
     provider = guard_submission(actor(), ctx, request.args.get("provider"))
+    release = request.args.get("release")
+    if release not in (None, "now"):
+        raise BadInput("release takes one value, now: release=now applies the submission at once (for callers "
+                       "holding submit, verify and release privileges); without it the submission waits as pending")
     body = stream_body(cfg.max_data_body_bytes)
     with write_transaction():
-        receipt = ingest(db(), body, ctx, content_type=request.content_type, provider=provider,
-                         replace=request.method == "PUT", submitted_by=actor().username,
-                         max_errors=cfg.max_errors, require_series_attributes=cfg.require_series_attributes)
-    return jsonify(receipt.as_json())
+        receipt = workflow.submit(db(), body, ctx, actor(), provider=provider, replace=request.method == "PUT",
+                                  content_type=request.content_type, options=options(), release_now=bool(release))
+    return jsonify(receipt.as_json()), 200 if release else 202
 
 
 @bp.route("/rest/v2/data/dataflow/<agency_id>/<resource_id>/<version>/<key>", methods=["DELETE"])
 def delete_data(agency_id: str, resource_id: str, version: str, key: str) -> Response:
     ctx = dataflow_context(ArtefactStore(db()), agency_id, resource_id, version)
     provider = guard_submission(actor(), ctx, request.args.get("provider"))
+    workflow.require_all_steps(actor(), ctx)  # a deletion takes effect at once: only who may release may delete
     with write_transaction():
         receipt = delete_keys(db(), ctx, key, provider=provider, submitted_by=actor().username)
     return jsonify(receipt.as_json())

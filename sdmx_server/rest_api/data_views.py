@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import zlib
 from typing import Iterator
 
@@ -100,11 +101,11 @@ def _encoded(chunks: Iterator[str], gzip: bool, conn: Connection) -> Iterator[by
     """The body: UTF-8, gzip-compressed when asked; the connection closes when the body ends or is dropped."""
     try:
         if not gzip:
-            for chunk in chunks:
+            for chunk in _collector_paused(chunks):
                 yield chunk.encode()
             return
         z = zlib.compressobj(6, zlib.DEFLATED, 31)
-        for chunk in chunks:
+        for chunk in _collector_paused(chunks):
             out = z.compress(chunk.encode())
             if out:
                 yield out
@@ -114,3 +115,24 @@ def _encoded(chunks: Iterator[str], gzip: bool, conn: Connection) -> Iterator[by
             conn.rollback()  # a read: nothing to keep
         finally:
             conn.close()
+
+
+def _collector_paused(chunks: Iterator[str]) -> Iterator[str]:
+    """The chunks, each made with the cyclic garbage collector paused (never across a ``yield``).
+
+    Each observation makes a few short-lived tuples and no cycle; with the collector running, the rows
+    a batch holds are scanned and promoted generation by generation, about a tenth of the time of a
+    large answer. Between chunks it runs as usual (unless something else had paused it)."""
+    it = iter(chunks)
+    while True:
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            chunk = next(it, None)
+        finally:
+            if paused:
+                gc.enable()
+        if chunk is None:
+            return
+        yield chunk

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import deque
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain, groupby
+from operator import itemgetter
 from typing import Callable, Iterable, Iterator
 
 from ..sdmx.artefacts import Artefact, parse_urn, urn_of
@@ -55,6 +56,7 @@ class PreparedQuery:
     data_sets: list[tuple[int, str, str]]
     version: tuple
     last_modified: datetime | None
+    most_rows: int | None = None  # no count can exceed it (Snapshot.most_rows); None: not known
 
 
 def resolve_targets(store: ArtefactStore, q: DataQuery) -> tuple[list[FlowTarget], DataStructureInfo]:
@@ -102,21 +104,48 @@ def _latest_matching(store: ArtefactStore, type_: str, q: DataQuery) -> list[Art
     return out
 
 
+# (dataflows, structure) a query names, per engine, for as long as no structure changes: looking them up
+# and reading the DSD costs more than the rest of a one-series query. Entries are shared and only read.
+_TARGETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (structures stamp, {key: found})
+_TARGETS_KEPT = 256
+
+
 def prepare_data_query(conn, store: ArtefactStore, q: DataQuery, *, visible: VisibleProviders) -> PreparedQuery:
-    targets, info = resolve_targets(store, q)
-    plan = make_plan(q, info)
+    """The dataflows, structure, plan and visible data sets of a query, and the data's version: in one round
+    trip when the dataflows a query names are remembered. They are, until the structures' change stamp
+    moves (every structure write updates it in its own transaction, so what is remembered is never older
+    than what this transaction sees)."""
     reader = ObservationQuery(conn)
-    data_sets = []
-    for t in targets:
-        allowed = visible(t.urn)
-        if t.providers is not None:
-            allowed = t.providers if allowed is None else allowed & t.providers
-        if q.providers is not None:
-            allowed = frozenset(q.providers) if allowed is None else allowed & frozenset(q.providers)
-        data_sets += reader.data_sets([t.urn], allowed)
-    last_id, last_modified = reader.last_change([t.urn for t in targets])
-    version = (tuple(t.urn for t in targets), tuple(d[0] for d in data_sets), last_id)
-    return PreparedQuery(q, targets, info, plan, data_sets, version, last_modified)
+
+    def flows(targets: list[FlowTarget]) -> list[tuple[str, frozenset[str] | None]]:
+        out = []
+        for t in targets:
+            allowed = visible(t.urn)
+            if t.providers is not None:
+                allowed = t.providers if allowed is None else allowed & t.providers
+            if q.providers is not None:
+                allowed = frozenset(q.providers) if allowed is None else allowed & frozenset(q.providers)
+            out.append((t.urn, allowed))
+        return out
+
+    engine = conn.engine
+    cache = _TARGETS.get(engine)
+    key = (q.context, q.agencies, q.ids, q.versions)
+    found = cache[1].get(key) if cache is not None else None
+    snap, data_sets = reader.look(flows(found[0]) if found else None)
+    if cache is None or cache[0] != snap.structures:
+        cache = _TARGETS[engine] = (snap.structures, {})
+        found = None
+    if found is None:
+        found = resolve_targets(store, q)
+        if len(cache[1]) >= _TARGETS_KEPT:
+            cache[1].clear()
+        cache[1][key] = found
+        snap, data_sets = reader.look(flows(found[0]))
+    targets, info = list(found[0]), found[1]
+    plan = make_plan(q, info)
+    version = (tuple(t.urn for t in targets), tuple(d[0] for d in data_sets), snap.last_submission)
+    return PreparedQuery(q, targets, info, plan, data_sets, version, snap.last_modified, snap.most_rows)
 
 
 def read_data(conn, store: ArtefactStore, prepared: PreparedQuery, *, languages: list[str], max_observations: int,
@@ -126,7 +155,8 @@ def read_data(conn, store: ArtefactStore, prepared: PreparedQuery, *, languages:
     if not prepared.data_sets:
         return None
     reader = ObservationQuery(conn)
-    _check_size(reader, q, plan, prepared.data_sets, max_observations)
+    if prepared.most_rows is None or prepared.most_rows > max_observations:  # else no count can exceed it
+        _check_size(reader, q, plan, prepared.data_sets, max_observations)
     flow = prepared.targets[0].dataflow
     labels = structure_labels(store, info, flow, languages) if need_labels else StructureLabels(languages)
     shaped = _non_empty(_data_sets(reader, q, plan, prepared.data_sets))
@@ -170,9 +200,14 @@ def _non_empty(data_sets: Iterable[DataSetOut]) -> Iterator[DataSetOut]:
 
 def _data_sets(reader: ObservationQuery, q: DataQuery, plan: DataPlan, data_sets: list) -> Iterator[DataSetOut]:
     counter = _Window(q.offset, q.limit)
+    plain = not (q.include_history or q.updated_after is not None or plan.series_only)
     for ds_id, flow_urn, provider in data_sets:
         f = _filter(plan, ds_id)
-        shaper = _Shaper(plan, reader.key_attributes(ds_id, q.as_of), q, counter)
+        if plain:  # the current observations: with the key attributes, in one round trip where it matters
+            key_attributes, current = reader.current_with_key_attributes(f, q.as_of)
+        else:
+            key_attributes, current = reader.key_attributes(ds_id, q.as_of), None
+        shaper = _Shaper(plan, key_attributes, q, counter)
         dataset_attrs = shaper.dataset_attributes
         if q.include_history:
             versions = reader.versions(f, q.updated_after, q.as_of)
@@ -192,8 +227,7 @@ def _data_sets(reader: ObservationQuery, q: DataQuery, plan: DataPlan, data_sets
             yield DataSetOut(flow_urn, provider, shaper.keys_only(reader.series_keys(f, q.as_of)), dataset_attrs,
                              groups=groups)
         else:
-            yield DataSetOut(flow_urn, provider, shaper.series(reader.current(f, q.as_of)), dataset_attrs,
-                             groups=shaper.group_outs)
+            yield DataSetOut(flow_urn, provider, shaper.series(current), dataset_attrs, groups=shaper.group_outs)
         if counter.done:
             return
 
@@ -244,7 +278,7 @@ class _Shaper:
             a.id for a in plan.structure.attributes if a.attachment in ("series", "group") and dao not in a.attached_to)
         self._groups_from_series()
         self.group_outs = self._group_outs()
-        self._memo: dict[str | None, dict | None] = {None: None}
+        self._memo = _Memo(self._parse_attributes)
         self._resolved: dict[str, dict] = {}
         self.primary = plan.structure.measures[0].id if plan.structure.measures else "OBS_VALUE"
 
@@ -302,14 +336,10 @@ class _Shaper:
     def _keep_measure(self, cid: str) -> bool:
         return self.plan.keep_measures is None or cid in self.plan.keep_measures
 
-    def obs_attributes(self, text: str | None) -> dict | None:
-        """Observation attributes (and further measures) from their stored JSON, parsed once per distinct text."""
-        try:
-            return self._memo[text]
-        except KeyError:
-            value = self._select(json.loads(text)) or None
-            self._memo[text] = value
-            return value
+    def _parse_attributes(self, text: str) -> dict | None:
+        """Observation attributes (and further measures) from their stored JSON; ``_memo`` calls it once per
+        distinct text, so observations with the same attributes share one dict (writers may cache by it)."""
+        return self._select(json.loads(text)) or None
 
     def key_level_attributes(self, series_key: str) -> dict:
         """Series and group attributes of one series (before selection)."""
@@ -354,8 +384,11 @@ class _Shaper:
     def _observations(self, series_key: str, rows: Iterable[tuple], values: Callable[[str, str], tuple]
                       ) -> list[Obs]:
         keep_value = self.plan.keep_measures is None or self.primary in self.plan.keep_measures
-        attrs = self.obs_attributes
-        obs = [(values(series_key, tp), v if keep_value else None, attrs(a)) for _, tp, v, a in rows]
+        attrs = self._memo
+        if values is _period_only and keep_value:  # time series: the common case, one tuple per row and no call
+            obs = [((tp,), v, attrs[a]) for _, tp, v, a in rows]
+        else:
+            obs = [(values(series_key, tp), v if keep_value else None, attrs[a]) for _, tp, v, a in rows]
         test = self.plan.observation_test
         if test is not None:
             level = self.key_level_attributes(series_key)
@@ -437,8 +470,19 @@ class _Shaper:
                 return
 
 
-def _first(row: tuple) -> str:
-    return row[0]
+_first = itemgetter(0)  # a row's series key (C, not a Python call per row)
+
+
+class _Memo(dict):
+    """Stored attribute JSON -> its selected attributes, made on first use (a hit is a plain dict look-up)."""
+
+    def __init__(self, make: Callable[[str], dict | None]):
+        super().__init__({None: None})
+        self.make = make
+
+    def __missing__(self, text: str) -> dict | None:
+        value = self[text] = self.make(text)
+        return value
 
 
 def _period_only(_key: str, period: str) -> tuple[str]:

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import itertools
 import json
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
-from .tables import data_set, key_attribute, submission
+from .artefact_store import SCOPE_STRUCTURES
 
 FETCH = 5_000
-_counter = itertools.count()
+_ROW = "s.series_key, o.time_period, o.value, o.attributes"  # what current() and changed() give per observation
+_PORTALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> cursors declared on it
+# The partial index of the current observations (tables.observation): SQLite's planner, without
+# statistics, counts them through the history index instead, reading every row (3x slower).
+_CURRENT_INDEX = "ux_observation_current"
 # c[...] operators on text columns; TIME_PERIOD bounds are compared as instants instead
 _TEXT_OPS = {"eq": "= {p}", "ne": "<> {p}", "lt": "< {p}", "le": "<= {p}", "gt": "> {p}", "ge": ">= {p}",
              "co": "LIKE {p}", "nc": "NOT LIKE {p}", "sw": "LIKE {p}", "ew": "LIKE {p}"}
@@ -50,6 +55,20 @@ class SeriesFilter:
     period_first: bool = False
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """``structures``: when structures last changed (``change_log``, as the driver gives it), a stamp for
+    caches of them. ``most_rows``: the highest observation id, a bound of any count (ids are distinct
+    positive integers, so there are no more rows than that, history included), read off the primary key.
+    ``last_submission`` and ``last_modified``: how many submissions to the dataflows were released, and
+    when the latest was: the data's version, for ETag and Last-Modified."""
+
+    structures: object
+    most_rows: int
+    last_submission: int
+    last_modified: datetime | None
+
+
 def instant(value: object) -> datetime:
     """A stored instant as an aware datetime: SQLite hands back SQLAlchemy's UTC text, PostgreSQL datetimes."""
     if isinstance(value, datetime):
@@ -65,55 +84,81 @@ class ObservationQuery:
         self.postgres = conn.dialect.name == "postgresql"
 
     # -- what there is ---------------------------------------------------------------------------
-    def data_sets(self, dataflow_urns: Sequence[str], providers: frozenset[str] | None) -> list[tuple[int, str, str]]:
-        """(data set id, dataflow URN, provider id) of the flows, limited to ``providers`` unless None."""
-        q = select(data_set.c.id, data_set.c.dataflow_urn, data_set.c.provider_id).where(
-            data_set.c.dataflow_urn.in_(list(dataflow_urns))).order_by(data_set.c.dataflow_urn, data_set.c.provider_id)
-        if providers is not None:
-            q = q.where(data_set.c.provider_id.in_(sorted(providers)))
-        return [tuple(r) for r in self.conn.execute(q)]
-
-    def last_change(self, dataflow_urns: Sequence[str]) -> tuple[int, datetime | None]:
-        """(latest submission id, its time) for the flows: the data's version, for ETag and Last-Modified."""
-        row = self.conn.execute(select(func.max(submission.c.id), func.max(submission.c.submitted_at)).where(
-            submission.c.dataflow_urn.in_(list(dataflow_urns)))).one()
-        when = row[1]
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return row[0] or 0, when
+    def look(self, flows: Sequence[tuple[str, frozenset[str] | None]] | None
+             ) -> tuple[Snapshot, list[tuple[int, str, str]]]:
+        """What a data query checks before reading, in one round trip: the :class:`Snapshot` of the dataflows
+        of ``flows`` and their data sets, ``(data set id, dataflow URN, provider id)``, flow by flow, limited
+        to the flow's providers unless None. Without ``flows`` (not known yet), ``last_submission`` is 0,
+        ``last_modified`` None and there are no data sets."""
+        params: dict = {}
+        parts = [f"(SELECT changed_at FROM change_log WHERE scope = {self._bind(params, SCOPE_STRUCTURES)})",
+                 "(SELECT MAX(id) FROM observation)"]
+        urns = [urn for urn, _ in flows or ()]
+        if urns:
+            # released submissions only: pending ones change nothing a query shows (nor its ETag), and a
+            # release, whatever its id, adds one to the count
+            where = f"FROM submission WHERE dataflow_urn IN ({self._binds(params, urns)}) AND state = 'released'"
+            parts += [f"(SELECT COUNT(*) {where})", f"(SELECT MAX(released_at) {where})"]
+        statements = ["SELECT " + ", ".join(parts)]
+        for urn, providers in flows or ():
+            if providers is not None and not providers:
+                continue  # nothing of the flow is visible
+            sql = f"SELECT id, dataflow_urn, provider_id FROM data_set WHERE dataflow_urn = {self._bind(params, urn)}"
+            if providers is not None:
+                sql += f" AND provider_id IN ({self._binds(params, sorted(providers))})"
+            statements.append(sql + " ORDER BY provider_id")
+        results = self._results(statements, params)
+        row = results[0][0]
+        last_id, when = (row[2], row[3]) if urns else (None, None)
+        snap = Snapshot(row[0], row[1] or 0, last_id or 0, None if when is None else instant(when))
+        return snap, [tuple(r) for rows in results[1:] for r in rows]
 
     def key_attributes(self, data_set_id: int, as_of: datetime | None = None) -> list[tuple[str, str, dict]]:
         """(level, key, values) of data set, group and series attributes current at ``as_of`` (default now)."""
-        q = select(key_attribute.c.level, key_attribute.c.key, key_attribute.c.attributes).where(
-            key_attribute.c.data_set_id == data_set_id)
+        params: dict = {}
+        return _key_attributes(self._all(self._key_attributes_sql(data_set_id, as_of, params), params))
+
+    def _key_attributes_sql(self, data_set_id: int, as_of: datetime | None, params: dict) -> str:
+        sql = f"SELECT level, key, attributes FROM key_attribute WHERE data_set_id = {self._bind(params, data_set_id)}"
         if as_of is None:
-            q = q.where(key_attribute.c.valid_to.is_(None))
-        else:
-            q = q.where(key_attribute.c.valid_from <= as_of,
-                        (key_attribute.c.valid_to.is_(None)) | (key_attribute.c.valid_to > as_of))
-        return [(level, key, json.loads(values)) for level, key, values in self.conn.execute(q)]
+            return sql + " AND valid_to IS NULL"
+        p = self._bind(params, as_of)
+        return sql + f" AND valid_from <= {p} AND (valid_to IS NULL OR valid_to > {p})"
 
     # -- observations --------------------------------------------------------------------------------
     def count(self, f: SeriesFilter, as_of: datetime | None = None, *, cap: int | None = None) -> int:
         """How many observations match, counting no further than ``cap`` (enough to refuse a query)."""
         params: dict = {}
         sql, params = self._select(f, "1", self._valid_at(as_of, params), params, order=False)
+        if as_of is None and not self.postgres:
+            sql = sql.replace("JOIN observation o ON", f"JOIN observation o INDEXED BY {_CURRENT_INDEX} ON", 1)
         if cap is not None:
             sql += f" LIMIT {int(cap)}"
-        return next(self._cursor_rows(f"SELECT COUNT(*) FROM ({sql}) c", params, server_side=False))[0]
+        return self._all(f"SELECT COUNT(*) FROM ({sql}) c", params)[0][0]
 
     def current(self, f: SeriesFilter, as_of: datetime | None = None) -> Iterator[tuple]:
         """The observations valid now, or at ``as_of``, in series (or period) order."""
         params: dict = {}
-        sql, params = self._select(f, "s.series_key, o.time_period, o.value, o.attributes",
-                                   self._valid_at(as_of, params), params)
+        sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params)
         return self._cursor_rows(sql, params)
+
+    def current_with_key_attributes(self, f: SeriesFilter, as_of: datetime | None = None
+                                    ) -> tuple[list[tuple[str, str, dict]], Iterator[tuple]]:
+        """``key_attributes(f.data_set_id, as_of)`` and ``current(f, as_of)`` at once: on PostgreSQL in one
+        round trip (the attributes, the cursor and its first batch), where the query runs now, not lazily."""
+        if not self.postgres:
+            return self.key_attributes(f.data_set_id, as_of), self.current(f, as_of)
+        params: dict = {}
+        attributes = self._key_attributes_sql(f.data_set_id, as_of, params)
+        sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params)
+        (attribute_rows,), batches = self._declare(sql, params, before=[attributes])
+        return _key_attributes(attribute_rows), itertools.chain.from_iterable(batches)
 
     def changed(self, f: SeriesFilter, since: datetime, as_of: datetime | None = None) -> Iterator[tuple]:
         """Observations that became current after ``since`` and are still current (at ``as_of``)."""
         params: dict = {"since": self._ts(since)}
         valid = self._valid_at(as_of, params) + f" AND o.valid_from > {self._p('since')}"
-        sql, params = self._select(f, "s.series_key, o.time_period, o.value, o.attributes", valid, params)
+        sql, params = self._select(f, _ROW, valid, params)
         return self._cursor_rows(sql, params)
 
     def deleted(self, f: SeriesFilter, since: datetime | None, as_of: datetime | None = None,
@@ -193,10 +238,17 @@ class ObservationQuery:
         p = self._p("asof")
         return f"o.valid_from <= {p} AND (o.valid_to IS NULL OR o.valid_to > {p})"
 
+    def _binds(self, params: dict, values: Sequence[object]) -> str:
+        return ", ".join(self._bind(params, v) for v in values)
+
     def _bind(self, params: dict, value: object) -> str:
-        name = f"b{next(_counter) % 1_000_000}"
+        # named by position, so that a query of the same shape has the same text every time: the drivers
+        # then reuse what they made of it (sqlite3's statement cache, psycopg's parsed queries)
+        n = len(params)
+        name = f"b{n}"
         while name in params:
-            name = f"b{next(_counter) % 1_000_000}"
+            n += 1
+            name = f"b{n}"
         params[name] = self._ts(value) if isinstance(value, datetime) else value
         return self._p(name)
 
@@ -275,17 +327,100 @@ class ObservationQuery:
             sql += " ORDER BY " + ", ".join(terms)
         return sql, params
 
-    def _cursor_rows(self, sql: str, params: dict, *, server_side: bool = True) -> Iterator[tuple]:
-        """Rows from the driver's own cursor: no per-row wrapping, and no buffering of the whole answer."""
-        dbapi = self.conn.connection.driver_connection
-        if self.postgres and server_side:
-            cur = dbapi.cursor(name=f"q{next(_counter)}")
-            cur.itersize = FETCH
-        else:
-            cur = dbapi.cursor()
+    def _all(self, sql: str, params: dict) -> list[tuple]:
+        """Every row of a small query, on the driver's own cursor (no SQLAlchemy statement to build)."""
+        cur = self.conn.connection.driver_connection.cursor()
+        try:
+            cur.execute(sql, params)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    def _results(self, statements: list[str], params: dict) -> list[list[tuple]]:
+        """The rows of each of several small statements (sharing ``params``): one round trip on PostgreSQL,
+        where a client-side binding cursor carries them all in one execute; one execute each on SQLite."""
+        if not self.postgres or len(statements) == 1:
+            return [self._all(sql, params) for sql in statements]
+        cur = _client_cursor(self.conn.connection.driver_connection)
+        try:
+            cur.execute("; ".join(statements), params)
+            out = [cur.fetchall()]
+            while cur.nextset():
+                out.append(cur.fetchall())
+            return out
+        finally:
+            cur.close()
+
+    def _cursor_rows(self, sql: str, params: dict) -> Iterator[tuple]:
+        """Rows from the driver's own cursor: no per-row wrapping, and no buffering of the whole answer
+        (batches of ``FETCH`` rows, handed on row by row by ``chain``, in C). On PostgreSQL a cursor of the
+        transaction (:meth:`_declare`). It holds no lock on the connection between batches (unlike psycopg's
+        ``stream()``), so the connection can always be rolled back, whether or not the rows were read to their
+        end; the rollback closes it.
+        """
+        batches = self._portal(sql, params) if self.postgres else self._fetched(sql, params)
+        return itertools.chain.from_iterable(batches)
+
+    def _fetched(self, sql: str, params: dict) -> Iterator[list[tuple]]:
+        cur = self.conn.connection.driver_connection.cursor()
         try:
             cur.execute(sql, params)
             while rows := cur.fetchmany(FETCH):
-                yield from rows
+                yield rows
+                if len(rows) < FETCH:  # the last batch: asking again would cost a round trip for nothing
+                    break
         finally:
             cur.close()
+
+    def _portal(self, sql: str, params: dict) -> Iterator[list[tuple]]:
+        """PostgreSQL, lazily: the batches of a cursor :meth:`_declare` opens on the first ``next``."""
+        yield from self._declare(sql, params)[1]
+
+    def _declare(self, sql: str, params: dict, before: Sequence[str] = ()) -> tuple[list[list[tuple]],
+                                                                                      Iterator[list[tuple]]]:
+        """PostgreSQL: DECLARE a cursor for ``sql`` and FETCH its first batch in one round trip (with the
+        small ``before`` statements, whose rows come first), then one round trip per further batch.
+
+        psycopg's server-side cursor takes four round trips for a small answer (DECLARE, describe, FETCH,
+        CLOSE); here a client-side binding cursor sends DECLARE and the first FETCH together, and the
+        cursor is left to the end of the transaction (the caller's rollback) instead of a CLOSE.
+        """
+        n = _PORTALS[self.conn] = _PORTALS.get(self.conn, 0) + 1
+        name = f"q{n}"  # unique on the connection (a request's), and the same from one request to the next
+        cur = _client_cursor(self.conn.connection.driver_connection)
+        try:
+            cur.execute("; ".join([*before, f"DECLARE {name} NO SCROLL CURSOR FOR {sql}",
+                                   f"FETCH FORWARD {FETCH} FROM {name}"]), params)
+            got = []
+            for _ in before:
+                got.append(cur.fetchall())
+                cur.nextset()
+            cur.nextset()  # past the DECLARE
+            first = cur.fetchall()
+        except BaseException:
+            cur.close()
+            raise
+        return got, self._fetch_more(cur, name, first)
+
+    @staticmethod
+    def _fetch_more(cur, name: str, rows: list[tuple]) -> Iterator[list[tuple]]:
+        try:
+            while rows:
+                yield rows
+                if len(rows) < FETCH:  # the last batch: asking again would cost a round trip for nothing
+                    break
+                cur.execute(f"FETCH FORWARD {FETCH} FROM {name}")
+                rows = cur.fetchall()
+        finally:
+            cur.close()
+
+
+def _key_attributes(rows: list[tuple]) -> list[tuple[str, str, dict]]:
+    return [(level, key, json.loads(values)) for level, key, values in rows]
+
+
+def _client_cursor(dbapi_connection):
+    """A psycopg cursor that binds parameters itself (psycopg's own quoting), so that one execute may carry
+    several statements."""
+    from psycopg import ClientCursor
+    return ClientCursor(dbapi_connection)

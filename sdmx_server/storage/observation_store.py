@@ -104,6 +104,33 @@ class ObservationStore:
             self.conn.exec_driver_sql("INSERT INTO staging_period VALUES (%s, %s, %s)" if self.postgres else
                                       "INSERT INTO staging_period VALUES (?, ?, ?)", rows[i:i + BATCH])
 
+    def mark_provisional(self, attribute: str, code: str, since: datetime) -> None:
+        """Give staged observations of periods starting at ``since`` or later ``attribute`` = ``code`` unless they
+        carry that attribute: one UPDATE per distinct attributes text (a message has few)."""
+        recent = "time_period IN (SELECT time_period FROM staging_period WHERE period_start >= :since)"
+        since_type = bindparam("since", type_=DateTime(timezone=True))
+        distinct = self.conn.execute(text(f"SELECT DISTINCT attributes FROM staging_obs WHERE action = 'M' "
+                                          f"AND {recent}").bindparams(since_type), {"since": since}).scalars()
+        for old in list(distinct):
+            values = json.loads(old) if old else {}
+            if attribute in values:
+                continue
+            params = {"new": attributes_json({**values, attribute: code}), "since": since}
+            if old is not None:
+                params["old"] = old
+            same = "attributes IS NULL" if old is None else "attributes = :old"
+            self.conn.execute(text(f"UPDATE staging_obs SET attributes = :new WHERE action = 'M' AND {same} "
+                                   f"AND {recent}").bindparams(since_type), params)
+
+    def lacking(self, attribute: str, limit: int) -> list[tuple[str, str, str]]:
+        """(location, series key, period) of staged observations without ``attribute`` (JSON keys are sorted and
+        compact, so the key's text is ``"ID":``)."""
+        rows = self.conn.execute(text(
+            "SELECT location, series_key, time_period FROM staging_obs WHERE action = 'M' AND "
+            "(attributes IS NULL OR attributes NOT LIKE :pattern) ORDER BY row_no LIMIT :limit"),
+            {"pattern": f'%"{attribute}":%', "limit": limit})
+        return [tuple(r) for r in rows]
+
     def duplicates(self, limit: int) -> list[tuple[str, str, str, str]]:
         """(series key, period, first place, second place) of keys the message holds twice."""
         self.conn.exec_driver_sql("CREATE INDEX ix_staging_key ON staging_obs (series_key, time_period)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
                         Table, Text, UniqueConstraint, text)
 
 metadata = MetaData()
@@ -108,6 +108,14 @@ submission = Table(
     Column("inserted", Integer, nullable=False, default=0),
     Column("updated", Integer, nullable=False, default=0),
     Column("deleted", Integer, nullable=False, default=0),
+    # the workflow (migration 0004): PUT or POST, what came in, the embargo and when it was released
+    Column("replace", Boolean, nullable=False, default=False),
+    Column("content_type", String(200)),
+    Column("observations_read", Integer, nullable=False, default=0),
+    Column("release_at", DateTime(timezone=True)),
+    Column("released_at", DateTime(timezone=True)),
+    Index("ix_submission_state", "state", "release_at"),
+    Index("ix_submission_flow", "dataflow_urn", "provider_id", "id"),
 )
 
 # Observations keep their history: a change closes the current row (valid_to) and adds a new one,
@@ -192,4 +200,25 @@ login_failure = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failed_at", DateTime(timezone=True), nullable=False),
     Column("blocked_until", DateTime(timezone=True)),
+)
+
+# -- the submission workflow (migration 0004) --------------------------------------------------------
+# A pending submission's message, gzip-compressed, kept until release applies it (then deleted).
+submission_payload = Table(
+    "submission_payload", metadata,
+    Column("submission_id", Integer, ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+)
+
+# Every change of a submission's state: who, when, from which state, why.
+submission_transition = Table(
+    "submission_transition", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("from_state", String(20)),
+    Column("to_state", String(20), nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Index("ix_submission_transition", "submission_id", "id"),
 )

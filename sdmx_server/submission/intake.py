@@ -10,6 +10,7 @@ import importlib
 import io
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import BinaryIO
 
 from ..sdmx.artefacts import Artefact, parse_urn, urn_of
@@ -36,10 +37,11 @@ class Receipt:
     counts: ApplyCounts
     key_attributes_changed: int
     seconds: float
+    state: str = "released"
 
     def as_json(self) -> dict:
         return {"submission": self.submission_id, "dataflow": self.dataflow, "provider": self.provider,
-                "action": self.action, "format": self.format,
+                "action": self.action, "format": self.format, "state": self.state,
                 "observations": {"read": self.observations_read, "inserted": self.counts.inserted,
                                  "updated": self.counts.updated, "deleted": self.counts.deleted},
                 "keyAttributesChanged": self.key_attributes_changed, "seconds": round(self.seconds, 3)}
@@ -100,16 +102,37 @@ def _kind(action: str) -> str:
     return "D" if action == "Delete" else "M"
 
 
+@dataclass(frozen=True)
+class Provisional:
+    """Observations of periods from ``year`` on get ``attribute`` = ``code`` when the message gives none
+    (DESIGN.md: during the calendar year figures are provisional)."""
+
+    attribute: str = "OBS_STATUS"
+    code: str = "P"
+    year: int = 0
+
+    def applies_to(self, ctx: DataflowContext) -> bool:
+        comp = ctx.structure.component(self.attribute)
+        return (comp is not None and comp.attachment == "observation"
+                and (self.attribute not in ctx.codes or self.code in ctx.codes[self.attribute]))
+
+
 def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | None = None,
            provider: str | None = None, replace: bool = False, submitted_by: str | None = None,
-           max_errors: int = 100, require_series_attributes: bool = True) -> Receipt:
-    """Validate and store one message; InvalidData (422) or BadInput (400) leave the caller to roll back."""
+           max_errors: int = 100, require_series_attributes: bool = True, pending: bool = False,
+           release_of: int | None = None, now: datetime | None = None,
+           provisional: Provisional | None = None) -> Receipt:
+    """Validate one message and store it: applied to the observations (released), or, with ``pending``, only
+    recorded as a pending submission, the caller keeping the message. ``release_of`` applies the stored
+    message of that submission at ``now``. InvalidData (422) or BadInput (400) leave the caller to roll back."""
     started = time.perf_counter()
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 16)
     format_name, reader = reader_for(buffered, content_type)
     observations = ObservationStore(conn)
     observations.start_staging()
-    validator = Validator(ctx.structure, ctx.codes, ctx.allowed, max_errors)
+    marking = provisional if provisional is not None and provisional.applies_to(ctx) else None
+    validator = Validator(ctx.structure, ctx.codes, ctx.allowed, max_errors,
+                          frozenset({marking.attribute}) if marking else frozenset())
     action = "Information"
     message_provider: str | None = None
     key_changes: list[tuple[str, str, dict[str, str], str]] = []
@@ -175,15 +198,35 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     if validator.ok and require_series_attributes:
         _check_mandatory_series_attributes(validator, observations, ctx, key_changes, flow_urn, provider_id,
                                            replace)
+    if validator.ok:
+        observations.stage_periods(validator.periods)
+    if validator.ok and marking is not None:
+        since = datetime(marking.year, 1, 1, tzinfo=timezone.utc)
+        observations.mark_provisional(marking.attribute, marking.code, since)
+        if any(a.id == marking.attribute and a.mandatory for a in ctx.structure.attributes):
+            for where, key, period in observations.lacking(marking.attribute, max_errors):
+                validator.error("missing-attribute", f"mandatory attribute {marking.attribute} is missing (only "
+                                f"figures of {marking.year} and later are marked provisional when it is)",
+                                where=where, series_key=key, period=period, component=marking.attribute)
     if not validator.ok:
         raise InvalidData(f"{validator.error_count} error(s) in the submitted data; nothing was stored",
                           [e.as_dict() for e in validator.errors], validator.error_count)
-    observations.stage_periods(validator.periods)
+    if pending:
+        submission_id = observations.add_submission(
+            dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="pending", format=format_name,
+            submitted_by=submitted_by, submitted_at=utcnow(), replace=replace, content_type=content_type,
+            observations_read=read)
+        return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, ApplyCounts(), 0,
+                       time.perf_counter() - started, "pending")
     data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
-    now = utcnow()  # after the data set's lock: transaction times follow commit order
-    submission_id = observations.add_submission(
-        dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
-        submitted_by=submitted_by, submitted_at=now)
+    now = now or utcnow()  # after the data set's lock: transaction times follow commit order
+    if release_of is None:
+        submission_id = observations.add_submission(
+            dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
+            submitted_by=submitted_by, submitted_at=now, replace=replace, content_type=content_type,
+            observations_read=read, released_at=now)
+    else:
+        submission_id = release_of
     # every action but Delete adds or updates whole observations (what SDMX 3.x calls Replace, at
     # observation level); only PUT replaces whole series
     counts = observations.apply(data_set, submission_id, now, replace_series=replace)
@@ -192,7 +235,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=replace)
     observations.finish_submission(submission_id, counts)
     return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed,
-                   time.perf_counter() - started)
+                   time.perf_counter() - started, "released")
 
 
 def _check_mandatory_series_attributes(validator: Validator, observations: ObservationStore, ctx: DataflowContext,
@@ -231,7 +274,7 @@ def delete_keys(conn, ctx: DataflowContext, key: str, *, provider: str | None,
     data_set = observations.data_set_id(flow_urn, provider, ctx.structure.urn)
     submission_id = observations.add_submission(
         dataflow_urn=flow_urn, provider_id=provider, action="Delete", state="released", format="rest-key",
-        submitted_by=submitted_by, submitted_at=now)
+        submitted_by=submitted_by, submitted_at=now, released_at=now)
     counts = ApplyCounts(deleted=observations.delete_matching(data_set, key_filter, now))
     observations.finish_submission(submission_id, counts)
     return Receipt(submission_id, flow_urn, provider, "Delete", "rest-key", 0, counts, 0, time.perf_counter() - started)

@@ -40,7 +40,10 @@ class Validator:
     """Validates events of one data set; ``errors`` keeps the first ``max_errors``, ``error_count`` all."""
 
     def __init__(self, structure: DataStructureInfo, codes: Mapping[str, frozenset[str]],
-                 allowed: Mapping[str, frozenset[str]] | None = None, max_errors: int = 100):
+                 allowed: Mapping[str, frozenset[str]] | None = None, max_errors: int = 100,
+                 deferred: frozenset[str] = frozenset()):
+        """``deferred``: mandatory observation attributes the server may fill in itself (provisional status);
+        intake checks them after staging, period by period."""
         self.structure = structure
         self.codes = codes
         self.allowed = allowed or {}
@@ -52,7 +55,8 @@ class Validator:
         self._known = {c.id for c in structure.dimensions + structure.attributes + structure.measures}
         if self._time:
             self._known.add(self._time)
-        self._mandatory_obs = [a.id for a in structure.attributes if a.attachment == "observation" and a.mandatory]
+        self._mandatory_obs = [a.id for a in structure.attributes
+                               if a.attachment == "observation" and a.mandatory and a.id not in deferred]
         self._measures = {m.id: m for m in structure.measures}
         first = structure.measures[0] if structure.measures else None
         self._primary = first.id if first else None

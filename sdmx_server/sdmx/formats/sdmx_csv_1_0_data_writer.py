@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from ..data_message import DataMessage, DataSetOut, SeriesOut
+from ..data_structure import NUMERIC_TYPES
 from ..errors import BadInput
 from ..time_periods import parse_period
 from .data_events import AttributeValue
@@ -98,11 +99,17 @@ class Table:
         self.normalized = normalized
         self.key_ids = st.key_ids
         self.measure_ids = tuple(m.id for m in st.measures) or ("OBS_VALUE",)
+        # a numeric primary measure was checked on the way in: its values need no quoting
+        self.value_trusted = bool(st.measures) and st.measures[0].text_type in NUMERIC_TYPES
         attr_ids = tuple(a.id for a in st.attributes) if message.with_attributes else ()
         self.extra_ids = self.measure_ids[1:] + attr_ids  # the columns after the primary measure
         self.extra_pos = {c: i for i, c in enumerate(self.extra_ids)}
         self.empty = "," if labels == "name" else ""  # the text of a component with no value
         self.columns = {c: _Cells(self._maker(c)) for c in self.key_ids + self.extra_ids}
+        # dimensions whose cell is the value as it is: ids only, and codes and time periods, which were
+        # validated on the way in (no comma, quote or line break), the time as reported
+        self.plain = frozenset(d.id for d in st.dimensions if d.codelist and labels == "id") | (
+            {self.time_id} if self.time_id and labels == "id" and not normalized else set())
 
     # -- header --------------------------------------------------------------------------------------
 
@@ -214,22 +221,18 @@ class Table:
                 suffix = "," + ",".join(base) if n_extra else ""
                 head = lead(ds, series)
                 per_obs = obs_lead(raw_key, obs_pos) if obs_lead is not None else None
-                own: dict[tuple, str] = {}  # observation attributes -> the row's end, per series
+                # observation attributes -> the row's end, per series, by the dict's identity: retrieval hands
+                # observations with the same stored attributes one shared dict, and the series keeps them alive
+                own: dict[int, str] = {}
 
                 def tail(attrs: dict) -> str:
                     if blank:
                         return suffix
-                    try:
-                        key = tuple(attrs.items())
-                        found = own.get(key)
-                    except TypeError:  # complex values are lists: not hashable, not cached
-                        key, found = None, None
+                    found = own.get(id(attrs))
                     if found is None:
                         cells = base.copy()
                         _fill(cells, attrs, extra_pos, cell)
-                        found = "," + ",".join(cells) if n_extra else ""
-                        if key is not None:
-                            own[key] = found
+                        found = own[id(attrs)] = "," + ",".join(cells) if n_extra else ""
                     return found
 
                 if series.observations:
@@ -276,6 +279,26 @@ class Table:
                 return
             left = head + left
             value_sep = "," if self.mode == "name" else ""
+            if self.value_trusted and not blank and not value_sep:  # numbers: never quoted
+                # the row's end by the attribute dict's identity: retrieval hands observations with the same
+                # stored attributes one shared dict, and most observations of a series share the first's
+                ends = {id(None): suffix + end}
+
+                def row_end(attrs: dict | None) -> str:
+                    text = ends[id(attrs)] = (tail(attrs) if attrs else suffix) + end
+                    return text
+
+                common = observations[0][2]
+                last = ends.get(id(common)) or row_end(common)
+                if self.key_ids[p] in self.plain:
+                    out += [f"{left}{o[0]}{right}{'' if value is None else value}"
+                            f"{last if attrs is common else ends.get(id(attrs)) or row_end(attrs)}"
+                            for o, value, attrs in observations]
+                else:
+                    out += [f"{left}{col[o[0]]}{right}{'' if value is None else value}"
+                            f"{last if attrs is common else ends.get(id(attrs)) or row_end(attrs)}"
+                            for o, value, attrs in observations]
+                return
             for o, value, attrs in observations:  # the hot loop: no call but the cache look-up and quote check
                 if value is None or blank:
                     v = value_sep

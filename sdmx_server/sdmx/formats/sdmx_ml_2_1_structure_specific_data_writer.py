@@ -214,6 +214,12 @@ class SeriesWriter:
         # what ``plain`` leaves to ``attributes``
         self.slow = (frozenset() if complex_values else self.extra_measures) | self.group_only
         self.flat_key, self.flat_key_trusted = self.key_template(self.obs_dims, ' {d}="{{}}"')
+        # a series' observations whose dimension value and measure are written as they are take the fast path
+        self.fast = bool(self.series_dims and self.obs_dims) and self.obs_dims[0] in self.trusted and self.value_trusted
+        # what follows an observation's value, per attribute dict: retrieval hands every observation with the
+        # same stored attributes the same dict (and never changes one), so it is made once per distinct value
+        self.ends: dict[int, str] = {id(None): "/>\n"}
+        self.ends_of: dict[int, dict] = {}  # the dicts ``ends`` is keyed by, kept alive so no id is reused
 
     # -- attributes ------------------------------------------------------------------------------
     def attributes(self, attrs: dict | None, measures_too: bool = False, in_group: bool = False) -> tuple[str, str]:
@@ -307,6 +313,16 @@ class SeriesWriter:
         trusted_dim = obs_dim in self.trusted
         pre = f"<Obs {obs_dim}=\""
         mid = f'" {self.primary}="'
+        if self.fast:  # one f-string per observation, its end looked up by the attribute dict's identity
+            ends, end, obs = self.ends, self.obs_end, series.observations
+            common = obs[0][2]  # most observations of a series share their attributes: compared first
+            tail = ends.get(id(common)) or end(common)
+            parts += [f'{pre}{ov[0]}{mid}{value}"{tail if attrs is common else ends.get(id(attrs)) or end(attrs)}'
+                      if value is not None
+                      else f'{pre}{ov[0]}"{tail if attrs is common else ends.get(id(attrs)) or end(attrs)}'
+                      for ov, value, attrs in obs]
+            parts.append("</Series>\n")
+            return
         value_trusted, needs = self.value_trusted, needs_escape
         check = self.extra_measures or self.with_attributes
         plain, attributes = self.plain, self.attributes
@@ -326,6 +342,24 @@ class SeriesWriter:
                 end = "/>\n"
             append(f"{pre}{at}\"{inline}{end}" if value is None else f"{pre}{at}{mid}{value}\"{inline}{end}")
         append("</Series>\n")
+
+    def obs_end(self, attrs: dict | None) -> str:
+        """The text of an ``<Obs>`` after its value: attributes and the element's end (remembered in ``ends``)."""
+        if not attrs or not (self.extra_measures or self.with_attributes):
+            return "/>\n"
+        inline = self.plain(attrs)
+        if inline is None:
+            inline, comps = self.attributes(attrs, True)
+            text = f"{inline}>{comps}</Obs>\n" if comps else f"{inline}/>\n"
+        else:
+            text = f"{inline}/>\n"
+        if len(self.ends_of) >= 4096:  # many distinct dicts (attributes merged per observation): start again
+            self.ends_of.clear()
+            self.ends.clear()  # in place: a caller may hold it
+            self.ends[id(None)] = "/>\n"
+        self.ends[id(attrs)] = text
+        self.ends_of[id(attrs)] = attrs
+        return text
 
     def flat(self, series: SeriesOut, parts: list[str]) -> None:
         """AllDimensions: every dimension on each observation, with the SeriesOut's attributes on each."""

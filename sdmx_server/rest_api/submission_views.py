@@ -1,0 +1,183 @@
+"""The workflow under /api: submissions, their states and transitions, verify/return/release, revision notices.
+
+Thin views over submission/workflow.py; documented in sdmx_server/openapi/management.yaml. A
+submission the caller may not see answers 404 whatever its id, so ids reveal nothing. Revision
+notices and the Atom feed follow the visibility rule of the released data they describe.
+"""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from lxml import etree
+
+from ..request_context import db, visibility, write_transaction
+from ..sdmx.artefacts import urn_for
+from ..sdmx.errors import BadInput, NotFound
+from ..storage.submission_store import SubmissionRow, SubmissionStore, transition_json
+from ..submission import workflow
+from .management_views import _body, _caller, _field, _int_arg
+
+bp = Blueprint("submissions", __name__)
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def options() -> workflow.IngestOptions:
+    return workflow.IngestOptions.from_config(current_app.extensions["sdmx_config"])
+
+
+def submission_json(row: SubmissionRow, *, transitions: bool = False) -> dict[str, Any]:
+    out = {"id": row.id, "dataflow": row.dataflow_urn, "provider": row.provider_id, "state": row.state,
+           "action": row.action, "replace": row.replace, "format": row.format, "submittedBy": row.submitted_by,
+           "submittedAt": row.submitted_at.isoformat(), "observations": row.observations_read,
+           "releaseAt": _iso(row.release_at), "releasedAt": _iso(row.released_at),
+           "changes": {"inserted": row.inserted, "updated": row.updated, "deleted": row.deleted}}
+    if transitions:
+        out["transitions"] = [transition_json(t) for t in SubmissionStore(db()).transitions(row.id)]
+    return out
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def _when(text: Any) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise BadInput(f"releaseAt {text!r} is not an ISO 8601 date and time (2026-12-31T09:00:00+00:00)") from None
+    if when.tzinfo is None:
+        raise BadInput("releaseAt needs a time zone (2026-12-31T09:00:00+00:00 or ...Z)")
+    return when.astimezone(timezone.utc)
+
+
+@bp.get("/api/submissions")
+def list_submissions() -> Response:
+    who = _caller()
+    state = request.args.get("state")
+    if state and state not in ("pending", "validated", "released", "returned"):
+        raise BadInput("state must be one of pending, validated, released, returned")
+    rows = SubmissionStore(db()).list(workflow.scope(who), state=state, dataflow_urn=request.args.get("dataflow"),
+                                      limit=_int_arg("limit", 100, 1, 1000), before=_int_arg("before", None, 1, 2**62))
+    return jsonify([submission_json(r) for r in rows])
+
+
+@bp.get("/api/submissions/<int:submission_id>")
+def get_submission(submission_id: int) -> Response:
+    return jsonify(submission_json(workflow.get(db(), _caller(), submission_id), transitions=True))
+
+
+@bp.get("/api/submissions/<int:submission_id>/message")
+def submission_message(submission_id: int) -> Response:
+    """The message as submitted, while it waits for release: what a verifier inspects."""
+    row = workflow.get(db(), _caller(), submission_id)
+    payload = SubmissionStore(db()).payload(row.id)
+    if payload is None:
+        raise NotFound(f"submission {row.id} is {row.state}: its message is no longer kept "
+                       f"(released figures are in the data API)")
+    return Response(gzip.decompress(payload), content_type=row.content_type or "application/octet-stream")
+
+
+@bp.post("/api/submissions/<int:submission_id>/verify")
+def verify(submission_id: int) -> Response:
+    who = _caller()
+    comment = _field(request.get_json(silent=True) or {}, "comment", str, "")
+    with write_transaction():
+        row = workflow.verify(db(), who, submission_id, comment)
+    return jsonify(submission_json(row, transitions=True))
+
+
+@bp.post("/api/submissions/<int:submission_id>/return")
+def return_submission(submission_id: int) -> Response:
+    who = _caller()
+    comment = _field(_body(), "comment", str, required=True)
+    with write_transaction():
+        row = workflow.return_(db(), who, submission_id, comment)
+    return jsonify(submission_json(row, transitions=True))
+
+
+@bp.post("/api/submissions/<int:submission_id>/release")
+def release(submission_id: int) -> Response:
+    who = _caller()
+    body = request.get_json(silent=True) or {}
+    at = _when(body.get("releaseAt"))
+    with write_transaction():
+        row = workflow.release(db(), who, submission_id, at=at, options=options(),
+                               comment=_field(body, "comment", str, ""))
+    return jsonify(submission_json(row, transitions=True))
+
+
+# -- revision notices -------------------------------------------------------------------------------
+
+def revision_json(r) -> dict[str, Any]:
+    return {"series": r.series_key, "period": r.time_period, "old": r.old, "new": r.new}
+
+
+@bp.get("/api/submissions/<int:submission_id>/revisions")
+def submission_revisions(submission_id: int) -> Response:
+    row = _released_visible(submission_id)
+    return jsonify({**submission_json(row), "revisions": [revision_json(r) for r in SubmissionStore(db()).revisions(row)]})
+
+
+def _released_visible(submission_id: int) -> SubmissionRow:
+    """A released submission whose data the caller may see (anyone, for public data); else 404."""
+    row = SubmissionStore(db()).get(submission_id)
+    if row is None or row.state != "released" or not _sees(row):
+        raise NotFound(f"no released submission {submission_id} you may see")
+    return row
+
+
+def _sees(row: SubmissionRow) -> bool:
+    providers = visibility().providers(row.dataflow_urn)
+    return providers is None or row.provider_id in providers
+
+
+def _revised(agency_id: str, resource_id: str, version: str) -> list[tuple[SubmissionRow, list]]:
+    flow = urn_for("dataflow", agency_id, resource_id, version)
+    store = SubmissionStore(db())
+    out = []
+    for row in store.list(None, state="released", dataflow_urn=flow, limit=200):
+        if (row.updated or row.deleted) and _sees(row):
+            revisions = store.revisions(row, limit=1000)
+            if revisions:
+                out.append((row, revisions))
+    return out
+
+
+@bp.get("/api/dataflows/<agency_id>/<resource_id>/<version>/revisions")
+def dataflow_revisions(agency_id: str, resource_id: str, version: str) -> Response:
+    return jsonify([{**submission_json(row), "revisions": [revision_json(r) for r in revisions]}
+                    for row, revisions in _revised(agency_id, resource_id, version)])
+
+
+@bp.get("/feeds/<agency_id>/<resource_id>/<version>/revisions.atom")
+def revisions_feed(agency_id: str, resource_id: str, version: str) -> Response:
+    """Revision notices of one dataflow as an Atom feed (RFC 4287), for feed readers and mail gateways."""
+    flow = urn_for("dataflow", agency_id, resource_id, version)
+    notices = _revised(agency_id, resource_id, version)
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
+    etree.SubElement(feed, f"{{{ATOM}}}id").text = f"{flow}:revisions"
+    etree.SubElement(feed, f"{{{ATOM}}}title").text = f"Revisions of {agency_id}:{resource_id}({version})"
+    newest = max((row.released_at for row, _ in notices), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    etree.SubElement(feed, f"{{{ATOM}}}updated").text = newest.isoformat()
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)
+    author = etree.SubElement(feed, f"{{{ATOM}}}author")
+    etree.SubElement(author, f"{{{ATOM}}}name").text = "Data Sharing Mechanism"
+    for row, revisions in notices:
+        entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
+        etree.SubElement(entry, f"{{{ATOM}}}id").text = f"{flow}:submission:{row.id}"
+        etree.SubElement(entry, f"{{{ATOM}}}title").text = (
+            f"{row.provider_id} revised {len(revisions)} figure(s) of {resource_id}")
+        etree.SubElement(entry, f"{{{ATOM}}}updated").text = row.released_at.isoformat()
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="application/json",
+                         href=url_for("submissions.submission_revisions", submission_id=row.id, _external=True))
+        lines = [f"{r.series_key} {r.time_period}: {r.old if r.old is not None else '–'} → "
+                 f"{r.new if r.new is not None else 'deleted'}" for r in revisions[:50]]
+        etree.SubElement(entry, f"{{{ATOM}}}content", type="text").text = "\n".join(lines)
+    body = etree.tostring(feed, xml_declaration=True, encoding="UTF-8")
+    return Response(body, content_type="application/atom+xml; charset=utf-8", headers={"Vary": "Authorization"})

@@ -1,0 +1,39 @@
+"""The web portal: bilingual public pages and sign-in, on the same logic layer as the API.
+
+``init_portal(app)`` is all the app factory calls. Languages come from the catalogues in
+``translations/`` (compiled here at start); CSRF is checked on every portal form, and only there, so
+REST clients with Bearer tokens are untouched, while session cookies authenticate portal views only
+(request_context.SESSION_BLUEPRINTS).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_babel import Babel
+
+from .languages import TRANSLATIONS, available_languages, language_converter
+
+SESSION_HOURS = 12  # a session cookie not re-issued (by signing in, or any change) for this long is refused
+
+
+def init_portal(app: Flask) -> None:
+    from . import page_context, views
+    from .message_catalogues import compiled_translations  # imported here: `python -m` runs it as a script too
+
+    cfg = app.extensions["sdmx_config"]
+    translations = compiled_translations(TRANSLATIONS)
+    languages = available_languages(translations, cfg.default_language)
+    app.extensions["portal_languages"] = languages
+    app.url_map.converters["portal_lang"] = language_converter(languages)
+    app.config.update(
+        SESSION_COOKIE_SECURE=cfg.session_cookie_secure, SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked on the portal's views only (page_context.register)
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+    )
+    Babel(app, locale_selector=page_context.page_language, default_locale=languages[0],
+          default_translation_directories=str(translations))
+    page_context.csrf.init_app(app)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,85 @@
+"""Signing people in and out of the portal, and who is signed in (for the page header).
+
+Passwords are checked by ``request_context.check_password``, the same throttled check HTTP Basic uses
+(access/login_throttle.py), so the portal adds no second way in. The session cookie is Flask's signed
+cookie; ``request_context`` accepts it for the portal's views only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, session
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import TooManyRequests
+
+from ..request_context import SESSION_USER, actor, check_password, db
+from ..storage.artefact_store import ArtefactStore
+from ..storage.user_store import UserStore
+from .statistics_catalogue import countries
+from .texts import LocalText
+
+# Role names as people read them; a role the policy adds later shows its id until it is given a label here.
+ROLE_LABELS = {
+    "viewer": _l("Viewer"),
+    "data_submitter": _l("Data submitter"),
+    "data_verifier": _l("Data verifier"),
+    "data_approver": _l("Data approver"),
+    "content_manager": _l("Content manager"),
+    "country_administrator": _l("Country administrator"),
+    "system_administrator": _l("System administrator"),
+}
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    ok: bool
+    retry_after: int = 0  # seconds to wait when too many failures blocked the attempt
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    username: str
+    display_name: str
+    country: LocalText | None
+    roles: list[str]  # role ids, in the policy's order
+
+
+def sign_in(username: str, password: str) -> SignInOutcome:
+    """Check the password (throttled) and, when right, start a fresh session for the user."""
+    try:
+        found = check_password(username, password)
+    except TooManyRequests as e:
+        return SignInOutcome(False, int(e.retry_after or 1))
+    if found is None:
+        return SignInOutcome(False)
+    session.clear()  # nothing from before signing in (nor its CSRF token) carries over
+    session[SESSION_USER] = [found.user_id, found.username]
+    return SignInOutcome(True)
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def signed_in_user(lang: str) -> SignedInUser | None:
+    """The person behind this request, with their country's name in ``lang`` and their roles."""
+    who = actor()
+    if who.is_anonymous:
+        if SESSION_USER in session:  # deactivated or deleted since signing in
+            session.pop(SESSION_USER)
+        return None
+    policy = current_app.extensions["sdmx_policy"]
+    row = UserStore(db(), policy).get(who.username or "")
+    if row is None:
+        return None
+    held = {role for role, _ in row.roles}
+    country = None
+    if row.country:
+        country = dict(countries(ArtefactStore(db()), lang)).get(row.country, LocalText(row.country, "en"))
+    return SignedInUser(row.username, row.display_name or row.username, country,
+                        [r for r in policy.roles if r in held])
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role.replace("_", " ")))
