@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
 from .access.policy import load_policy
-from .sdmx.errors import UriTooLong
+from .sdmx.errors import Forbidden, UriTooLong
 from .settings import Config, load_config
 from .storage.database import make_engine
 
@@ -34,6 +35,18 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
             raise UriTooLong(f"the URL is {len(request.full_path)} characters long; this server reads up to "
                              f"{MAX_URL_LENGTH}: split the query, or use wildcards and c[...] filters instead of long "
                              "lists of codes")
+
+    @app.before_request
+    def _refuse_cross_site_writes() -> None:
+        """Browsers replay cached HTTP Basic credentials on any request, so a page elsewhere could make one
+        post a form here: a write whose Origin is another site is refused (clients that are not browsers send
+        no Origin; the portal's own forms carry CSRF tokens too)."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        origin = request.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != request.host:
+            raise Forbidden(f"a {request.method} from {origin} (another site) is refused: cross-site writes "
+                            f"are not allowed")
 
     @app.teardown_request
     def _close_connection(exc: BaseException | None) -> None:

@@ -255,3 +255,12 @@ def test_a_release_changes_the_etag_and_a_pending_submission_does_not(world, eng
     after = world("kz_viewer")("GET", DATA, **{**CSV_OUT, "If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
     assert data(world, "kz_viewer") == {"RU.F.2023-S1": "120"}
+
+
+def test_a_write_from_another_site_is_refused(world, engine):
+    """Cached HTTP Basic credentials would ride along a cross-site form post: its Origin gives it away."""
+    before = dump(engine)
+    r = world("kz_submitter")("POST", SUBMIT, csv({"RU.F.2023-S1": "1"}), **CSV, Origin="https://evil.example")
+    assert r.status_code == 403 and dump(engine) == before
+    r = world("kz_submitter")("POST", SUBMIT, csv({"RU.F.2023-S1": "1"}), **CSV, Origin="http://localhost")
+    assert r.status_code == 202  # the same site (the test client's host)

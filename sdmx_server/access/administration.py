@@ -210,7 +210,8 @@ def create_my_token(s: Stores, actor: Actor, *, days: int, label: str = "") -> t
 
 
 def revoke_my_token(s: Stores, actor: Actor, token_id: int) -> None:
-    if not s.users.revoke_token_id(_signed_in(actor), token_id):
+    # an id beyond the id column's integers names no token (PostgreSQL's are 32-bit; the databases would raise)
+    if not (0 < token_id < 2**31 and s.users.revoke_token_id(_signed_in(actor), token_id)):
         raise NotFound(f"you have no unrevoked token {token_id}")
     _audit(s, actor, "token.revoke", f"{actor.username}#{token_id}", actor.country)
 

@@ -8,6 +8,7 @@ notices and the Atom feed follow the visibility rule of the released data they d
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -155,14 +156,22 @@ def dataflow_revisions(agency_id: str, resource_id: str, version: str) -> Respon
                     for row, revisions in _revised(agency_id, resource_id, version)])
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text lxml accepts: characters XML 1.0 cannot hold (as an unknown dataflow's ids may) become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 @bp.get("/feeds/<agency_id>/<resource_id>/<version>/revisions.atom")
 def revisions_feed(agency_id: str, resource_id: str, version: str) -> Response:
     """Revision notices of one dataflow as an Atom feed (RFC 4287), for feed readers and mail gateways."""
-    flow = urn_for("dataflow", agency_id, resource_id, version)
+    flow = _xml_text(urn_for("dataflow", agency_id, resource_id, version))
     notices = _revised(agency_id, resource_id, version)
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     etree.SubElement(feed, f"{{{ATOM}}}id").text = f"{flow}:revisions"
-    etree.SubElement(feed, f"{{{ATOM}}}title").text = f"Revisions of {agency_id}:{resource_id}({version})"
+    etree.SubElement(feed, f"{{{ATOM}}}title").text = _xml_text(f"Revisions of {agency_id}:{resource_id}({version})")
     newest = max((row.released_at for row, _ in notices), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
     etree.SubElement(feed, f"{{{ATOM}}}updated").text = newest.isoformat()
     etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)

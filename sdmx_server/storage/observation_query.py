@@ -95,9 +95,12 @@ class ObservationQuery:
                  "(SELECT MAX(id) FROM observation)"]
         urns = [urn for urn, _ in flows or ()]
         if urns:
-            # released submissions only: pending ones change nothing a query shows (nor its ETag), and a
-            # release, whatever its id, adds one to the count
-            where = f"FROM submission WHERE dataflow_urn IN ({self._binds(params, urns)}) AND state = 'released'"
+            # released submissions of the providers the caller sees only: pending ones and what the caller
+            # may not see change nothing it is shown (nor its ETag); a release, whatever its id, adds one
+            scopes = [f"dataflow_urn = {self._bind(params, urn)}" + (
+                "" if providers is None else f" AND provider_id IN ({self._binds(params, sorted(providers))})")
+                for urn, providers in flows or () if providers is None or providers]
+            where = f"FROM submission WHERE state = 'released' AND ({' OR '.join(scopes) or '1 = 0'})"
             parts += [f"(SELECT COUNT(*) {where})", f"(SELECT MAX(released_at) {where})"]
         statements = ["SELECT " + ", ".join(parts)]
         for urn, providers in flows or ():

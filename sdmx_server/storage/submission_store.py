@@ -77,6 +77,8 @@ class SubmissionStore:
         self.conn = conn
 
     def get(self, submission_id: int) -> SubmissionRow | None:
+        if not 0 < submission_id < 2**31:  # no such id: PostgreSQL's 32-bit id column could not even hold it
+            return None
         row = self.conn.execute(select(*_COLUMNS).where(submission.c.id == submission_id)).first()
         return _row(row) if row else None
 
