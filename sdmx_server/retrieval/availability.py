@@ -18,7 +18,7 @@ from ..sdmx.data_query import AvailabilityQuery
 from ..sdmx.errors import BadInput
 from ..storage.artefact_store import ArtefactStore
 from ..storage.observation_query import ObservationQuery, SeriesFilter, instant
-from .data_plan import DataPlan, compare, make_plan
+from .data_plan import DataPlan, compare
 from .data_retrieval import PreparedQuery, VisibleProviders, prepare_data_query
 from .structure_retrieval import StructureResult
 
@@ -116,7 +116,7 @@ def _references(store: ArtefactStore, wanted: tuple[str, ...], flow: Artefact, c
                         x.get("parent") == c["id"] for x in codes)]  # parents stay, so hierarchies hold
                     out.append({**cl, "codes": codes + parents, "isPartial": True})
     if every or "conceptscheme" in want:
-        from .structure_labels import concepts_of
+        from ..sdmx.artefacts import concepts_of
 
         by_scheme: dict[str, set[str]] = {}
         for cid, urn in concepts_of(dsd or {}).items():

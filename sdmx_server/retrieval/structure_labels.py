@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from ..sdmx.artefacts import Artefact, parse_urn
+from ..sdmx.artefacts import Artefact, concepts_of, parse_urn
 from ..sdmx.data_message import StructureLabels
 from ..sdmx.data_structure import DataStructureInfo
 from ..storage.artefact_store import ArtefactStore
-
-
-def concepts_of(dsd: Artefact) -> dict[str, str]:
-    """Component id -> the URN of its concept (the canonical DSD keeps the time dimension as one object)."""
-    comps = dsd.get("dataStructureComponents", {})
-    dims = comps.get("dimensionList", {})
-    out = {}
-    for group in (dims.get("dimensions", []), dims.get("timeDimension") or dims.get("timeDimensions") or [],
-                  comps.get("attributeList", {}).get("attributes", []),
-                  comps.get("measureList", {}).get("measures", [])):
-        for c in group if isinstance(group, list) else [group]:
-            if c.get("conceptIdentity"):
-                out[c["id"]] = c["conceptIdentity"]
-    return out
 
 
 def structure_labels(store: ArtefactStore, info: DataStructureInfo, dataflow: Artefact,

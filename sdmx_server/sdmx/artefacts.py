@@ -229,3 +229,17 @@ def item_list(artefact: Artefact) -> list[dict] | None:
     """The item list of an item scheme, or None for other artefacts."""
     t = TYPES[artefact["type"]]
     return artefact.get(t.items_key) if t.items_key else None
+
+
+def concepts_of(dsd: Artefact) -> dict[str, str]:
+    """Component id -> the URN of its concept (the canonical DSD keeps the time dimension as one object)."""
+    comps = dsd.get("dataStructureComponents", {})
+    dims = comps.get("dimensionList", {})
+    out = {}
+    for group in (dims.get("dimensions", []), dims.get("timeDimension") or dims.get("timeDimensions") or [],
+                  comps.get("attributeList", {}).get("attributes", []),
+                  comps.get("measureList", {}).get("measures", [])):
+        for c in group if isinstance(group, list) else [group]:
+            if c.get("conceptIdentity"):
+                out[c["id"]] = c["conceptIdentity"]
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..sdmx.artefacts import Artefact, parse_urn, urn_of
+from ..sdmx.artefacts import Artefact, concepts_of, parse_urn, urn_of
 from ..sdmx.formats.excel_template import TemplateColumn, columns, write_template
 from ..storage.artefact_store import ArtefactStore
 from .intake import DataflowContext
@@ -16,7 +16,7 @@ def pick(names: dict[str, str] | None, language: str) -> str:
 
 def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str) -> bytes:
     dsd = store.get(ctx.structure.urn) or {}
-    concept_of = _concepts_of(dsd)
+    concept_of = concepts_of(dsd)
     schemes: dict[str, Artefact | None] = {}
     cols = []
     for cid in columns(ctx.structure):
@@ -37,17 +37,3 @@ def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str) ->
         cols.append(TemplateColumn(cid, label, codes, mandatory))
     flow = ctx.dataflow
     return write_template(urn_of(flow), pick(flow.get("names"), language), cols, language)
-
-
-def _concepts_of(dsd: Artefact) -> dict[str, str]:
-    comps = dsd.get("dataStructureComponents", {})
-    dims = comps.get("dimensionList", {})
-    out = {}
-    # the canonical artefact keeps the time dimension as one object under "timeDimension"
-    for group in (dims.get("dimensions", []), dims.get("timeDimension") or dims.get("timeDimensions") or [],
-                  comps.get("attributeList", {}).get("attributes", []),
-                  comps.get("measureList", {}).get("measures", [])):
-        for c in group if isinstance(group, list) else [group]:
-            if c.get("conceptIdentity"):
-                out[c["id"]] = c["conceptIdentity"]
-    return out

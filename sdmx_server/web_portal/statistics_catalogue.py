@@ -11,7 +11,7 @@ from typing import Iterable
 from urllib.parse import quote
 
 from ..retrieval.artefact_source import ArtefactSource
-from ..retrieval.structure_labels import concepts_of
+from ..sdmx.artefacts import concepts_of
 from ..sdmx.artefacts import Artefact, parse_urn, urn_for, urn_of
 from .texts import LocalText, pick, sort_key
 
