@@ -13,7 +13,6 @@ from ..sdmx.errors import BadInput
 from ..submission import workflow
 from ..submission.intake import DataflowContext, dataflow_context, delete_keys
 from .request_body import stream_body
-from .submission_views import options
 
 bp = Blueprint("data_submission", __name__)
 
@@ -45,7 +44,8 @@ def submit_data(agency_id: str, resource_id: str, version: str) -> tuple[Respons
     body = stream_body(cfg.max_data_body_bytes)
     with write_transaction():
         receipt = workflow.submit(db(), body, ctx, actor(), provider=provider, replace=request.method == "PUT",
-                                  content_type=request.content_type, options=options(), release_now=bool(release))
+                                  content_type=request.content_type,
+                                  options=workflow.IngestOptions.from_config(cfg), release_now=bool(release))
     return jsonify(receipt.as_json()), 200 if release else 202
 
 

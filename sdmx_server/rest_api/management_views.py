@@ -10,70 +10,32 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import Unauthorized
 
 from ..access import administration as admin
-from ..access.actor import Actor
 from ..request_context import actor, db, write_transaction
 from ..sdmx.artefacts import urn_for
 from ..sdmx.errors import BadInput
 from ..storage.audit_store import AuditEntry
 from ..storage.user_store import TokenRow, UserRow
 
+from .json_api import caller, int_arg, json_body, json_field
+
 bp = Blueprint("management", __name__, url_prefix="/api")
 SHARING = "/providers/<provider>/sharing/<agency_id>/<resource_id>/<version>"
-
-
-def _caller() -> Actor:
-    """Resolved before any write transaction begins (a failed login records itself on its own connection)."""
-    who = actor()
-    if who.is_anonymous:
-        raise Unauthorized("the management API needs a token (Authorization: Bearer ...) or HTTP Basic credentials")
-    return who
 
 
 def _stores() -> admin.Stores:
     return admin.Stores.on(db(), current_app.extensions["sdmx_policy"])
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("the request body must be a JSON object (Content-Type: application/json)")
-    return body
-
-
-def _field(body: dict[str, Any], name: str, kind: type, default: Any = None, *, required: bool = False) -> Any:
-    if name not in body or body[name] is None:
-        if required:
-            raise BadInput(f"the body needs {name!r}")
-        return default
-    value = body[name]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise BadInput(f"{name!r} must be a JSON {_JSON_TYPES[kind]}")
-    return value
-
-
-_JSON_TYPES = {str: "string", bool: "boolean", int: "integer", list: "array"}
-
-
 def _roles(body: dict[str, Any]) -> list[admin.RoleAssignment]:
     out = []
-    for item in _field(body, "roles", list, required=True):
+    for item in json_field(body, "roles", list, required=True):
         if not isinstance(item, dict) or not isinstance(item.get("role"), str) \
                 or not isinstance(item.get("dataflow") or "", str):
             raise BadInput('each role is {"role": "data_submitter", "dataflow": URN or null}')
         out.append(admin.RoleAssignment(item["role"], item.get("dataflow") or ""))
     return out
-
-
-def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadInput(f"query parameter {name} must be an integer from {low} to {high}")
-    return int(raw)
 
 
 # -- JSON shapes ----------------------------------------------------------------------------------
@@ -100,7 +62,7 @@ def audit_json(e: AuditEntry) -> dict[str, Any]:
 
 @bp.get("/me")
 def me() -> Response:
-    who = _caller()
+    who = caller()
     return jsonify({"username": who.username, "country": who.country, "privileges": sorted(who.privileges),
                     "indicatorPrivileges": {p: sorted(d or "*" for d in v)
                                             for p, v in sorted(who.indicator_privileges.items())
@@ -111,32 +73,32 @@ def me() -> Response:
 
 @bp.get("/users")
 def list_users() -> Response:
-    who = _caller()
+    who = caller()
     return jsonify([user_json(u) for u in admin.list_users(_stores(), who, request.args.get("country"))])
 
 
 @bp.post("/users")
 def create_user() -> tuple[Response, int]:
-    who = _caller()
-    body = _body()
+    who = caller()
+    body = json_body()
     with write_transaction():
-        user = admin.create_user(_stores(), who, username=_field(body, "username", str, required=True),
-                                 password=_field(body, "password", str, required=True), roles=_roles(body),
-                                 country=_field(body, "country", str),
-                                 display_name=_field(body, "displayName", str, ""))
+        user = admin.create_user(_stores(), who, username=json_field(body, "username", str, required=True),
+                                 password=json_field(body, "password", str, required=True), roles=_roles(body),
+                                 country=json_field(body, "country", str),
+                                 display_name=json_field(body, "displayName", str, ""))
     return jsonify(user_json(user)), 201
 
 
 @bp.get("/users/<username>")
 def get_user(username: str) -> Response:
-    return jsonify(user_json(admin.get_user(_stores(), _caller(), username)))
+    return jsonify(user_json(admin.get_user(_stores(), caller(), username)))
 
 
 @bp.patch("/users/<username>")
 def update_user(username: str) -> Response:
-    who = _caller()
-    body = _body()
-    active, name = _field(body, "active", bool), _field(body, "displayName", str)
+    who = caller()
+    body = json_body()
+    active, name = json_field(body, "active", bool), json_field(body, "displayName", str)
     with write_transaction():
         user = admin.get_user(_stores(), who, username)
         if name is not None:
@@ -148,8 +110,8 @@ def update_user(username: str) -> Response:
 
 @bp.put("/users/<username>/roles")
 def set_roles(username: str) -> Response:
-    who = _caller()
-    roles = _roles(_body())
+    who = caller()
+    roles = _roles(json_body())
     with write_transaction():
         user = admin.set_roles(_stores(), who, username, roles)
     return jsonify(user_json(user))
@@ -157,8 +119,8 @@ def set_roles(username: str) -> Response:
 
 @bp.post("/users/<username>/password")
 def reset_password(username: str) -> Response:
-    who = _caller()
-    password = _field(request.get_json(silent=True) or {}, "password", str)
+    who = caller()
+    password = json_field(request.get_json(silent=True) or {}, "password", str)
     with write_transaction():
         new = admin.reset_password(_stores(), who, username, password)
     return jsonify({"username": username, "password": new})
@@ -168,22 +130,22 @@ def reset_password(username: str) -> Response:
 
 @bp.get("/tokens")
 def list_tokens() -> Response:
-    return jsonify([token_json(t) for t in admin.my_tokens(_stores(), _caller())])
+    return jsonify([token_json(t) for t in admin.my_tokens(_stores(), caller())])
 
 
 @bp.post("/tokens")
 def create_token() -> tuple[Response, int]:
-    who = _caller()
+    who = caller()
     body = request.get_json(silent=True) or {}
-    days = _field(body, "days", int, current_app.extensions["sdmx_config"].token_days)
+    days = json_field(body, "days", int, current_app.extensions["sdmx_config"].token_days)
     with write_transaction():
-        token, row = admin.create_my_token(_stores(), who, days=days, label=_field(body, "label", str, ""))
+        token, row = admin.create_my_token(_stores(), who, days=days, label=json_field(body, "label", str, ""))
     return jsonify({**token_json(row), "token": token}), 201
 
 
 @bp.delete("/tokens/<int:token_id>")
 def revoke_token(token_id: int) -> tuple[str, int]:
-    who = _caller()
+    who = caller()
     with write_transaction():
         admin.revoke_my_token(_stores(), who, token_id)
     return "", 204
@@ -193,7 +155,7 @@ def revoke_token(token_id: int) -> tuple[str, int]:
 
 @bp.get("/providers/<provider>/sharing")
 def list_sharing(provider: str) -> Response:
-    return jsonify([sharing_json(provider, s) for s in admin.sharing_of(_stores(), _caller(), provider)])
+    return jsonify([sharing_json(provider, s) for s in admin.sharing_of(_stores(), caller(), provider)])
 
 
 def _one_sharing(provider: str, flow: str) -> Response:
@@ -204,7 +166,7 @@ def _one_sharing(provider: str, flow: str) -> Response:
 
 @bp.route(SHARING + "/grantees/<grantee>", methods=["PUT", "DELETE"])
 def grant(provider: str, agency_id: str, resource_id: str, version: str, grantee: str) -> Response:
-    who = _caller()
+    who = caller()
     flow = urn_for("dataflow", agency_id, resource_id, version)
     with write_transaction():
         if request.method == "PUT":
@@ -216,8 +178,8 @@ def grant(provider: str, agency_id: str, resource_id: str, version: str, grantee
 
 @bp.put(SHARING + "/public")
 def publish(provider: str, agency_id: str, resource_id: str, version: str) -> Response:
-    who = _caller()
-    public = _field(_body(), "public", bool, required=True)
+    who = caller()
+    public = json_field(json_body(), "public", bool, required=True)
     flow = urn_for("dataflow", agency_id, resource_id, version)
     with write_transaction():
         admin.set_public(_stores(), who, provider, flow, public)
@@ -228,7 +190,7 @@ def publish(provider: str, agency_id: str, resource_id: str, version: str) -> Re
 
 @bp.get("/audit")
 def audit() -> Response:
-    who = _caller()
+    who = caller()
     entries = admin.audit_entries(_stores(), who, country=request.args.get("country"),
-                                  before=_int_arg("before", None, 1, 2**62), limit=_int_arg("limit", 100, 1, 1000))
+                                  before=int_arg("before", None, 1, 2**62), limit=int_arg("limit", 100, 1, 1000))
     return jsonify([audit_json(e) for e in entries])

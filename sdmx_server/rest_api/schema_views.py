@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..request_context import db
 from ..retrieval.schema_retrieval import communication_artefacts, parse_schema_query, retrieve_schema
 from ..sdmx.errors import BadInput
-from ..sdmx.media_types import Api, languages, negotiate
-from ..storage.artefact_store import ArtefactStore
-from . import http_cache
-from .structure_views import write_structures
+from ..sdmx.media_types import Api
+from .structure_views import structure_answer, write_structures
 
 bp = Blueprint("schemas", __name__)
 
@@ -38,19 +35,13 @@ _register("/rest/v2/schema", "v2")
 
 def schema_query(api: Api, context: str, agency_id: str, resource_id: str, version: str | None) -> Response:
     query = parse_schema_query(api, context, agency_id, resource_id, version, request.args)
-    media = negotiate(api, "schema", request.headers.get("Accept"), request.args.get("format"),
-                      request.args.get("formatVersion"))
-    store = ArtefactStore(db())
-    last_modified = store.last_modified()
-    langs = languages(request.headers.get("Accept-Language"), request.args.get("lang"))
-    etag = http_cache.etag_for(last_modified, request.full_path, media.mime, langs, http_cache.wants_gzip())
-    cached = http_cache.not_modified(etag, last_modified)
-    if cached is not None:
-        return cached
-    result = retrieve_schema(query, store)
-    if media.variant == "communication":
-        body = write_structures(media, communication_artefacts(result, store), langs)
+    answer = structure_answer(api, "schema")
+    if isinstance(answer, Response):
+        return answer
+    result = retrieve_schema(query, answer.store)
+    if answer.media.variant == "communication":
+        body = write_structures(answer.media, communication_artefacts(result, answer.store), answer.langs)
     else:
-        body = media.writer_module().write_schema(result.validity, result.observation_dimension,
-                                                  deletion=query.deletion)
-    return http_cache.finish(body, media.mime + "; charset=utf-8", etag, last_modified)
+        body = answer.media.writer_module().write_schema(result.validity, result.observation_dimension,
+                                                         deletion=query.deletion)
+    return answer.finish(body)

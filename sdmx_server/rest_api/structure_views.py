@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import Forbidden, Unauthorized
@@ -40,23 +42,41 @@ _register_get("/rest", "v1")
 _register_get("/rest/v2/structure", "v2")
 
 
-def structure_query(api: Api, structure_type: str, parts: dict[str, str]) -> Response:
-    path_parts = {"structure_type": structure_type, **{p: parts.get(p) for p in _PARTS}}
-    query = parse_structure_query(api, path_parts, request.args)
-    media = negotiate(api, "structure", request.headers.get("Accept"), request.args.get("format"),
+class StructureAnswer(NamedTuple):
+    """What an answer read from the structures starts with: its format, languages and cache validators."""
+
+    media: MediaType
+    store: ArtefactStore
+    langs: list[str]
+    etag: str
+    last_modified: datetime | None
+
+    def finish(self, body: bytes) -> Response:
+        return http_cache.finish(body, self.media.mime + "; charset=utf-8", self.etag, self.last_modified)
+
+
+def structure_answer(api: Api, resource: str) -> StructureAnswer | Response:
+    """Negotiate the format, then answer 304 (a Response) when the client's copy is still current."""
+    media = negotiate(api, resource, request.headers.get("Accept"), request.args.get("format"),
                       request.args.get("formatVersion"))
     store = ArtefactStore(db())
     last_modified = store.last_modified()
     langs = languages(request.headers.get("Accept-Language"), request.args.get("lang"))
     etag = http_cache.etag_for(last_modified, request.full_path, media.mime, langs, http_cache.wants_gzip())
     cached = http_cache.not_modified(etag, last_modified)
-    if cached is not None:
-        return cached
-    result = retrieve_structures(query, store)
+    return cached if cached is not None else StructureAnswer(media, store, langs, etag, last_modified)
+
+
+def structure_query(api: Api, structure_type: str, parts: dict[str, str]) -> Response:
+    path_parts = {"structure_type": structure_type, **{p: parts.get(p) for p in _PARTS}}
+    query = parse_structure_query(api, path_parts, request.args)
+    answer = structure_answer(api, "structure")
+    if isinstance(answer, Response):
+        return answer
+    result = retrieve_structures(query, answer.store)
     if not result.artefacts:
         return http_cache.no_content()
-    body = write_structures(media, result.artefacts, langs)
-    return http_cache.finish(body, media.mime + "; charset=utf-8", etag, last_modified)
+    return answer.finish(write_structures(answer.media, result.artefacts, answer.langs))
 
 
 def write_structures(media: MediaType, artefacts: list[dict], langs: list[str]) -> bytes:

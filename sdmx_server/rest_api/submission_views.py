@@ -20,7 +20,7 @@ from ..sdmx.artefacts import urn_for
 from ..sdmx.errors import BadInput, NotFound
 from ..storage.submission_store import SubmissionRow, SubmissionStore, transition_json
 from ..submission import workflow
-from .management_views import _body, _caller, _field, _int_arg
+from .json_api import caller, int_arg, json_body, json_field
 
 bp = Blueprint("submissions", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -59,24 +59,24 @@ def _when(text: Any) -> datetime | None:
 
 @bp.get("/api/submissions")
 def list_submissions() -> Response:
-    who = _caller()
+    who = caller()
     state = request.args.get("state")
     if state and state not in ("pending", "validated", "released", "returned"):
         raise BadInput("state must be one of pending, validated, released, returned")
     rows = SubmissionStore(db()).list(workflow.scope(who), state=state, dataflow_urn=request.args.get("dataflow"),
-                                      limit=_int_arg("limit", 100, 1, 1000), before=_int_arg("before", None, 1, 2**62))
+                                      limit=int_arg("limit", 100, 1, 1000), before=int_arg("before", None, 1, 2**62))
     return jsonify([submission_json(r) for r in rows])
 
 
 @bp.get("/api/submissions/<int:submission_id>")
 def get_submission(submission_id: int) -> Response:
-    return jsonify(submission_json(workflow.get(db(), _caller(), submission_id), transitions=True))
+    return jsonify(submission_json(workflow.get(db(), caller(), submission_id), transitions=True))
 
 
 @bp.get("/api/submissions/<int:submission_id>/message")
 def submission_message(submission_id: int) -> Response:
     """The message as submitted, while it waits for release: what a verifier inspects."""
-    row = workflow.get(db(), _caller(), submission_id)
+    row = workflow.get(db(), caller(), submission_id)
     payload = SubmissionStore(db()).payload(row.id)
     if payload is None:
         raise NotFound(f"submission {row.id} is {row.state}: its message is no longer kept "
@@ -86,8 +86,8 @@ def submission_message(submission_id: int) -> Response:
 
 @bp.post("/api/submissions/<int:submission_id>/verify")
 def verify(submission_id: int) -> Response:
-    who = _caller()
-    comment = _field(request.get_json(silent=True) or {}, "comment", str, "")
+    who = caller()
+    comment = json_field(request.get_json(silent=True) or {}, "comment", str, "")
     with write_transaction():
         row = workflow.verify(db(), who, submission_id, comment)
     return jsonify(submission_json(row, transitions=True))
@@ -95,8 +95,8 @@ def verify(submission_id: int) -> Response:
 
 @bp.post("/api/submissions/<int:submission_id>/return")
 def return_submission(submission_id: int) -> Response:
-    who = _caller()
-    comment = _field(_body(), "comment", str, required=True)
+    who = caller()
+    comment = json_field(json_body(), "comment", str, required=True)
     with write_transaction():
         row = workflow.return_(db(), who, submission_id, comment)
     return jsonify(submission_json(row, transitions=True))
@@ -104,12 +104,12 @@ def return_submission(submission_id: int) -> Response:
 
 @bp.post("/api/submissions/<int:submission_id>/release")
 def release(submission_id: int) -> Response:
-    who = _caller()
+    who = caller()
     body = request.get_json(silent=True) or {}
     at = _when(body.get("releaseAt"))
     with write_transaction():
         row = workflow.release(db(), who, submission_id, at=at, options=options(),
-                               comment=_field(body, "comment", str, ""))
+                               comment=json_field(body, "comment", str, ""))
     return jsonify(submission_json(row, transitions=True))
 
 

@@ -18,6 +18,7 @@ from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.data_validity import (DataValidity, Enumeration, allowed_by_constraints, component_codes,
                                   component_dicts, scheme_items, with_concept_representations)
 from ..sdmx.errors import BadInput, NotFound, NotImplementedQuery, SemanticError
+from ..sdmx.rest_query import AGENCY_ID, RESOURCE_ID
 from ..sdmx.versions import parse_version_query, select
 from .artefact_source import ArtefactSource
 from .structure_retrieval import only_items
@@ -30,8 +31,6 @@ _DATA_CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 _PARAMETERS = {"v1": {"dimensionAtObservation", "explicitMeasure"},
                "v2": {"dimensionAtObservation", "deletion", "asOf"}}
 _NEGOTIATION = {"format", "formatVersion", "lang", "compression"}
-_AGENCY = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
-_ID = re.compile(r"^[A-Za-z\d_@$-]+$")
 _NCNAME_ID = re.compile(r"^[A-Za-z][A-Za-z\d_-]*$")
 
 
@@ -54,7 +53,7 @@ def parse_schema_query(api: str, context: str, agency_id: str, resource_id: str,
         raise BadInput(f"unknown schema context {context!r}; use one of {', '.join(CONTEXTS[api])}")
     if context not in _DATA_CONTEXTS:
         raise NotImplementedQuery(f"schemas for the {context} context (reference metadata) are not supported")
-    for what, value, pattern in (("agencyID", agency_id, _AGENCY), ("resourceID", resource_id, _ID)):
+    for what, value, pattern in (("agencyID", agency_id, AGENCY_ID), ("resourceID", resource_id, RESOURCE_ID)):
         if value in ("*", "all") or not pattern.match(value):
             raise BadInput(f"{what} {value!r} is not one identifier: a schema describes one artefact")
     version = version or ("latest" if api == "v1" else "~")

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Literal, Mapping
 
 from .errors import BadInput, NotImplementedQuery
+from .rest_query import AGENCY_ID, RESOURCE_ID, id_list
 from .versions import VersionQuery, parse_version_query
 
 Api = Literal["v1", "v2"]
@@ -26,8 +27,6 @@ _V1_PARAMS = {"startPeriod", "endPeriod", "updatedAfter", "firstNObservations", 
               "dimensionAtObservation", "detail", "includeHistory", "asOf"}
 _V2_PARAMS = {"updatedAfter", "firstNObservations", "lastNObservations", "dimensionAtObservation", "attributes",
               "measures", "includeHistory", "asOf", "offset", "limit", "sort", "reportingYearStartDay"}
-_ID = re.compile(r"^[A-Za-z\d_@$-]+$")
-_AGENCY = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
 _C_PARAM = re.compile(r"^c\[([A-Za-z\d_@$-]+)\]$")
 
 
@@ -108,8 +107,8 @@ def parse_data_query_v2(context: str | None, agency: str | None, resource: str |
         context = None
     elif context not in CONTEXTS:
         raise BadInput(f"context {context!r} is not one of {', '.join(CONTEXTS)} or *")
-    agencies = _list(agency, _AGENCY, "agencyID")
-    ids = _list(resource, _ID, "resourceID")
+    agencies = id_list(agency, "", AGENCY_ID, "agencyID")
+    ids = id_list(resource, "", RESOURCE_ID, "resourceID")
     versions = tuple(parse_version_query(version or "*", "v2"))
     keys = None if key in (None, "", "*") else tuple(key.split(","))
     filters = {}
@@ -227,23 +226,13 @@ def _flow_ref(text: str) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple
         raise BadInput("flowRef must name a dataflow id")
     _check_id(id_, "flowRef")
     agencies = None if agency in ("all", "*") else (agency,)
-    if agencies and not _AGENCY.match(agency):
+    if agencies and not AGENCY_ID.match(agency):
         raise BadInput(f"flowRef: agency {agency!r} is not a valid identifier")
     return agencies, (id_,), tuple(parse_version_query(version, "v1"))
 
 
-def _list(text: str | None, pattern: re.Pattern, what: str) -> tuple[str, ...] | None:
-    if text in (None, "", "*"):
-        return None
-    values = tuple(v.strip() for v in text.split(","))
-    for v in values:
-        if not pattern.match(v):
-            raise BadInput(f"{what} {v!r} is not a valid identifier")
-    return values
-
-
 def _check_id(value: str, what: str) -> None:
-    if not _ID.match(value):
+    if not RESOURCE_ID.match(value):
         raise BadInput(f"{what}: {value!r} is not a valid identifier")
 
 

@@ -34,8 +34,8 @@ _V1_TYPES: dict[str, frozenset[str] | None] = {
 _REFERENCE_TYPE_ALIASES = {"contentconstraint": "dataconstraint", "organisationscheme": "agencyscheme"}
 # query parameters that content negotiation, not the query, reads
 _NEGOTIATION_PARAMS = {"format", "formatVersion", "lang", "compression"}
-_AGENCY = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
-_ID = re.compile(r"^[A-Za-z\d_@$-]+$")
+AGENCY_ID = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
+RESOURCE_ID = re.compile(r"^[A-Za-z\d_@$-]+$")
 _ITEM = re.compile(r"^[A-Za-z\d_@$\-.]+$")
 
 
@@ -60,11 +60,11 @@ def parse_structure_query(api: str, path: Mapping[str, str | None], args: Mappin
     """Validate a structure query; BadInput names the offending part, as the spec's 400 asks."""
     wildcard = "all" if api == "v1" else "*"
     types, role = _types(api, path["structure_type"] or wildcard)
-    agencies = _list(path.get("agency_id"), wildcard, _AGENCY, "agencyID")
-    ids = _list(path.get("resource_id"), wildcard, _ID, "resourceID")
+    agencies = id_list(path.get("agency_id"), wildcard, AGENCY_ID, "agencyID")
+    ids = id_list(path.get("resource_id"), wildcard, RESOURCE_ID, "resourceID")
     version = path.get("version") or ("latest" if api == "v1" else "~")
     versions = tuple(parse_version_query(version, api))
-    item_ids = _list(path.get("item_id"), wildcard, _ITEM, "itemID")
+    item_ids = id_list(path.get("item_id"), wildcard, _ITEM, "itemID")
     if item_ids is not None and types is not None and not any(TYPES[t].is_item_scheme or t == "valuelist"
                                                               for t in types):
         raise BadInput(f"itemID is only valid for item schemes, not for {path['structure_type']}")
@@ -100,7 +100,8 @@ def _types(api: str, text: str) -> tuple[frozenset[str] | None, str | None]:
     return frozenset(out), role
 
 
-def _list(text: str | None, wildcard: str, pattern: re.Pattern, what: str) -> tuple[str, ...] | None:
+def id_list(text: str | None, wildcard: str, pattern: re.Pattern, what: str) -> tuple[str, ...] | None:
+    """A comma-separated list of identifiers, each checked; None for the wildcard (or *)."""
     if text is None or text in (wildcard, "*"):
         return None
     values = tuple(v.strip() for v in text.split(","))

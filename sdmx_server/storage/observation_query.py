@@ -172,30 +172,29 @@ class ObservationQuery:
         Without ``since``, every deletion ever (includeHistory), oldest first.
         """
         params: dict = {}
-        cond = "o.valid_to IS NOT NULL"
-        if since is not None:
-            params["since"] = self._ts(since)
-            cond += f" AND o.valid_to > {self._p('since')}"
-        if as_of is not None:
-            params["asof"] = self._ts(as_of)
-            cond += f" AND o.valid_to <= {self._p('asof')}"
+        cond = "o.valid_to IS NOT NULL" + self._after(params, "o.valid_to", since, as_of)
         cond += (" AND NOT EXISTS (SELECT 1 FROM observation n WHERE n.series_id = o.series_id "
                  "AND n.time_period = o.time_period AND n.valid_from = o.valid_to)")
         sql, params = self._select(f, "o.valid_to, s.series_key, o.time_period, o.value, o.attributes", cond, params,
                                    leading="o.valid_to")
         return self._cursor_rows(sql, params)
 
+    def _after(self, params: dict, column: str, since: datetime | None, as_of: datetime | None) -> str:
+        """Conditions keeping ``column`` in (since, as_of]; either bound may be absent."""
+        cond = ""
+        if since is not None:
+            params["since"] = self._ts(since)
+            cond += f" AND {column} > {self._p('since')}"
+        if as_of is not None:
+            params["asof"] = self._ts(as_of)
+            cond += f" AND {column} <= {self._p('asof')}"
+        return cond
+
     def versions(self, f: SeriesFilter, since: datetime | None = None, as_of: datetime | None = None
                  ) -> Iterator[tuple]:
         """``(valid_from, series_key, time_period, value, attributes)`` of every version, oldest first."""
         params: dict = {}
-        cond = "1 = 1"
-        if since is not None:
-            params["since"] = self._ts(since)
-            cond += f" AND o.valid_from > {self._p('since')}"
-        if as_of is not None:
-            params["asof"] = self._ts(as_of)
-            cond += f" AND o.valid_from <= {self._p('asof')}"
+        cond = "1 = 1" + self._after(params, "o.valid_from", since, as_of)
         sql, params = self._select(f, "o.valid_from, s.series_key, o.time_period, o.value, o.attributes", cond,
                                    params, leading="o.valid_from")
         return self._cursor_rows(sql, params)

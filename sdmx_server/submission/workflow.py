@@ -189,8 +189,7 @@ def apply_release(conn, row: SubmissionRow, *, actor: str, options: IngestOption
     flow = parse_urn(row.dataflow_urn)
     ctx = dataflow_context(ArtefactStore(conn), flow.agency_id, flow.id, flow.version)
     now = utcnow()
-    if not store.move(row.id, ("validated",), "released", actor=actor, at=now, comment=comment, released_at=now,
-                      release_at=row.release_at):
+    if not store.move(row.id, ("validated",), "released", actor=actor, at=now, comment=comment, released_at=now):
         raise Conflict(f"submission {row.id} is no longer validated (released or returned meanwhile)")
     with gzip.GzipFile(fileobj=io.BytesIO(payload)) as body:
         receipt = ingest(conn, body, ctx, content_type=row.content_type, provider=row.provider_id,

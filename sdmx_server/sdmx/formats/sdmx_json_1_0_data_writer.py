@@ -315,17 +315,20 @@ class JsonDataWriter:
                                            self.labels.code_names.get(dim, {}).get(value), value)}
         return {**entry, **(_period_bounds(value) if is_time else {})}
 
+    def coded_value(self, component: str, value: str) -> dict | None:
+        """A code's value-list entry (id and names); None for a value that is not a code."""
+        name = self.labels.code_name(component, value)
+        comp = self.st.component(component)
+        if ID_PATTERN(value) and (name or (comp is not None and comp.codelist)):
+            return {"id": value, **self.names(name, self.labels.code_names.get(component, {}).get(value), value)}
+        return None
+
     def attribute_value(self, component: str, value: AttributeValue) -> dict:
-        labels = self.labels
         if isinstance(value, str):
-            name = labels.code_name(component, value)
-            comp = self.st.component(component)
-            if ID_PATTERN(value) and (name or (comp is not None and comp.codelist)):
-                return {"id": value, **self.names(name, labels.code_names.get(component, {}).get(value), value)}
-            return {"name": value}
+            return self.coded_value(component, value) or {"name": value}
         if all(isinstance(v, str) for v in value):
             return {"name": ";".join(value)}
-        return {"name": ";".join(labels.pick(v) or "" for v in value)}
+        return {"name": ";".join(self.labels.pick(v) or "" for v in value)}
 
     def structure(self) -> dict:
         m, st, labels = self.message, self.st, self.labels

@@ -53,13 +53,8 @@ class JsonDataWriter20(JsonDataWriter):
                                           self.labels.code_names.get(dim, {}).get(value), value)}
 
     def attribute_value(self, component: str, value: AttributeValue) -> dict:
-        labels = self.labels
         if isinstance(value, str):
-            name = labels.code_name(component, value)
-            comp = self.st.component(component)
-            if ID_PATTERN(value) and (name or (comp is not None and comp.codelist)):
-                return {"id": value, **self.names(name, labels.code_names.get(component, {}).get(value), value)}
-            return {"value": value}
+            return self.coded_value(component, value) or {"value": value}
         if len(value) == 1 and isinstance(value[0], dict):
             return {"value": value[0]}
         return {"values": list(value)}
