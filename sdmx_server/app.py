@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
+from .access.access_cache import AccessCache
 from .access.policy import load_policy
+from .rest_api.http_cache import ResponseCache
 from .sdmx.errors import Forbidden, UriTooLong
 from .settings import Config, load_config
 from .storage.database import make_engine
@@ -28,6 +30,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.extensions["sdmx_config"] = cfg
     app.extensions["sdmx_policy"] = load_policy(cfg.path(cfg.auth_policy))  # fails at start, not per request
     app.extensions["sdmx_engine"] = make_engine(cfg.resolved_database_url)
+    app.extensions["sdmx_access_cache"] = AccessCache()
+    app.extensions["sdmx_response_cache"] = ResponseCache(cfg.response_cache_bytes)
 
     @app.before_request
     def _check_url_length() -> None:

@@ -9,13 +9,15 @@ from sqlalchemy import Connection
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from .access import login_throttle
+from .access.access_cache import AccessReads
 from .access.actor import ANONYMOUS, Actor
+from .access.passwords import token_hash
 from .access.visibility import Visibility, visibility_for
 from .storage.artefact_store import utcnow
 from .storage.database import begin_write
 from .storage.grant_store import GrantStore
 from .storage.login_failure_store import LoginFailureStore
-from .storage.user_store import UserStore
+from .storage.user_store import UserStore, unexpired
 
 
 def db() -> Connection:
@@ -60,8 +62,16 @@ def actor() -> Actor:
 def visibility() -> Visibility:
     """Whose data the caller may see, compiled once per request (access/visibility.py)."""
     if "visibility" not in g:
-        g.visibility = visibility_for(actor(), GrantStore(db()), current_app.extensions["sdmx_config"])
+        grants = access_reads().grants(GrantStore(db()))
+        g.visibility = visibility_for(actor(), grants, current_app.extensions["sdmx_config"])
     return g.visibility
+
+
+def access_reads() -> AccessReads:
+    """This process's cached access reads, checked against the database's access version once per request."""
+    if "access_reads" not in g:
+        g.access_reads = current_app.extensions["sdmx_access_cache"].sync(db())
+    return g.access_reads
 
 
 def _resolve_actor() -> Actor:
@@ -69,7 +79,8 @@ def _resolve_actor() -> Actor:
     scheme, _, value = auth.partition(" ")
     users = UserStore(db(), current_app.extensions["sdmx_policy"])
     if scheme.lower() == "bearer" and value:
-        return users.actor_for_token(value.strip()) or _rejected()
+        digest = token_hash(value.strip())
+        return unexpired(access_reads().token_holder(digest, lambda: users.token_holder(digest))) or _rejected()
     if scheme.lower() == "basic" and value:
         try:
             username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")

@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Whether a submission must give every series its mandatory series-level attributes (else 422)."),
     Setting("max_observations", int, 5_000_000,
             "Most observations one data query returns; a larger answer gets 413 with advice on narrowing it."),
+    Setting("response_cache_bytes", int, 32 * 1024 * 1024,
+            "Memory each worker keeps for recent data answers, by ETag (each at most 1/32 of it); 0 switches it off."),
     Setting("default_language", str, "en", "Language of labels when the client states no preference."),
     Setting("token_days", int, 90, "Days an API token stays valid unless `token create --days` says otherwise."),
     Setting("demo_accounts", bool, True,
@@ -84,6 +86,7 @@ class Config:
     max_errors: int
     require_series_attributes: bool
     max_observations: int
+    response_cache_bytes: int
     default_language: str
     token_days: int
     demo_accounts: bool

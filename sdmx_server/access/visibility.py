@@ -15,11 +15,14 @@ Confidential by default: with no grant and no publicity nothing of P is visible 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from ..settings import Config
 from ..storage.grant_store import GrantStore
 from .actor import Actor
+
+if TYPE_CHECKING:
+    from .access_cache import CachedGrants
 
 PENDING_PRIVILEGES = ("submit_data", "verify_data", "release_data")
 EVERY_DATAFLOW = ""
@@ -67,7 +70,7 @@ class Visibility:
 EVERYTHING = Visibility(sees_everything=True)
 
 
-def visibility_for(actor: Actor, grants: GrantStore, settings: Config) -> Visibility:
+def visibility_for(actor: Actor, grants: GrantStore | CachedGrants, settings: Config) -> Visibility:
     """Compile the rule for one caller: at most three small queries (public pairs, grants to the
     caller's country, and where it has released data when reciprocity is on)."""
     if actor.can("view_all_data"):

@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import Forbidden, Unauthorized
 
-from ..access.actor import Actor
 from ..request_context import actor, db, write_transaction
-from ..sdmx.artefacts import urn_of
 from ..storage.artefact_store import ArtefactStore
 from ..sdmx.errors import BadInput
 from ..submission import workflow
-from ..submission.intake import DataflowContext, dataflow_context, delete_keys
+from ..submission.intake import dataflow_context, delete_keys
 from .request_body import stream_body
 
 bp = Blueprint("data_submission", __name__)
-
-
-def guard_submission(who: Actor, ctx: DataflowContext, provider: str | None) -> str | None:
-    """May this caller submit to this dataflow, as which provider? Country-bound users only as their own."""
-    if who.is_anonymous:
-        raise Unauthorized("submitting data needs a token (Authorization: Bearer ...) or HTTP Basic credentials")
-    flow = urn_of(ctx.dataflow)
-    held = who.indicator_privileges.get("submit_data")
-    if not who.can("submit_data") or (held is not None and "" not in held and flow not in held):
-        raise Forbidden(f"user {who.username} may not submit data to {flow}")
-    if who.country is not None:
-        if provider and provider != who.country:
-            raise Forbidden(f"user {who.username} submits for {who.country}, not for {provider}")
-        return who.country
-    return provider
 
 
 @bp.route("/rest/v2/data/dataflow/<agency_id>/<resource_id>/<version>", methods=["POST", "PUT"])
 def submit_data(agency_id: str, resource_id: str, version: str) -> tuple[Response, int]:
     cfg = current_app.extensions["sdmx_config"]
     ctx = dataflow_context(ArtefactStore(db()), agency_id, resource_id, version)
-    provider = guard_submission(actor(), ctx, request.args.get("provider"))
+    provider = workflow.submitting_as(actor(), ctx, request.args.get("provider"))
     release = request.args.get("release")
     if release not in (None, "now"):
         raise BadInput("release takes one value, now: release=now applies the submission at once (for callers "
@@ -52,21 +34,18 @@ def submit_data(agency_id: str, resource_id: str, version: str) -> tuple[Respons
 @bp.route("/rest/v2/data/dataflow/<agency_id>/<resource_id>/<version>/<key>", methods=["DELETE"])
 def delete_data(agency_id: str, resource_id: str, version: str, key: str) -> Response:
     ctx = dataflow_context(ArtefactStore(db()), agency_id, resource_id, version)
-    provider = guard_submission(actor(), ctx, request.args.get("provider"))
+    provider = workflow.submitting_as(actor(), ctx, request.args.get("provider"))
     workflow.require_all_steps(actor(), ctx)  # a deletion takes effect at once: only who may release may delete
     with write_transaction():
         receipt = delete_keys(db(), ctx, key, provider=provider, submitted_by=actor().username)
     return jsonify(receipt.as_json())
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @bp.get("/api/dataflows/<agency_id>/<resource_id>/<version>/template.xlsx")
 def excel_template_view(agency_id: str, resource_id: str, version: str) -> Response:
     """The Excel template to fill in and upload back (labels in ?lang= or Accept-Language)."""
     from ..sdmx.formats.excel_template import LANGUAGES
-    from ..sdmx.media_types import languages
+    from ..sdmx.media_types import XLSX, languages
     from ..submission.templates import excel_template
 
     store = ArtefactStore(db())

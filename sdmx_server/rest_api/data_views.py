@@ -58,6 +58,17 @@ def answer(api: Api, query: DataQuery) -> Response:
     cached = http_cache.not_modified(etag, prepared.last_modified)
     if cached is not None:
         return cached
+    headers = {"ETag": etag, "Vary": http_cache.VARY}
+    if prepared.last_modified is not None:
+        headers["Last-Modified"] = http_cache.http_date(prepared.last_modified)
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+    content_type = media.mime + "; charset=utf-8"
+    answers: http_cache.ResponseCache = current_app.extensions["sdmx_response_cache"]
+    key = (etag, request.host_url)  # links in some formats name the host
+    kept = answers.get(key)
+    if kept is not None:
+        return Response(kept, headers=headers, content_type=content_type)
     message = read_data(conn, store, prepared, languages=langs, max_observations=cfg.max_observations,
                         need_labels="json" in media.mime or options.get("csv_labels", "id") != "id",
                         message_options=options)
@@ -65,13 +76,8 @@ def answer(api: Api, query: DataQuery) -> Response:
         return http_cache.no_content()
     chunks = media.writer_module().write_data_message(message, media.variant) if media.variant else \
         media.writer_module().write_data_message(message)
-    body = _encoded(chunks, gzip, hand_over_connection())
-    headers = {"ETag": etag, "Vary": http_cache.VARY}
-    if prepared.last_modified is not None:
-        headers["Last-Modified"] = http_cache.http_date(prepared.last_modified)
-    if gzip:
-        headers["Content-Encoding"] = "gzip"
-    return Response(body, headers=headers, content_type=media.mime + "; charset=utf-8")
+    body = answers.filling(key, _encoded(chunks, gzip, hand_over_connection()))
+    return Response(body, headers=headers, content_type=content_type)
 
 
 def _media_options(media: MediaType) -> dict:

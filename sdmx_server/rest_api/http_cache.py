@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime
+from typing import Iterator
 
 from flask import Response, request
 from werkzeug.http import http_date, parse_date
@@ -63,6 +66,54 @@ def finish(body: bytes, content_type: str, etag: str, last_modified: datetime | 
         body = gzip.compress(body, compresslevel=6)
         headers["Content-Encoding"] = "gzip"
     return Response(body, status=status, headers=headers, content_type=content_type)
+
+
+class ResponseCache:
+    """Recent small answers by ETag and host, least recently used dropped first (one per worker process).
+
+    A strong ETag names exactly the bytes of a representation (``etag_for``): the data version, which moves
+    with every release and every change of what the caller may see, the query and the negotiation. An
+    answer found here is therefore the one the query would write again, less the work; large answers are
+    streamed as before and never held.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // 32
+        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def filling(self, key: tuple[str, str], chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """Pass the body through, keeping it when it ends whole and small enough."""
+        kept: list[bytes] | None = [] if self.max_entry else None
+        size = 0
+        for chunk in chunks:
+            if kept is not None:
+                size += len(chunk)
+                if size > self.max_entry:
+                    kept = None
+                else:
+                    kept.append(chunk)
+            yield chunk
+        if kept is not None:
+            self._put(key, b"".join(kept))
+
+    def _put(self, key: tuple[str, str], body: bytes) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._size += len(body) - (len(old) if old is not None else 0)
+            self._entries[key] = body
+            while self._size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
 
 
 def no_content() -> Response:

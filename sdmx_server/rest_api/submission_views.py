@@ -139,15 +139,8 @@ def _sees(row: SubmissionRow) -> bool:
 
 
 def _revised(agency_id: str, resource_id: str, version: str) -> list[tuple[SubmissionRow, list]]:
-    flow = urn_for("dataflow", agency_id, resource_id, version)
-    store = SubmissionStore(db())
-    out = []
-    for row in store.list(None, state="released", dataflow_urn=flow, limit=200):
-        if (row.updated or row.deleted) and _sees(row):
-            revisions = store.revisions(row, limit=1000)
-            if revisions:
-                out.append((row, revisions))
-    return out
+    return workflow.revision_notices(db(), visibility().providers,
+                                     dataflow_urn=urn_for("dataflow", agency_id, resource_id, version))
 
 
 @bp.get("/api/dataflows/<agency_id>/<resource_id>/<version>/revisions")

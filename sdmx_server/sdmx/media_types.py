@@ -91,6 +91,8 @@ SCHEMA_STRUCTURE_JSON_20 = MediaType("application/vnd.sdmx.structure+json;versio
                                      variant="communication")
 SCHEMA_TYPES = (SCHEMA_ML_21, SCHEMA_ML_30, SCHEMA_STRUCTURE_ML_30, SCHEMA_STRUCTURE_JSON_20)
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # Excel templates, uploads, reports
+
 MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20,
                                       *DATA_TYPES, *SCHEMA_TYPES)
 

@@ -29,7 +29,10 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    # No pre-ping: it costs a round trip on every request. When the server restarts, the first statement on a
+    # dead pooled connection fails (that one request answers 500), and SQLAlchemy then discards every pooled
+    # connection made before the failure, so the next requests connect afresh.
+    return create_engine(url, connect_args=connect_args)
 
 
 def upgrade_schema(engine: Engine) -> None:

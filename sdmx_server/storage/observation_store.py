@@ -21,9 +21,16 @@ from .tables import data_set, key_attribute, observation, series, series_dimensi
 BATCH = 10_000
 # one staged row per observation, as validation makes it: (row_no, series_key, time_period, value,
 # attributes JSON, action "M" add or update / "D" delete, location for error reports); time_period
-# is "" for a Delete of a whole series. Period bounds are staged once per distinct period.
+# is "" for a Delete of a whole series. Period bounds are staged once per distinct period. The place
+# is staged as text: staging the reader's numbers (line, column) instead, to format them only for an
+# error report, was measured slower: sqlite3 binds two more parameters for more than the text costs.
 STAGING_COLUMNS = ("row_no", "series_key", "time_period", "value", "attributes", "action", "location")
 StagedObservation = tuple
+
+
+def staged_place(row: StagedObservation) -> str:
+    """A staged row's place, as an error report gives it."""
+    return row[6]
 
 
 @dataclass
@@ -78,6 +85,7 @@ class ObservationStore:
             "time_period TEXT NOT NULL, value TEXT, attributes TEXT, action CHAR(1) NOT NULL, location TEXT NOT NULL)")
         self._staged = 0
         self._deletes = 0
+        self._latest_start: datetime | None = None  # of the staged periods (stage_periods)
 
     def stage(self, rows: Sequence[StagedObservation]) -> None:
         if not rows:
@@ -100,6 +108,7 @@ class ObservationStore:
                                   f"period_start {ts} NOT NULL, period_end {ts} NOT NULL)")
         rows = [(text, p.start, p.end) if self.postgres else (text, _sqlite_ts(p.start), _sqlite_ts(p.end))
                 for text, p in periods.items()]
+        self._latest_start = max((p.start for p in periods.values() if p.start is not None), default=None)
         for i in range(0, len(rows), BATCH):
             self.conn.exec_driver_sql("INSERT INTO staging_period VALUES (%s, %s, %s)" if self.postgres else
                                       "INSERT INTO staging_period VALUES (?, ?, ?)", rows[i:i + BATCH])
@@ -107,6 +116,8 @@ class ObservationStore:
     def mark_provisional(self, attribute: str, code: str, since: datetime) -> None:
         """Give staged observations of periods starting at ``since`` or later ``attribute`` = ``code`` unless they
         carry that attribute: one UPDATE per distinct attributes text (a message has few)."""
+        if self._latest_start is None or self._latest_start < since:
+            return  # no staged period is that recent (most messages): no need to scan the staged rows
         recent = "time_period IN (SELECT time_period FROM staging_period WHERE period_start >= :since)"
         since_type = bindparam("since", type_=DateTime(timezone=True))
         distinct = self.conn.execute(text(f"SELECT DISTINCT attributes FROM staging_obs WHERE action = 'M' "
@@ -166,8 +177,11 @@ class ObservationStore:
         return {key: set(json.loads(attributes)) for key, attributes in rows}
 
     # -- applying ------------------------------------------------------------------------------
-    def apply(self, data_set_id: int, submission_id: int, now: datetime, *, replace_series: bool) -> ApplyCounts:
+    def apply(self, data_set_id: int, submission_id: int, now: datetime, *, replace_series: bool,
+              added_series: Sequence[str] | None = None) -> ApplyCounts:
         """Turn the staged rows into changes; ``replace_series`` deletes what the message's series omit.
+        ``added_series``: the keys of the staged series with rows to add, in message order, if the caller
+        knows them (intake does); else they are found in the staged rows.
 
         Statements that cannot change anything are not run: on a data set with no series yet nothing
         is updated or replaced, and without Delete rows nothing is deleted.
@@ -180,10 +194,15 @@ class ObservationStore:
         had_series = self.conn.execute(select(series.c.id).where(series.c.data_set_id == data_set_id)
                                        .limit(1)).first() is not None
         # new series numbered in message order, so observations arrive at the indexes in id order
-        self._sql("INSERT INTO series (data_set_id, series_key) SELECT :ds, s.series_key "
-                  "FROM staging_obs s WHERE s.action = 'M' AND NOT EXISTS (SELECT 1 FROM series x "
-                  "WHERE x.data_set_id = :ds AND x.series_key = s.series_key) "
-                  "GROUP BY s.series_key ORDER BY min(s.row_no)", p)
+        if added_series is not None and not self.postgres:
+            if added_series:
+                self.conn.exec_driver_sql("INSERT OR IGNORE INTO series (data_set_id, series_key) VALUES (?, ?)",
+                                          [(data_set_id, key) for key in added_series])
+        else:  # grouped first, so that each distinct key, not each staged row, is looked up in series
+            self._sql("INSERT INTO series (data_set_id, series_key) SELECT :ds, g.series_key FROM "
+                      "(SELECT series_key, min(row_no) AS first_row FROM staging_obs WHERE action = 'M' "
+                      "GROUP BY series_key) g WHERE NOT EXISTS (SELECT 1 FROM series x "
+                      "WHERE x.data_set_id = :ds AND x.series_key = g.series_key) ORDER BY g.first_row", p)
         self._add_series_dimensions(data_set_id)
         staged_match = ("FROM observation o JOIN series se ON se.id = o.series_id "
                         "JOIN staging_obs s ON s.series_key = se.series_key AND se.data_set_id = :ds ")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, UniqueConstraint, text)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, Text, UniqueConstraint, text)
 
 metadata = MetaData()
 
@@ -178,6 +178,15 @@ data_publicity = Table(
     Column("is_public", Boolean, nullable=False),
     Column("changed_by", String(120)),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# How many times who-may-see-what changed: bumped by triggers on the tables above and users, roles, tokens
+# (migration 0005), read once per request to know whether a process's cached access reads still hold.
+access_version = Table(
+    "access_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="ck_access_version_one_row"),
 )
 
 # Every administrative change: who did what to which target, and the country it concerns (NULL: system-wide).

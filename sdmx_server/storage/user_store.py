@@ -47,6 +47,10 @@ class TokenRow:
         return self.revoked_at is None and self.expires_at > now
 
 
+def unexpired(holder: tuple[Actor, datetime] | None) -> Actor | None:
+    return holder[0] if holder is not None and holder[1] > utcnow() else None
+
+
 class UserStore:
     def __init__(self, conn: Connection, policy: Policy):
         self.conn = conn
@@ -142,13 +146,18 @@ class UserStore:
     # -- authentication -----------------------------------------------------------------------
     def actor_for_token(self, token: str) -> Actor | None:
         """The token's user, unless the token is unknown, revoked or expired, or the user inactive."""
-        q = (select(user_account.c.id, api_token.c.expires_at, api_token.c.revoked_at)
+        return unexpired(self.token_holder(token_hash(token)))
+
+    def token_holder(self, digest: str) -> tuple[Actor, datetime] | None:
+        """The user of a token (by its hash) and when the token expires; None when unknown, revoked or the
+        user inactive. Expiry is left to the caller (``unexpired``), so the answer may be cached until the
+        access version moves (access/access_cache.py)."""
+        q = (select(user_account.c.id, api_token.c.expires_at)
              .join(api_token, api_token.c.user_id == user_account.c.id)
-             .where(api_token.c.token_hash == token_hash(token), user_account.c.is_active.is_(True)))
+             .where(api_token.c.token_hash == digest, api_token.c.revoked_at.is_(None),
+                    user_account.c.is_active.is_(True)))
         row = self.conn.execute(q).first()
-        if not row or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow():
-            return None
-        return self.actor(row.id)
+        return (self.actor(row.id), as_utc(row.expires_at)) if row else None
 
     def actor_for_password(self, username: str, password: str) -> Actor | None:
         """The active user with this password. Unknown names cost as much time as wrong passwords, so

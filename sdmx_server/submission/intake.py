@@ -21,7 +21,7 @@ from ..sdmx.errors import InvalidData, NotFound, SemanticError
 from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
-from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation
+from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation, staged_place
 from .validation import RepeatedKeys, Validator
 
 
@@ -145,16 +145,30 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     wildcard_deletes: list[tuple[list, str]] = []  # Deletes of partial keys: few, applied after the rest
 
     def take(staged: StagedObservation) -> None:
-        first = repeated.first_place(staged[1], staged[2], staged[5], staged[6])
+        """Stage a valid observation, a batch at a time, unless some error already dooms the message."""
+        first = repeated.first_of(staged)
         if first is not None:
-            validator.duplicate(staged[1], staged[2], first, staged[6])
+            validator.duplicate(staged[1], staged[2], staged_place(first), staged_place(staged))
         elif not validator.error_count:
             batch.append(staged)
             if len(batch) >= BATCH:
                 observations.stage(batch)
                 batch.clear()
 
-    for event in reader.read_data(buffered, ctx.structure):
+    def take_rows(staged: list[StagedObservation]) -> None:
+        """``take`` for the valid rows of a batch, in one go."""
+        for first, second in repeated.repeats(staged):
+            validator.duplicate(second[1], second[2], staged_place(first), staged_place(second))
+        if not validator.error_count:
+            batch.extend(staged)
+            if len(batch) >= BATCH:
+                observations.stage(batch)
+                batch.clear()
+
+    # the SDMX-ML readers send plain observations as rows only when asked: ingest validates them as such
+    events = (reader.read_data(buffered, ctx.structure, rows=True) if format_name.startswith("sdmx_ml")
+              else reader.read_data(buffered, ctx.structure))
+    for event in events:
         if type(event) is Observation:
             read += 1
             act = obs_action if event.action is None else _kind(event.action)
@@ -168,8 +182,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
                 take(staged)
         elif type(event) is ObservationRows:
             read += len(event.rows)
-            for staged in validator.rows(event, obs_action):
-                take(staged)
+            take_rows(validator.rows(event, obs_action))
         elif isinstance(event, KeyAttributes):
             if validator.key_attributes(event):
                 key_changes.append((event.level, validator.key_of(event.key), event.attributes,
@@ -229,7 +242,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
         submission_id = release_of
     # every action but Delete adds or updates whole observations (what SDMX 3.x calls Replace, at
     # observation level); only PUT replaces whole series
-    counts = observations.apply(data_set, submission_id, now, replace_series=replace)
+    counts = observations.apply(data_set, submission_id, now, replace_series=replace, added_series=repeated.added)
     for key_filter, period in wildcard_deletes:
         counts.deleted += observations.delete_matching(data_set, key_filter, now, period)
     changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=replace)

@@ -149,20 +149,26 @@ class Validator:
 
         A row goes straight through when its series key, period and attribute cells are ones that
         passed before (as the same cells, so untrimmed cells take the long way) and its value is a
-        number: for a flat file that is nearly every row.
+        number: for a flat file that is nearly every row. Its place is "row N" (SDMX-CSV) or the line and
+        column the layout's cells give (SDMX-ML).
         """
         layout = event.layout
         getters = self._row_getters.get(layout)
         if getters is None:
+            # attribute cells only key a memo of this layout: one cell may stand bare (no tuple, no lambda)
+            positions = tuple(i for i, _ in layout.attributes)
             getters = self._row_getters[layout] = (_cells_getter(layout.dimensions),
-                                                   _cells_getter(tuple(i for i, _ in layout.attributes)))
+                                                   itemgetter(*positions) if positions else _cells_getter(()))
         dims_of, attrs_of = getters
         time_at, value_at, to_observation = layout.time, layout.measure, layout.to_observation
+        line_at, column_at = layout.line, layout.column
         valid_series, valid_periods, freq_at = self._valid_series, self._valid_periods, self._freq
         plain = self._primary_plain  # else the value needs more than float(): every row takes the long way
         attr_memo = self._valid_attribute_cells.setdefault((layout, action), {})
         out = []
+        append = out.append
         row_no = event.first_row - 1
+        staged_no = self._row
         for row in event.rows:
             row_no += 1
             values = dims_of(row)
@@ -179,17 +185,21 @@ class Validator:
                 except ValueError:
                     fast = False
             if fast and value.strip() is value:
-                self._row += 1
-                out.append((self._row, series_key, period, value, attributes, action, f"row {row_no}"))
+                staged_no += 1
+                append((staged_no, series_key, period, value, attributes, action,
+                        f"row {row_no}" if line_at is None else f"line {row[line_at]}, column {row[column_at] + 1}"))
                 continue
+            self._row = staged_no
             obs = to_observation(row, row_no)
             if obs is None:
                 continue
             before = self.error_count
             staged = self.observation(obs, action)
+            staged_no = self._row
             if staged is not None and self.error_count == before:
                 attr_memo[cells] = staged[4]
-                out.append(staged)
+                append(staged)
+        self._row = staged_no
         return out
 
     def wildcard_delete(self, obs: Observation) -> tuple[list, str] | None:
@@ -411,24 +421,63 @@ class RepeatedKeys:
     Within the run of one series the periods seen are kept (a series is short); a series that comes
     back after another one has started cannot be checked here, so ``needs_full_check`` asks the
     caller to compare the staged rows in SQL (flat and cross-sectional messages do that).
+    It also keeps the staged series keys in message order (``added``), which spares staging a
+    GROUP BY over every staged row to find the series to create.
     """
 
     def __init__(self) -> None:
         self._series: str | None = None
-        self._seen: dict[tuple[str, str], str] = {}
-        self._finished: set[str] = set()
+        self._seen: dict[tuple[str, str], tuple] = {}  # (period, action) -> its first staged row
+        self.series: dict[str, bool] = {}  # every staged series key, first seen first -> has an "M" row
         self.needs_full_check = False
 
-    def first_place(self, series_key: str, period: str, action: str, where: str) -> str | None:
-        """Where the same observation already appeared, if it did in this series' run."""
-        if series_key != self._series:
-            if self._series is not None:
-                self._finished.add(self._series)
-            self.needs_full_check = self.needs_full_check or series_key in self._finished
-            self._series = series_key
+    @property
+    def added(self) -> list[str]:
+        """The keys of the series that the message adds to or updates, in message order."""
+        return [key for key, adds in self.series.items() if adds]
+
+    def first_of(self, row: tuple) -> tuple | None:
+        """The staged row that ``row`` repeats, if it does in this series' run (one observation's ``repeats``)."""
+        key = row[1]
+        if key != self._series:
+            if key in self.series:  # the series comes back after another one
+                self.needs_full_check = True
+            else:
+                self.series[key] = False
+            self._series = key
             self._seen = {}
-        first = self._seen.setdefault((period, action), where)
-        return None if first is where else first
+        if row[5] == "M":
+            self.series[key] = True
+        first = self._seen.setdefault((row[2], row[5]), row)
+        return None if first is row else first
+
+    def repeats(self, staged: list[tuple]) -> list[tuple[tuple, tuple]]:
+        """(first, second) staged rows of each observation given twice, as ``first_of`` finds them, for
+        a batch of staged rows of one action (``ObservationStore.STAGING_COLUMNS``): one loop, no place
+        formatted."""
+        found: list[tuple[tuple, tuple]] = []
+        if not staged:
+            return found
+        adds = staged[0][5] == "M"
+        series = self.series
+        current, seen = self._series, self._seen
+        if adds and current is not None and staged[0][1] == current:
+            series[current] = True
+        for row in staged:
+            key = row[1]
+            if key != current:
+                if key in series:
+                    self.needs_full_check = True
+                    if adds:
+                        series[key] = True
+                else:
+                    series[key] = adds
+                current, seen = key, {}
+            first = seen.setdefault((row[2], row[5]), row)
+            if first is not row:
+                found.append((first, row))
+        self._series, self._seen = current, seen
+        return found
 
 
 _UNSEEN = object()

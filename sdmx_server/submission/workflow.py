@@ -21,13 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Callable
 
+from werkzeug.exceptions import Forbidden as HTTPForbidden
+from werkzeug.exceptions import Unauthorized
+
 from ..access.actor import Actor
 from ..access.visibility import PENDING_PRIVILEGES
 from ..sdmx.artefacts import parse_urn, urn_of
 from ..sdmx.errors import BadInput, Conflict, Forbidden, NotFound, SdmxError
 from ..settings import Config
 from ..storage.artefact_store import ArtefactStore, utcnow
-from ..storage.submission_store import SubmissionRow, SubmissionStore
+from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore
 from .intake import DataflowContext, Provisional, Receipt, dataflow_context, ingest
 
 log = logging.getLogger(__name__)
@@ -97,6 +100,44 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
         store.save_payload(receipt.submission_id, copy.read())
         store.record(receipt.submission_id, None, "pending", actor=who.username or "", at=utcnow())
     return receipt
+
+
+def may_submit(who: Actor, flow_urn: str) -> bool:
+    return not who.is_anonymous and who.holds_for("submit_data", flow_urn)
+
+
+def submitting_as(who: Actor, ctx: DataflowContext, provider: str | None) -> str | None:
+    """May this caller submit to this dataflow, as which provider? Country-bound users only as their own.
+    The one submit rule of the API and the portal."""
+    if who.is_anonymous:
+        raise Unauthorized("submitting data needs a token (Authorization: Bearer ...) or HTTP Basic credentials")
+    flow = urn_of(ctx.dataflow)
+    if not may_submit(who, flow):
+        raise HTTPForbidden(f"user {who.username} may not submit data to {flow}")
+    if who.country is not None:
+        if provider and provider != who.country:
+            raise HTTPForbidden(f"user {who.username} submits for {who.country}, not for {provider}")
+        return who.country
+    return provider
+
+
+def revision_notices(conn, sees: Callable[[str], frozenset[str] | None], *, dataflow_urn: str | None = None,
+                     limit: int = 200, per_submission: int = 1000) -> list[tuple[SubmissionRow, list[Revision]]]:
+    """Released submissions (newest first, among the last ``limit``) that changed or deleted figures released
+    before, with what they revised; only those whose data the caller sees (``sees``: a dataflow's visible
+    providers, None for all). The one source of the API's notices and feed, and the portal's."""
+    store = SubmissionStore(conn)
+    out = []
+    for row in store.list(None, state="released", dataflow_urn=dataflow_urn, limit=limit):
+        if not (row.updated or row.deleted):
+            continue
+        providers = sees(row.dataflow_urn)
+        if providers is not None and row.provider_id not in providers:
+            continue
+        revisions = store.revisions(row, limit=per_submission)
+        if revisions:
+            out.append((row, revisions))
+    return out
 
 
 def require_all_steps(who: Actor, ctx: DataflowContext) -> None:

@@ -19,7 +19,7 @@ SESSION_HOURS = 12  # a session cookie not re-issued (by signing in, or any chan
 
 
 def init_portal(app: Flask) -> None:
-    from . import page_context, views
+    from . import admin_pages, page_context, report_pages, submission_pages, views  # noqa: F401 (routes)
     from .message_catalogues import compiled_translations  # imported here: `python -m` runs it as a script too
 
     cfg = app.extensions["sdmx_config"]

@@ -5,17 +5,23 @@ runs when the app starts, so a fresh clone, a changed .po file or a new language
 
 Maintainers refresh the catalogues after changing user-facing text with
 ``.venv/bin/python -m sdmx_server.web_portal.message_catalogues update`` (extracts with ``babel.cfg``, then
-updates every .po file, keeping existing translations) and translate what is new.
+updates every .po file, keeping existing translations) and translate what is new, in the .po file or with
+``... message_catalogues apply ru FILE.json`` (``{"English": "translation"}``; a plural entry maps its singular
+to the list of forms), which updates first. Both hold a lock, so several people may run them at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import io
+import json
 import os
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -107,15 +113,46 @@ def update_catalogues(translations: Path = TRANSLATIONS) -> None:
         print(f"{po.relative_to(PROJECT_ROOT)}: {len(catalog)} messages, {untranslated} to translate")
 
 
+@contextmanager
+def catalogue_lock(translations: Path = TRANSLATIONS) -> Iterator[None]:
+    """One writer of the .po files at a time: each rewrites whole files."""
+    with open(translations / ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def apply_translations(lang: str, translations_file: Path, translations: Path = TRANSLATIONS) -> int:
+    """Fill in ``lang``'s catalogue from a JSON object of msgid → translation; returns how many were set."""
+    given = json.loads(translations_file.read_text(encoding="utf-8"))
+    po = po_files(translations)[lang]
+    catalog = read_catalogue(po)
+    applied = 0
+    for message in catalog:
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key and key in given:
+            value = given[key]
+            message.string = tuple(value) if isinstance(message.id, tuple) else value
+            message.flags.discard("fuzzy")
+            applied += 1
+    with open(po, "wb") as f:
+        write_po(f, catalog, width=100, omit_header=False, sort_output=False, include_previous=False)
+    return applied
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     if command == "update":
-        update_catalogues()
+        with catalogue_lock():
+            update_catalogues()
+    elif command == "apply" and len(argv) == 3:
+        with catalogue_lock():
+            update_catalogues()
+            print(f"{apply_translations(argv[1], Path(argv[2]))} translations applied")
     elif command == "compile":
         for mo in compile_catalogues():
             print(f"wrote {mo.relative_to(PROJECT_ROOT)}")
     else:
-        print("usage: python -m sdmx_server.web_portal.message_catalogues update|compile", file=sys.stderr)
+        print("usage: python -m sdmx_server.web_portal.message_catalogues update | compile | apply LANG FILE.json", file=sys.stderr)
         return 2
     return 0
 

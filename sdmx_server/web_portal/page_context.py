@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, get_flashed_messages, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from ..access.actor import Actor
+from ..request_context import actor
 from . import account
 from .forms import SignOutForm
 from .languages import best_language, language_name
@@ -51,6 +53,14 @@ def switch_url(lang: str) -> str:
     return url + ("?" + query if query else "")
 
 
+def signed_in() -> Actor:
+    """The caller of a page for signed-in people; anyone else is sent to sign in and brought back here."""
+    who = actor()
+    if who.is_anonymous:
+        abort(redirect(url_for("portal.sign_in", next=request.full_path.rstrip("?"))))
+    return who
+
+
 def _page_context() -> dict[str, Any]:
     lang = g.get("lang_code") or page_language()
     return {
@@ -60,7 +70,7 @@ def _page_context() -> dict[str, Any]:
         "current_user": account.signed_in_user(lang),
         "here": request.full_path.rstrip("?") if request.endpoint != "portal.not_found" else None,
         "role_label": account.role_label,
-        "sign_out_form": SignOutForm(),
+        "sign_out_form": SignOutForm(formdata=None),  # rendered only: never reads a body (it may be too large)
         "notices": [str(NOTICES[key]) for key in get_flashed_messages() if key in NOTICES],
     }
 
@@ -82,7 +92,10 @@ def error_page(e: HTTPException) -> tuple[str, int, dict[str, str]]:
     code = e.code or 500
     messages = {
         400: _("The request could not be understood."),
+        403: _("You may not use this page. If you need it, ask your country's administrator."),
         404: _("There is no page at this address."),
+        413: _("The file is larger than this site accepts. Split it into smaller files, or ask your administrator "
+               "how to send it through the API."),
         405: _("This page cannot be used that way."),
         429: _("Too many attempts. Please wait a little and try again."),
     }

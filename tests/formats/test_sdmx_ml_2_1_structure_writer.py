@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -247,14 +246,6 @@ def test_stub_without_required_references_is_unsupported():
     pa = {"type": "provisionagreement", "id": "PA", "agencyID": "T", "version": "1.0", "isFinal": True,
           "isExternalReference": True}
     assert "dataflow and dataProvider" in unsupported_reason(pa)
-
-
-def test_250_codes_is_fast():
-    cl = codelist_area()
-    start = time.perf_counter()
-    for _ in range(20):
-        write_structure_message([cl])
-    assert (time.perf_counter() - start) / 20 < 0.02
 
 
 @pytest.mark.parametrize("artefact, reason", [

@@ -1,47 +1,15 @@
 """The portal in a real browser: Debian's Chromium driven by Playwright against a live gunicorn, with
 JavaScript switched off (every flow must work without it). Screenshots of the key pages are kept in
-var/test-artefacts/portal/ for people to look at."""
+var/test-artefacts/portal/ for people to look at (fixtures in conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from ..live_server import ROOT, cli, gunicorn
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by scripts/setup; never a downloaded browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTEFACTS = ROOT / "var" / "test-artefacts" / "portal"
-DEMO_PASSWORD = "demo-password"
+from .conftest import DEMO_PASSWORD, shot
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def live_portal(database_url):
-    done = cli(database_url, "init")  # the seeded structures and the demo accounts of the README
-    assert done.returncode == 0, done.stderr + done.stdout
-    with gunicorn(database_url) as base:
-        yield base
-
-
-@pytest.fixture
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
 
 
 def test_a_visitor_switches_to_russian_signs_in_and_reads_the_catalogue(live_portal: str, browser: Browser):

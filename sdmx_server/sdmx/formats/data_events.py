@@ -67,7 +67,11 @@ class RowLayout:
     time: int
     measure: int  # the cell of the one measure
     attributes: tuple[tuple[int, str], ...]  # (cell, attribute id) of observation-level attributes
-    to_observation: Callable[[list[str], int], Observation]  # the row (and its number) as the reader reads it
+    to_observation: Callable[[list, int], Observation | None]  # the row (and its number) as the reader reads it
+    # where a row is: the cells holding its line and 0-based column (SDMX-ML), or, when None, "row N" of
+    # its number (SDMX-CSV)
+    line: int | None = None
+    column: int | None = None
 
 
 @dataclass(slots=True)
@@ -78,7 +82,8 @@ class ObservationRows:
     row that it has seen the like of straight to staging and turns any other row into an
     Observation with ``layout.to_observation``, so every row is checked, and reported, as one.
     A reader sends these only for plain rows: one measure, a full key, no action and no
-    attribute above observation level.
+    attribute above observation level. SDMX-ML readers send them only when asked (``rows=True``),
+    their rows being an <Obs>'s attribute values followed by its series' key and its line and column.
     """
 
     layout: RowLayout

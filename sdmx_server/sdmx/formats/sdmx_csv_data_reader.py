@@ -90,6 +90,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     dims = structure.dimension_ids
     all_key = structure.key_ids
     current: tuple[str, str] | None = None  # the raw (STRUCTURE, STRUCTURE_ID) cells of the data set
+    current_ref: tuple[str | None, str | None] = (None, None)  # the same, never None, for the per-row test
     last_key_attrs: dict[str, tuple] = {}
 
     def cells(row: list[str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
@@ -127,7 +128,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
         except (csv.Error, UnicodeDecodeError) as exc:
             raise BadInput(f"row {row_no + 1}: not readable as CSV: {exc}", line=row_no + 1) from None
         row_no += 1
-        if len(row) == width and (row[0], row[structure_col]) == current and layout is not None:
+        if (layout is not None and len(row) == width and row[0] == current_ref[0]
+                and row[structure_col] == current_ref[1]):
             if not batch:
                 batch_first = row_no
             batch.append(row)
@@ -144,7 +146,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             raise BadInput(f"row {row_no} has {len(row)} fields; the header row 1 has {width}", line=row_no)
         raw_ref = (row[0], row[structure_col])
         if raw_ref != current:
-            current = raw_ref
+            current = current_ref = raw_ref
             ref = _id(row[structure_col])
             kind = _KINDS.get(row[0].strip().lower(), row[0].strip().lower()) if version == "2.0" else "dataflow"
             last_key_attrs.clear()

@@ -26,7 +26,7 @@ from xml.parsers import expat
 from ..data_structure import DataStructureInfo
 from ..errors import BadInput
 from ..xml_safety import check_no_doctype
-from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation
+from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
 
 _MES = {"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message": "2.1",
         "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message": "3.0",
@@ -43,6 +43,7 @@ XSI_TYPE = f"http://www.w3.org/2001/XMLSchema-instance{_SEP}type"
 XML_LANG = f"http://www.w3.org/XML/1998/namespace{_SEP}lang"
 
 _READ = 1 << 16  # bytes read from the stream at a time
+_BATCH_ROWS = 1000  # most rows in one ObservationRows: a batch grows while its series goes on
 _FEED = 1 << 12  # bytes parsed before the events so far are handed on. Few enough (some 60
 # observations) that they die before the cyclic GC's first generation fills: with 64 KB slices the
 # GC promotes and walks them again: about 0.3 s more CPU per million observations (measured)
@@ -64,17 +65,21 @@ Start = Callable[[str, Any], None]  # attributes as a dict, or in data sets a [n
 End = Callable[[str], None]
 
 
-def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
-    """Events of an SDMX-ML 2.1 data message (GenericData, StructureSpecificData and their TimeSeries forms)."""
-    return read_versioned(stream, structure, ("2.1",))
+def read_data(stream: BinaryIO, structure: DataStructureInfo, *, rows: bool = False) -> Iterator[DataEvent]:
+    """Events of an SDMX-ML 2.1 data message (GenericData, StructureSpecificData and their TimeSeries forms).
+
+    ``rows``: plain observations of structure-specific series come as ObservationRows (see _specific_handlers),
+    which ingest validates and stages without an Observation each; otherwise every observation is one."""
+    return read_versioned(stream, structure, ("2.1",), rows=rows)
 
 
-def read_versioned(stream: BinaryIO, structure: DataStructureInfo, versions: tuple[str, ...]) -> Iterator[DataEvent]:
+def read_versioned(stream: BinaryIO, structure: DataStructureInfo, versions: tuple[str, ...], *,
+                   rows: bool = False) -> Iterator[DataEvent]:
     """The shared loop: refuse DTDs, then stream; ``versions`` are the SDMX-ML versions the caller accepts.
 
     Nothing happens until the first event is asked for, as before; returning the reader's own generator
     rather than delegating to it spares every event a generator hop."""
-    return _Reader(structure, versions).run(stream)
+    return _Reader(structure, versions, rows).run(stream)
 
 
 class _Prefixed:
@@ -132,9 +137,12 @@ class _Node:
 class _Reader:
     """One message's parse: the expat parser, what the header said, and the events of the current slice."""
 
-    def __init__(self, structure: DataStructureInfo, versions: tuple[str, ...] = ("2.1",)):
+    def __init__(self, structure: DataStructureInfo, versions: tuple[str, ...] = ("2.1",), rows: bool = False):
         self.s = structure
         self.versions = versions
+        self.rows = rows  # plain series observations as ObservationRows
+        self.dim_ids = structure.dimension_ids
+        self.rows_fit = False  # whether this data set's observations may be rows (see _specific_handlers)
         self.structures: dict[str, tuple[str, str]] = {}  # header structureID -> (reference, kind)
         self.dims = set(structure.dimension_ids)
         self.time = structure.time_dimension or "TIME_PERIOD"
@@ -152,6 +160,7 @@ class _Reader:
         self.columns = _Columns()
         self.codes: dict[str, int] = {}  # generic element's expat name -> _C_ code
         self.series_key: dict[str, str] = {}  # the structure-specific series being read
+        self.series_cells: list[str] | None = None  # its dimension values in DSD order, when rows may carry it
         self.obs_names = {"Obs"}  # structure-specific <Obs> as written: unqualified, or in the DSD's namespace
         self.series_event: KeyAttributes | None = None  # the open series' own attributes, if it has any
         # whether the last event may still grow (an <Obs> or <Series> whose <Comp>s are yet to come):
@@ -332,24 +341,73 @@ class _Reader:
         plain = {a.id for a in self.s.attributes} - self.key_ids - self.measures - {"action"}
         return frozenset(a for a in plain if _SEP not in a)
 
+    def _row_layouts(self, plain: frozenset[str]) -> dict[str | None, RowLayout]:
+        """Row layouts by the one plain attribute an <Obs> carries (None: none). A row is expat's attribute
+        list [time id, time, value id, value, (attribute id, value)], then the series' dimension values,
+        then the line and 0-based column of the <Obs>."""
+        n, dims, time, primary, columns = len(self.dim_ids), self.dim_ids, self.time, self.primary, self.columns
+
+        def layout(attribute: str | None) -> RowLayout:
+            at = 4 if attribute is None else 6  # where the series' cells start
+            attributes = () if attribute is None else ((5, attribute),)
+
+            def to_observation(row: list, _row_no: int = 0) -> Observation:
+                key = dict(zip(dims, row[at:at + n]))
+                key[time] = row[1]
+                return Observation(key, {primary: row[3]}, {a: row[i] for i, a in attributes},
+                                   f"line {row[at + n]}{columns[row[at + n + 1]]}")
+
+            return RowLayout(tuple(range(at, at + n)), 1, 3, attributes, to_observation, at + n, at + n + 1)
+
+        layouts = {a: layout(a) for a in plain}
+        layouts[None] = layout(None)
+        return layouts
+
     def _specific_handlers(self) -> tuple[Start, End]:
         """Handlers for a structure-specific data set, which get attributes as expat's flat [name, value, ...]
         lists (``ordered_attributes``): cheaper for expat to build, and an observation written as most are,
         time then value then plain attributes, is recognised by comparing a few names. Closures, not methods:
-        the observation path runs once per observation, and attribute lookups on self would show."""
+        the observation path runs once per observation, and attribute lookups on self would show.
+
+        With ``rows``, an observation in a series holding every other dimension, written as time, value and
+        at most one plain attribute, becomes a row of the open ObservationRows (expat's own list, extended):
+        no dict, Observation or place string each. The batch grows while it is the last event of the slice;
+        an <Obs> that turns out to have children (<Comp>) is taken back out of it as an Observation."""
         p, emit, names, obs_names, columns = self.parser, self.out.append, self.names, self.obs_names, self.columns
+        out = self.out
         primary, plain = self.primary, self._plain_attributes()
         # the fast path wants the observation dimension first on each <Obs>; None never is
         obs_dim = self.obs_dim if self.obs_dim in self.key_ids and self.primary not in self.key_ids else None
+        self.rows_fit = (self.rows and obs_dim is not None and obs_dim == self.s.time_dimension
+                         and bool(self.s.measures))
+        layouts = self._row_layouts(plain) if self.rows_fit else {}
+        batch = ObservationRows(layouts.get(None), [], 0)  # type: ignore[arg-type]  # never emitted empty
         stack = [_DATASET]  # what each open element in the data set is
         series_key: dict[str, str] = {}
+        cells: list[str] | None = None  # the series' dimension values, when its observations may be rows
+        batched = False  # whether the open observation is the last row of ``batch``
         mode = 0  # _IN_SERIES: a series is the innermost open element; _IN_OBS: its
         # observation, not on the stack (pushed only if it has children); 0: look at the stack
 
         def start(name: str, a: list[str]) -> None:
-            nonlocal mode
+            nonlocal mode, batch, batched
             if mode == _IN_SERIES and name in obs_names:
                 mode = _IN_OBS
+                n = len(a)
+                if cells is not None and (n == 6 or n == 4) and a[0] == obs_dim and a[2] == primary:
+                    layout = layouts.get(a[4]) if n == 6 else layouts[None]
+                    if layout is not None:
+                        a += cells
+                        a.append(p.CurrentLineNumber)
+                        a.append(p.CurrentColumnNumber)
+                        if out and out[-1] is batch and batch.layout is layout and len(batch.rows) < _BATCH_ROWS:
+                            batch.rows.append(a)
+                        else:
+                            batch = ObservationRows(layout, [a], 0)
+                            emit(batch)
+                        batched = True
+                        return
+                batched = False
                 if len(a) == 6 and a[0] == obs_dim and a[2] == primary and a[4] in plain:  # most data
                     key = series_key.copy()
                     key[obs_dim] = a[1]
@@ -370,9 +428,15 @@ class _Reader:
             return self._specific_obs(series_key, _as_dict(a))
 
         def other(name: str, a: list[str]) -> None:
-            nonlocal series_key, mode
+            nonlocal series_key, mode, cells, batched
             if mode == _IN_OBS:  # a child of the observation: now it goes on the stack
                 stack.append(_OBS)
+                if batched:  # its <Comp>s go to an Observation: the row becomes one (see _obs_comp)
+                    batched = False
+                    row = batch.rows.pop()
+                    if not batch.rows:
+                        out.pop()
+                    emit(batch.layout.to_observation(row))
             parent, local = stack[-1], names[name]
             if parent == _SERIES and local == "Obs":  # an Obs qualified with the DSD's namespace
                 obs_names.add(name)
@@ -394,6 +458,7 @@ class _Reader:
                 kind = self._specific_child(local, attrs)
                 if kind == _SERIES:
                     series_key = self.series_key
+                    cells = self.series_cells
             else:  # anything else in a series, observation or group, and all below what is ignored
                 kind = _IGNORED
             stack.append(kind)
@@ -522,6 +587,9 @@ class _Reader:
         if missing:
             raise self._error(f"a series lacks the dimension(s) {', '.join(sorted(missing))}")
         self.series_event = None
+        dims = self.dim_ids
+        # rows carry a series key of exactly every dimension but time (time is each row's own)
+        self.series_cells = [key[d] for d in dims] if self.rows_fit and len(key) == len(dims) else None
         if own:  # key: the series key as written (time included in a cross-section)
             self.series_event = KeyAttributes(dict(key), own, "series", self._where())
             self.out.append(self.series_event)

@@ -13,6 +13,6 @@ from .data_events import DataEvent
 from .sdmx_ml_2_1_data_reader import read_versioned
 
 
-def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
-    """Events of an SDMX-ML 3.0/3.1 StructureSpecificData message; other roots raise BadInput."""
-    return read_versioned(stream, structure, ("3.0",))
+def read_data(stream: BinaryIO, structure: DataStructureInfo, *, rows: bool = False) -> Iterator[DataEvent]:
+    """Events of an SDMX-ML 3.0/3.1 StructureSpecificData message; other roots raise BadInput. ``rows``: as 2.1's."""
+    return read_versioned(stream, structure, ("3.0",), rows=rows)

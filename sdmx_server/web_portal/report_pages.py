@@ -1,0 +1,119 @@
+"""Reports: an indicator's figures as a table and a chart, with exports (HTML, PDF, CSV, Excel).
+
+Thin views: parse the query string, call report_data (the retrieval layer with the caller's visibility; the
+public sees public data only), render. The selection is a GET form, so a report's URL can be shared and the
+language switch keeps it.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ..request_context import db, visibility
+from ..storage.artefact_store import ArtefactStore, utcnow
+from . import report_exports
+from .report_chart import chart_svg
+from .report_html import table_body
+from .report_data import (Report, build_report, chart_series, collector_paused, flow_artefact, format_figure,
+                          indicators_with_figures)
+from .views import bp
+
+EXPORTS = ("html", "pdf", "csv", "xlsx")
+
+
+def _error_text(kind: str, values: dict) -> str:
+    """What is wrong with a choice, in plain words and the page's language."""
+    if kind == "unknown_country":
+        return _("There are no figures you may see for the country “%(code)s”. Choose one of the countries "
+                 "listed.", **values)
+    if kind == "unknown_code":
+        return _("“%(code)s” is not one of the values with figures here. Choose among those listed.", **values)
+    if kind == "bad_period":
+        return _("“%(value)s” is not a period. Write it like %(example)s.", **values)
+    if kind == "end_before_start":
+        return _("The last period (%(end)s) comes before the first one (%(start)s).", **values)
+    if kind == "too_large":
+        return _("This selection holds too many figures to show at once. Choose fewer countries, breakdowns "
+                 "or periods.")
+    return _("The figures could not be read: %(detail)s", **values)
+
+
+def _report(agency: str, resource: str, version: str) -> Report:
+    store = ArtefactStore(db())
+    flow = flow_artefact(store, agency, resource, version)
+    if flow is None or not flow.get("structure"):
+        abort(404)
+    cfg = current_app.extensions["sdmx_config"]
+    return build_report(db(), store, flow, request.args.to_dict(flat=False), visible=visibility().providers,
+                        lang=g.lang_code, texts=_error_text, max_observations=cfg.max_observations)
+
+
+def _chart(report: Report) -> tuple[str | None, str]:
+    """The chart's SVG and a sentence saying what it shows."""
+    table = report.table
+    if table is None or not table.rows:
+        return None, ""
+    series, totals = chart_series(table)
+    caption = (_("The chart shows the total of each country (the breakdowns' total where there is one, else "
+                 "their sum); the table has every figure.") if totals
+               else _("The chart shows each row of the table."))
+    return chart_svg(table.periods, series, title=report.indicator.name.text, lang=g.lang_code), caption
+
+
+def _context(report: Report) -> dict:
+    svg, caption = _chart(report)
+    lang = g.lang_code
+    host = request.host_url.rstrip("/")
+    body = table_body(report.table, lang, _("no figure")) if report.table else ""
+    return {"report": report, "chart": svg, "table_body": body, "chart_caption": caption,
+            "fmt": lambda v: format_figure(v, lang),
+            "rest_v2": host + report.rest_v2, "rest_v1": host + report.rest_v1,
+            "prepared": format_datetime(utcnow(), "medium"), "query_string": request.query_string.decode("latin-1")}
+
+
+@bp.get("/<portal_lang:lang_code>/reports/")
+def reports() -> str:
+    indicators = indicators_with_figures(db(), ArtefactStore(db()), visibility().providers, g.lang_code)
+    return render_template("portal/reports.html", indicators=indicators)
+
+
+@bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>")
+def report(agency: str, resource: str, version: str) -> tuple[str, int]:
+    with collector_paused():
+        rep = _report(agency, resource, version)
+        return render_template("portal/report.html", **_context(rep)), 400 if rep.selection.errors else 200
+
+
+@bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>/export.<fmt>")
+def report_export(agency: str, resource: str, version: str, fmt: str) -> Response | tuple[str, int]:
+    if fmt not in EXPORTS:
+        abort(404)
+    with collector_paused():
+        return _export(agency, resource, version, fmt)
+
+
+def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tuple[str, int]:
+    rep = _report(agency, resource, version)
+    if rep.selection.errors or rep.table is None:  # the page says what is wrong, with the form to correct it
+        return render_template("portal/report.html", **_context(rep)), 400
+    if fmt == "pdf" and rep.table.observation_count > report_exports.PDF_MAX_FIGURES:
+        rep.selection.errors["pdf"] = _(
+            "This report has %(count)s figures: too many for a PDF (at most %(most)s). Choose fewer countries, "
+            "breakdowns or periods, or save it as Excel or CSV.",
+            count=format_figure(rep.table.observation_count, g.lang_code),
+            most=format_figure(report_exports.PDF_MAX_FIGURES, g.lang_code))
+        return render_template("portal/report.html", **_context(rep)), 413
+    name = f"{rep.indicator.id}-{g.lang_code}"
+    if fmt == "csv":
+        return report_exports.download(report_exports.csv_bytes(rep, g.lang_code), "text/csv; charset=utf-8",
+                                       name + ".csv")
+    if fmt == "xlsx":
+        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code), report_exports.XLSX,
+                                       name + ".xlsx")
+    document = render_template("portal/report_document.html", **_context(rep))
+    if fmt == "html":
+        return report_exports.download(document.encode(), "text/html; charset=utf-8", name + ".html")
+    return report_exports.download(report_exports.pdf_bytes(document), "application/pdf", name + ".pdf")
