@@ -10,16 +10,12 @@ from __future__ import annotations
 import io
 import re
 import threading
+from functools import cache
 from html import escape
+from types import ModuleType
 
-import matplotlib
-
-matplotlib.use("svg")  # no display, no GUI toolkit: the server only writes SVG
-
-from babel.numbers import format_decimal  # noqa: E402
-from flask_babel import gettext as _  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
 
 MAX_SERIES = 8  # more lines than this cannot be told apart: the smallest are summed into "Other"
 # Colour-blind-safe qualitative palette (Okabe-Ito), then grey for "Other"
@@ -27,11 +23,24 @@ COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 OTHER_COLOUR = "#999999"
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
-matplotlib.rcParams.update({
-    "font.family": "DejaVu Sans", "font.size": 11, "svg.fonttype": "path", "svg.hashsalt": "dsm-report",
-    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.color": "#dddddd",
-    "axes.axisbelow": True,
-})
+
+
+@cache
+def _matplotlib() -> tuple[ModuleType, ModuleType]:
+    """matplotlib's figure and ticker modules, imported at the first chart: about 45 MB that a worker
+    serving only the API never needs."""
+    import matplotlib
+
+    matplotlib.use("svg")  # no display, no GUI toolkit: the server only writes SVG
+    matplotlib.rcParams.update({
+        "font.family": "DejaVu Sans", "font.size": 11, "svg.fonttype": "path", "svg.hashsalt": "dsm-report",
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.color": "#dddddd",
+        "axes.axisbelow": True,
+    })
+    from matplotlib import figure, ticker
+    return figure, ticker
+
+
 _lock = threading.Lock()  # matplotlib's font cache and rcParams are shared: draw one chart at a time
 
 
@@ -71,11 +80,12 @@ def chart_svg(periods: list[str], series: list[tuple[str, list[float | None]]], 
     """
     series = reduce_series(series)
     desc = describe(periods, series)
-    fig = Figure(figsize=(7, 4.2), dpi=72)
+    figure, ticker = _matplotlib()
+    fig = figure.Figure(figsize=(7, 4.2), dpi=72)
     ax = fig.add_subplot()
-    number = FuncFormatter(lambda x, _pos: format_decimal(x, locale=lang))
+    number = ticker.FuncFormatter(lambda x, _pos: format_decimal(x, locale=lang))
     ax.yaxis.set_major_formatter(number)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True))
     colours = [OTHER_COLOUR if name == _other_label() and i == len(series) - 1 else COLOURS[i % len(COLOURS)]
                for i, (name, _v) in enumerate(series)]
     if len(periods) == 1:
