@@ -63,6 +63,25 @@ def test_create_read_replace_delete(admin):
     assert admin("DELETE", "/rest/v2/structure/codelist/TST/CL_T/1.0.0-draft").status_code == 404
 
 
+def test_every_structure_change_is_in_the_audit_log(admin, engine):
+    from sdmx_server.storage.audit_store import AuditStore
+
+    def log() -> list[tuple[str, str, str, dict]]:
+        with engine.connect() as conn:
+            return [(e.actor, e.action, e.target, e.details) for e in reversed(AuditStore(conn).entries(
+                country=None, all_countries=True, limit=50))]
+
+    urn = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=TST:CL_T(1.0.0-draft)"
+    assert admin("POST", "/rest/v2/structure", msg(codelist())).status_code == 201
+    assert admin("POST", "/rest/v2/structure", msg(codelist())).status_code == 200  # unchanged: nothing to record
+    assert admin("PUT", "/rest/v2/structure/codelist/TST/CL_T/1.0.0-draft", msg(codelist(codes="AB"))).status_code == 200
+    assert admin("DELETE", "/rest/v2/structure/codelist/TST/CL_T/1.0.0-draft/B").status_code == 200
+    assert admin("DELETE", "/rest/v2/structure/codelist/TST/CL_T/1.0.0-draft").status_code == 200
+    assert admin("POST", "/rest/v2/structure", msg(concepts_using("1.0.0-draft"))).status_code == 409  # refused
+    assert log() == [("root", "structure.create", urn, {}), ("root", "structure.replace", urn, {}),
+                     ("root", "structure.delete_item", urn, {"item": "B"}), ("root", "structure.delete", urn, {})]
+
+
 def test_final_artefacts_are_immutable(admin):
     assert admin("POST", "/rest/v2/structure", msg(codelist("1.0.0"))).status_code == 201
     assert admin("POST", "/rest/v2/structure", msg(codelist("1.0.0"))).status_code == 200  # same content: fine

@@ -2,7 +2,8 @@
 
 Works on an ArtefactStore inside the caller's transaction and answers one
 result per artefact; the HTTP layer turns results into a status code and a
-SubmitStructureResponse.
+SubmitStructureResponse. Given ``by`` (who asked), every change is recorded in the
+audit log in the same transaction: the API and the portal alike.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Literal
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
 from ..sdmx.errors import Conflict, NotFound, SemanticError
 from ..storage.artefact_store import ArtefactStore
+from ..storage.audit_store import AuditStore
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def _merge_partial(stored: Artefact, partial: Artefact) -> Artefact:
 
 
 def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["POST", "PUT"],
-           path_type: str | None = None, path_ref: tuple[str, str, str] | None = None) -> list[Result]:
+           path_type: str | None = None, path_ref: tuple[str, str, str] | None = None,
+           by: str | None = None) -> list[Result]:
     """Store what may be stored; each artefact gets a result. Raises for whole-request errors."""
     if not artefacts:
         raise SemanticError("the message contains no structures")
@@ -117,6 +120,8 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
             continue
         outcome = store.put(a)
         stored_ok.add(urn)
+        if outcome != "unchanged":
+            _audit(store, by, f"structure.{'create' if outcome == 'created' else 'replace'}", urn)
         if outcome == "created":
             results.append(Result(urn, "Append", "Success", 201, f"{_label(urn)} created"))
         elif outcome == "replaced":
@@ -127,7 +132,7 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
 
 
 def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str,
-           item_id: str | None = None) -> Result:
+           item_id: str | None = None, *, by: str | None = None) -> Result:
     """Delete one maintainable artefact or one item; Conflict when it is final or referenced."""
     urn = urn_for(type_, agency, id_, version)
     stored = store.get(urn)
@@ -140,6 +145,7 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
         if referrers:
             raise Conflict(f"{_label(urn)} is referenced by {', '.join(_label(r) for r in referrers)}")
         store.delete(urn)
+        _audit(store, by, "structure.delete", urn)
         return Result(urn, "Delete", "Success", 200, f"{_label(urn)} deleted")
     key = TYPES[type_].items_key
     if not key:
@@ -160,7 +166,13 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
             if it.get("parent") == item_id:
                 del it["parent"]
     store.put(updated)
+    _audit(store, by, "structure.delete_item", urn, {"item": item_id})
     return Result(urn, "Delete", "Success", 200, f"item {item_id} deleted from {_label(urn)}")
+
+
+def _audit(store: ArtefactStore, by: str | None, action: str, urn: str, details: dict | None = None) -> None:
+    if by is not None:  # None: loading the seed artefacts (init), nobody's decision to record
+        AuditStore(store.conn).record(by, action, urn, country=None, details=details)
 
 
 def overall_status(results: list[Result], method: str) -> int:

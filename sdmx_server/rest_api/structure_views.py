@@ -138,7 +138,7 @@ def _submit(method: str, structure_type: str | None, ref: tuple[str, str, str] |
     artefacts = read_structures(read_body(current_app.extensions["sdmx_config"].max_body_bytes), request.content_type)
     with write_transaction():
         results = structure_maintenance.submit(ArtefactStore(db()), artefacts, method=method,
-                                               path_type=path_type, path_ref=ref)
+                                               path_type=path_type, path_ref=ref, by=actor().username)
         status = structure_maintenance.overall_status(results, method)
     return _submit_response(results, status)
 
@@ -152,7 +152,8 @@ def structure_delete(structure_type: str, agency_id: str, resource_id: str, vers
     if type_ is None:
         raise BadInput("DELETE needs one artefact type, not a wildcard")
     with write_transaction():
-        result = structure_maintenance.delete(ArtefactStore(db()), type_, agency_id, resource_id, version, item_id)
+        result = structure_maintenance.delete(ArtefactStore(db()), type_, agency_id, resource_id, version, item_id,
+                                              by=actor().username)
     return _submit_response([result], 200)
 
 

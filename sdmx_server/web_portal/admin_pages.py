@@ -394,14 +394,14 @@ def _require(privilege: str) -> Actor:
 
 @bp.route("/<portal_lang:lang_code>/system/countries", methods=["GET", "POST"])
 def system_countries() -> Response | tuple[str, int]:
-    _require("manage_countries")
+    who = _require("manage_countries")
     s = _stores()
     form = NewCountryForm()
     problem = None
     if form.validate_on_submit():
         with write_transaction():
             outcome = add_country(s.artefacts, form.country_id.data,
-                                  {"en": form.name_en.data.strip(), "ru": form.name_ru.data.strip()})
+                                  {"en": form.name_en.data.strip(), "ru": form.name_ru.data.strip()}, by=who.username)
         if outcome.ok:
             flash("country_saved")
             return redirect(url_for("portal.system_countries"))
@@ -412,7 +412,7 @@ def system_countries() -> Response | tuple[str, int]:
 
 @bp.route("/<portal_lang:lang_code>/system/structures", methods=["GET", "POST"])
 def system_structures() -> tuple[str, int]:
-    _require("maintain_structures")
+    who = _require("maintain_structures")
     s = _stores()
     form = StructureUploadForm()
     outcomes, problem, status = None, None, 200
@@ -420,7 +420,7 @@ def system_structures() -> tuple[str, int]:
         upload = form.message.data
         try:
             with write_transaction():
-                outcomes = load_structure_message(s.artefacts, upload.read(), upload.mimetype)
+                outcomes = load_structure_message(s.artefacts, upload.read(), upload.mimetype, by=who.username)
         except SdmxError as e:
             problem, status = explain_unreadable(e), 422
         else:

@@ -85,10 +85,11 @@ def _describe(result: structure_maintenance.Result) -> LoadOutcome:
     return LoadOutcome(label, False, _("refused: %(reason)s", reason=result.message))
 
 
-def load_structure_message(store: ArtefactStore, data: bytes, content_type: str | None = None) -> list[LoadOutcome]:
-    """Store what the message holds, all or per artefact as POST /rest/v2/structure does; raises SdmxError for a
-    message that cannot be read at all."""
-    results = structure_maintenance.submit(store, read_structures(data, content_type), method="POST")
+def load_structure_message(store: ArtefactStore, data: bytes, content_type: str | None = None, *,
+                           by: str) -> list[LoadOutcome]:
+    """Store what the message holds, all or per artefact as POST /rest/v2/structure does (audited as ``by``);
+    raises SdmxError for a message that cannot be read at all."""
+    results = structure_maintenance.submit(store, read_structures(data, content_type), method="POST", by=by)
     return [_describe(r) for r in results]
 
 
@@ -127,7 +128,7 @@ def country_list(s: admin.Stores, lang: str) -> list[Country]:
     return [Country(c, name, names.get(c, {}), counts.get(c, 0)) for c, name in countries(s.artefacts, lang)]
 
 
-def add_country(store: ArtefactStore, country_id: str, names: dict[str, str]) -> LoadOutcome:
+def add_country(store: ArtefactStore, country_id: str, names: dict[str, str], *, by: str) -> LoadOutcome:
     """Add a data provider (or rename one) in the first stored DataProviderScheme, as a structure submission,
     so the maintenance rules (a final scheme cannot change) apply as they do over REST."""
     schemes = store.candidates({PROVIDER_SCHEME}, None, None)
@@ -140,7 +141,7 @@ def add_country(store: ArtefactStore, country_id: str, names: dict[str, str]) ->
         providers.append({"id": country_id, "names": names})
     else:
         found["names"] = {**found.get("names", {}), **names}
-    return _describe(structure_maintenance.submit(store, [scheme], method="POST")[0])
+    return _describe(structure_maintenance.submit(store, [scheme], method="POST", by=by)[0])
 
 
 def scheme_label(store: ArtefactStore) -> str | None:
@@ -163,6 +164,10 @@ ACTIONS = {
     "sharing.withdraw": _l("Access withdrawn"),
     "sharing.publish": _l("Made public"),
     "sharing.unpublish": _l("No longer public"),
+    "structure.create": _l("Structure created"),
+    "structure.replace": _l("Structure changed"),
+    "structure.delete": _l("Structure deleted"),
+    "structure.delete_item": _l("Item deleted from a structure"),
 }
 
 
@@ -195,7 +200,10 @@ def audit_lines(s: admin.Stores, actor: Actor, lang: str, *, country: str | None
     flows = {urn_of(a): pick(a.get("names"), lang, a["id"]) for a in s.artefacts.candidates({"dataflow"}, None, None)}
 
     def named(value: str) -> LocalText:
-        return flows.get(value) or country_names.get(value) or LocalText(value, "en")
+        found = flows.get(value) or country_names.get(value)
+        if found is None and value.startswith("urn:sdmx:"):
+            return LocalText(value.split("=", 1)[-1], "en")  # a structure, as AGENCY:ID(VERSION)
+        return found or LocalText(value, "en")
 
     return [AuditLine(e.id, e.at, e.actor, str(ACTIONS.get(e.action, e.action)), named(e.target),
                       country_names.get(e.country) if e.country else None,

@@ -278,6 +278,9 @@ def test_a_system_administrator_loads_structures_and_sees_what_was_loaded(client
     assert r.status_code == 400 and "Choose a file to upload." in text_of(r.get_data(as_text=True))
     ru = text_of(client.get("/ru/system/structures").get_data(as_text=True))
     assert "Вид разрешения" in ru
+    audit = text_of(client.get("/en/system/audit").get_data(as_text=True))
+    assert audit.count("Structure created") == 1 and "DSM:CL_PERMIT_KIND(1.0)" in audit  # unchanged: no entry
+    assert "Структура создана" in text_of(client.get("/ru/system/audit").get_data(as_text=True))
 
 
 def test_a_system_administrator_manages_countries_and_every_user(client, world, app):
