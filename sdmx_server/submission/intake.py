@@ -11,7 +11,7 @@ import io
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import BinaryIO
+from typing import BinaryIO, Sequence
 
 from ..sdmx.artefacts import Artefact, parse_urn, urn_of
 from ..sdmx.data_keys import parse_key
@@ -144,26 +144,26 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     dimension_ids = ctx.structure.dimension_ids
     wildcard_deletes: list[tuple[list, str]] = []  # Deletes of partial keys: few, applied after the rest
 
-    def take(staged: StagedObservation) -> None:
-        """Stage a valid observation, a batch at a time, unless some error already dooms the message."""
-        first = repeated.first_of(staged)
-        if first is not None:
-            validator.duplicate(staged[1], staged[2], staged_place(first), staged_place(staged))
-        elif not validator.error_count:
-            batch.append(staged)
-            if len(batch) >= BATCH:
-                observations.stage(batch)
-                batch.clear()
-
-    def take_rows(staged: list[StagedObservation]) -> None:
-        """``take`` for the valid rows of a batch, in one go."""
-        for first, second in repeated.repeats(staged):
-            validator.duplicate(second[1], second[2], staged_place(first), staged_place(second))
+    def keep(staged: Sequence[StagedObservation]) -> None:
+        """Stage valid observations, a batch at a time, unless some error already dooms the message."""
         if not validator.error_count:
             batch.extend(staged)
             if len(batch) >= BATCH:
                 observations.stage(batch)
                 batch.clear()
+
+    def take(staged: StagedObservation) -> None:
+        first = repeated.first_of(staged)
+        if first is not None:
+            validator.duplicate(staged[1], staged[2], staged_place(first), staged_place(staged))
+        else:
+            keep((staged,))
+
+    def take_rows(staged: list[StagedObservation]) -> None:
+        """``take`` for the valid rows of a batch, in one go."""
+        for first, second in repeated.repeats(staged):
+            validator.duplicate(second[1], second[2], staged_place(first), staged_place(second))
+        keep(staged)
 
     # the SDMX-ML readers send plain observations as rows only when asked: ingest validates them as such
     events = (reader.read_data(buffered, ctx.structure, rows=True) if format_name.startswith("sdmx_ml")
