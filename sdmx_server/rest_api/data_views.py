@@ -58,9 +58,7 @@ def answer(api: Api, query: DataQuery) -> Response:
     cached = http_cache.not_modified(etag, prepared.last_modified)
     if cached is not None:
         return cached
-    headers = {"ETag": etag, "Vary": http_cache.VARY}
-    if prepared.last_modified is not None:
-        headers["Last-Modified"] = http_cache.http_date(prepared.last_modified)
+    headers = http_cache.validators(etag, prepared.last_modified)
     if gzip:
         headers["Content-Encoding"] = "gzip"
     content_type = media.mime + "; charset=utf-8"

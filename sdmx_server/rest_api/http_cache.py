@@ -27,11 +27,17 @@ def etag_for(*parts: object) -> str:
     return f'"{digest}"'
 
 
-def not_modified(etag: str, last_modified: datetime | None) -> Response | None:
-    """A 304 when the client's copy is current (If-None-Match first, then If-Modified-Since)."""
+def validators(etag: str, last_modified: datetime | None) -> dict[str, str]:
+    """The headers every answer with a representation carries: ETag, Last-Modified when known, Vary."""
     headers = {"ETag": etag, "Vary": VARY}
     if last_modified is not None:
         headers["Last-Modified"] = http_date(last_modified)
+    return headers
+
+
+def not_modified(etag: str, last_modified: datetime | None) -> Response | None:
+    """A 304 when the client's copy is current (If-None-Match first, then If-Modified-Since)."""
+    headers = validators(etag, last_modified)
     inm = request.headers.get("If-None-Match")
     if inm is not None:
         if inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
@@ -59,9 +65,7 @@ def wants_gzip() -> bool:
 def finish(body: bytes, content_type: str, etag: str, last_modified: datetime | None, *,
            status: int = 200) -> Response:
     """The response with its validators, gzip-compressed when the client asks."""
-    headers = {"ETag": etag, "Vary": VARY}
-    if last_modified is not None:
-        headers["Last-Modified"] = http_date(last_modified)
+    headers = validators(etag, last_modified)
     if wants_gzip():
         body = gzip.compress(body, compresslevel=6)
         headers["Content-Encoding"] = "gzip"

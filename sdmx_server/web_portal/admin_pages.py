@@ -205,25 +205,29 @@ def _user_page(s: admin.Stores, who: Actor, target: UserRow, *, roles_form: Any 
     return html, status, NO_STORE
 
 
-def _target(s: admin.Stores, who: Actor, username: str) -> UserRow:
+def _managed(username: str) -> tuple[Actor, admin.Stores, UserRow]:
+    """The user manager, the stores and the user they ask about (404/403 as the API answers)."""
+    who = _require_user_manager()
+    s = _stores()
     try:
-        return admin.get_user(s, who, username)
+        return who, s, admin.get_user(s, who, username)
     except SdmxError as e:
         _refused(e)
 
 
+def _refusal(s: admin.Stores, who: Actor, target: UserRow, e: SdmxError) -> tuple[str, int, dict[str, str]]:
+    return _user_page(s, who, target, problem=explain(e), status=403 if isinstance(e, Forbidden) else 422)
+
+
 @bp.get("/<portal_lang:lang_code>/admin/users/<username>")
 def admin_user(username: str) -> tuple[str, int, dict[str, str]]:
-    who = _require_user_manager()
-    s = _stores()
-    return _user_page(s, who, _target(s, who, username))
+    who, s, target = _managed(username)
+    return _user_page(s, who, target)
 
 
 @bp.post("/<portal_lang:lang_code>/admin/users/<username>/roles")
 def admin_user_roles(username: str) -> Response | tuple[str, int, dict[str, str]]:
-    who = _require_user_manager()
-    s = _stores()
-    target = _target(s, who, username)
+    who, s, target = _managed(username)
     form_class, options = _user_form_class(s, who, RolesForm)
     form = form_class()
     if form.validate_on_submit():
@@ -241,9 +245,7 @@ def admin_user_roles(username: str) -> Response | tuple[str, int, dict[str, str]
 
 @bp.post("/<portal_lang:lang_code>/admin/users/<username>/name")
 def admin_user_name(username: str) -> Response | tuple[str, int, dict[str, str]]:
-    who = _require_user_manager()
-    s = _stores()
-    target = _target(s, who, username)
+    who, s, target = _managed(username)
     form = DisplayNameForm()
     if form.validate_on_submit():
         try:
@@ -259,9 +261,7 @@ def admin_user_name(username: str) -> Response | tuple[str, int, dict[str, str]]
 
 @bp.post("/<portal_lang:lang_code>/admin/users/<username>/active")
 def admin_user_active(username: str) -> Response | tuple[str, int, dict[str, str]]:
-    who = _require_user_manager()
-    s = _stores()
-    target = _target(s, who, username)
+    who, s, target = _managed(username)
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -270,7 +270,7 @@ def admin_user_active(username: str) -> Response | tuple[str, int, dict[str, str
         with write_transaction():
             admin.set_active(s, who, username, active)
     except SdmxError as e:
-        return _user_page(s, who, target, problem=explain(e), status=403 if isinstance(e, Forbidden) else 422)
+        return _refusal(s, who, target, e)
     flash("user_activated" if active else "user_deactivated")
     return redirect(url_for("portal.admin_user", username=username))
 
@@ -278,9 +278,7 @@ def admin_user_active(username: str) -> Response | tuple[str, int, dict[str, str
 @bp.post("/<portal_lang:lang_code>/admin/users/<username>/password")
 def admin_user_password(username: str) -> Response | tuple[str, int, dict[str, str]]:
     """A new random password, shown in this answer only (it is never stored anywhere readable)."""
-    who = _require_user_manager()
-    s = _stores()
-    target = _target(s, who, username)
+    who, s, target = _managed(username)
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         abort(400)
@@ -291,7 +289,7 @@ def admin_user_password(username: str) -> Response | tuple[str, int, dict[str, s
         with write_transaction():
             password = admin.reset_password(s, who, username)
     except SdmxError as e:
-        return _user_page(s, who, target, problem=explain(e), status=403 if isinstance(e, Forbidden) else 422)
+        return _refusal(s, who, target, e)
     return _user_page(s, who, admin.get_user(s, who, username), new_password=password)
 
 

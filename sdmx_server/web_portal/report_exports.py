@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from .report_data import Report, ReportTable
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def download(body: bytes, mimetype: str, filename: str) -> Response:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..request_context import db, visibility
+from ..sdmx.media_types import XLSX
 from ..storage.artefact_store import ArtefactStore, utcnow
 from . import report_exports
 from .report_chart import chart_svg
@@ -111,7 +112,7 @@ def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tu
         return report_exports.download(report_exports.csv_bytes(rep, g.lang_code), "text/csv; charset=utf-8",
                                        name + ".csv")
     if fmt == "xlsx":
-        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code), report_exports.XLSX,
+        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code), XLSX,
                                        name + ".xlsx")
     document = render_template("portal/report_document.html", **_context(rep))
     if fmt == "html":
