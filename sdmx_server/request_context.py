@@ -14,7 +14,7 @@ from .access.actor import ANONYMOUS, Actor
 from .access.passwords import token_hash
 from .access.visibility import Visibility, visibility_for
 from .storage.artefact_store import utcnow
-from .storage.database import begin_write
+from .storage.database import begin_write, reads_without_transaction
 from .storage.grant_store import GrantStore
 from .storage.login_failure_store import LoginFailureStore
 from .storage.user_store import UserStore, unexpired
@@ -24,6 +24,7 @@ def db() -> Connection:
     """The request's connection; committed or rolled back by the app's teardown."""
     if "conn" not in g:
         g.conn = current_app.extensions["sdmx_engine"].connect()
+        reads_without_transaction(g.conn)
     return g.conn
 
 

@@ -32,7 +32,27 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     # No pre-ping: it costs a round trip on every request. When the server restarts, the first statement on a
     # dead pooled connection fails (that one request answers 500), and SQLAlchemy then discards every pooled
     # connection made before the failure, so the next requests connect afresh.
-    return create_engine(url, connect_args=connect_args)
+    engine = create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "checkin")
+    def _transactions_again(dbapi_conn, _record):  # noqa: ANN001
+        if dbapi_conn is not None and dbapi_conn.autocommit:  # see reads_without_transaction
+            dbapi_conn.autocommit = False
+
+    return engine
+
+
+def reads_without_transaction(conn: Connection) -> None:
+    """PostgreSQL: run this connection's reads outside a transaction, until :func:`begin_write`.
+
+    A request that only reads would otherwise pay two round trips (BEGIN, ROLLBACK) for nothing: under READ
+    COMMITTED each statement takes its own snapshot inside a transaction too. What needs a transaction opens
+    one itself (a streamed answer's cursor: ``ObservationQuery._declare``); the pool turns it off again at
+    check-in, so other users of the engine get the driver's usual behaviour. SQLite's driver already begins
+    only before a write.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.connection.driver_connection.autocommit = True
 
 
 def upgrade_schema(engine: Engine) -> None:
@@ -53,6 +73,8 @@ def begin_write(conn: Connection) -> RootTransaction:
     A deferred SQLite transaction that read before writing fails with "database is locked"
     when another writer committed in between; taking the lock up front makes writers queue.
     """
+    if conn.dialect.name == "postgresql":
+        conn.connection.driver_connection.autocommit = False
     tx = conn.begin()
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")

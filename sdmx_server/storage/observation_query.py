@@ -93,28 +93,38 @@ class ObservationQuery:
         params: dict = {}
         parts = [f"(SELECT changed_at FROM change_log WHERE scope = {self._bind(params, SCOPE_STRUCTURES)})",
                  "(SELECT MAX(id) FROM observation)"]
-        urns = [urn for urn, _ in flows or ()]
-        if urns:
+        if flows:
             # released submissions of the providers the caller sees only: pending ones and what the caller
             # may not see change nothing it is shown (nor its ETag); a release, whatever its id, adds one
             scopes = [f"dataflow_urn = {self._bind(params, urn)}" + (
                 "" if providers is None else f" AND provider_id IN ({self._binds(params, sorted(providers))})")
-                for urn, providers in flows or () if providers is None or providers]
+                for urn, providers in flows if providers is None or providers]
             where = f"FROM submission WHERE state = 'released' AND ({' OR '.join(scopes) or '1 = 0'})"
             parts += [f"(SELECT COUNT(*) {where})", f"(SELECT MAX(released_at) {where})"]
-        statements = ["SELECT " + ", ".join(parts)]
-        for urn, providers in flows or ():
-            if providers is not None and not providers:
-                continue  # nothing of the flow is visible
-            sql = f"SELECT id, dataflow_urn, provider_id FROM data_set WHERE dataflow_urn = {self._bind(params, urn)}"
+        visible = [(urn, providers) for urn, providers in flows or () if providers is None or providers]
+        data_sets = []
+        for urn, providers in visible:
+            sql = f"FROM data_set WHERE dataflow_urn = {self._bind(params, urn)}"
             if providers is not None:
                 sql += f" AND provider_id IN ({self._binds(params, sorted(providers))})"
-            statements.append(sql + " ORDER BY provider_id")
-        results = self._results(statements, params)
-        row = results[0][0]
-        last_id, when = (row[2], row[3]) if urns else (None, None)
+            data_sets.append(sql + " ORDER BY provider_id")
+        found: list[tuple[int, str, str]] = []
+        if self.postgres:
+            # one statement of a stable text, which psycopg prepares after a few runs: planning it each time
+            # cost the server more than running it
+            n = len(parts)
+            row = self._all("SELECT " + ", ".join(
+                parts + [f"ARRAY(SELECT {column} {sql})" for sql in data_sets for column in ("id", "provider_id")]),
+                params)[0]
+            for (urn, _), ids, providers in zip(visible, row[n::2], row[n + 1::2]):
+                found += [(i, urn, p) for i, p in zip(ids, providers)]
+        else:  # SQLite, in process: no round trips to save
+            row = self._all("SELECT " + ", ".join(parts), params)[0]
+            for sql in data_sets:
+                found += self._all(f"SELECT id, dataflow_urn, provider_id {sql}", params)
+        last_id, when = (row[2], row[3]) if flows else (None, None)
         snap = Snapshot(row[0], row[1] or 0, last_id or 0, None if when is None else instant(when))
-        return snap, [tuple(r) for rows in results[1:] for r in rows]
+        return snap, [tuple(r) for r in found]
 
     def key_attributes(self, data_set_id: int, as_of: datetime | None = None) -> list[tuple[str, str, dict]]:
         """(level, key, values) of data set, group and series attributes current at ``as_of`` (default now)."""
@@ -338,21 +348,6 @@ class ObservationQuery:
         finally:
             cur.close()
 
-    def _results(self, statements: list[str], params: dict) -> list[list[tuple]]:
-        """The rows of each of several small statements (sharing ``params``): one round trip on PostgreSQL,
-        where a client-side binding cursor carries them all in one execute; one execute each on SQLite."""
-        if not self.postgres or len(statements) == 1:
-            return [self._all(sql, params) for sql in statements]
-        cur = _client_cursor(self.conn.connection.driver_connection)
-        try:
-            cur.execute("; ".join(statements), params)
-            out = [cur.fetchall()]
-            while cur.nextset():
-                out.append(cur.fetchall())
-            return out
-        finally:
-            cur.close()
-
     def _cursor_rows(self, sql: str, params: dict) -> Iterator[tuple]:
         """Rows from the driver's own cursor: no per-row wrapping, and no buffering of the whole answer
         (batches of ``FETCH`` rows, handed on row by row by ``chain``, in C). On PostgreSQL a cursor of the
@@ -389,11 +384,17 @@ class ObservationQuery:
         """
         n = _PORTALS[self.conn] = _PORTALS.get(self.conn, 0) + 1
         name = f"q{n}"  # unique on the connection (a request's), and the same from one request to the next
-        cur = _client_cursor(self.conn.connection.driver_connection)
+        driver = self.conn.connection.driver_connection
+        # a cursor lives in a transaction: begun here on a connection that reads without one (the rollback
+        # that ends the request's reads ends it)
+        begin = ["BEGIN"] if driver.autocommit and driver.info.transaction_status.name == "IDLE" else []
+        cur = _client_cursor(driver)
         try:
-            cur.execute("; ".join([*before, f"DECLARE {name} NO SCROLL CURSOR FOR {sql}",
+            cur.execute("; ".join([*begin, *before, f"DECLARE {name} NO SCROLL CURSOR FOR {sql}",
                                    f"FETCH FORWARD {FETCH} FROM {name}"]), params)
             got = []
+            if begin:
+                cur.nextset()  # past the BEGIN
             for _ in before:
                 got.append(cur.fetchall())
                 cur.nextset()
