@@ -63,7 +63,8 @@ def answer(api: Api, query: DataQuery) -> Response:
         headers["Content-Encoding"] = "gzip"
     content_type = media.mime + "; charset=utf-8"
     answers: http_cache.ResponseCache = current_app.extensions["sdmx_response_cache"]
-    key = (etag, request.host_url)  # links in some formats name the host
+    # links in some formats name the host (request.host_url, without its IRI decoding: a key needs none)
+    key = (etag, f"{request.scheme}://{request.host}{request.root_path}/")
     kept = answers.get(key)
     if kept is not None:
         return Response(kept, headers=headers, content_type=content_type)

@@ -116,6 +116,10 @@ def test_the_session_cookie_never_authenticates_the_api(client, world):
     assert client.post("/api/users", json={"username": "x", "password": "y-123456789", "roles": []}).status_code == 401
     r = client.post("/rest/v2/structure", data=b"<x/>", headers={"Content-Type": "application/xml"})
     assert r.status_code == 401
+    # the APIs do not read the cookie (PortalSessions) and never set or clear it: the portal's session goes on
+    r = client.get("/rest/dataflow/DSM")
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
+    assert "root" in header_of(client)
 
 
 def test_api_clients_with_tokens_need_no_csrf_token(client, world, engine, app):
