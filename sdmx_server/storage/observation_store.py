@@ -9,6 +9,7 @@ the transaction time, which is what updatedAfter, asOf and includeHistory read.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping, Sequence
@@ -26,6 +27,8 @@ BATCH = 10_000
 # error report, was measured slower: sqlite3 binds two more parameters for more than the text costs.
 STAGING_COLUMNS = ("row_no", "series_key", "time_period", "value", "attributes", "action", "location")
 StagedObservation = tuple
+_STAGED_ROW = "(?, ?, ?, ?, ?, ?, ?)"
+_ROWS_PER_INSERT = 100
 
 
 def staged_place(row: StagedObservation) -> str:
@@ -98,8 +101,20 @@ class ObservationStore:
                 for r in rows:
                     copy.write_row(r)
             return
-        self.conn.exec_driver_sql(
-            f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        # sqlite3 steps and resets the statement once per row of an executemany; a statement of many rows
+        # does that once per _ROWS_PER_INSERT (about a third less time to stage)
+        insert_ = f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES "
+        cur = self.conn.connection.driver_connection.cursor()
+        try:
+            whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+            if whole:
+                sql = insert_ + ", ".join([_STAGED_ROW] * _ROWS_PER_INSERT)
+                for i in range(0, whole, _ROWS_PER_INSERT):
+                    cur.execute(sql, list(chain.from_iterable(rows[i:i + _ROWS_PER_INSERT])))
+            if whole < len(rows):
+                cur.executemany(insert_ + _STAGED_ROW, rows[whole:])
+        finally:
+            cur.close()
 
     def stage_periods(self, periods: Mapping[str, Period]) -> None:
         """The bounds of every period the staged rows name (a message has few distinct ones)."""
