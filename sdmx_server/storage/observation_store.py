@@ -1,7 +1,7 @@
 """Stored observations: staging a submitted message, then applying it in a few set-based statements.
 
-A message is streamed into a temporary staging table (PostgreSQL COPY, SQLite executemany in
-batches), so memory does not grow with it; duplicates and the changes it makes are then found
+A message is streamed into a temporary staging table (PostgreSQL COPY, SQLite INSERTs of many rows,
+in batches), so memory does not grow with it; duplicates and the changes it makes are then found
 by SQL. Every change closes the current row (``valid_to``) and inserts a new one stamped with
 the transaction time, which is what updatedAfter, asOf and includeHistory read.
 """
@@ -9,9 +9,9 @@ the transaction time, which is what updatedAfter, asOf and includeHistory read.
 from __future__ import annotations
 
 import json
-from itertools import chain
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, DateTime, Integer, bindparam, insert, select, text
@@ -103,16 +103,16 @@ class ObservationStore:
             return
         # sqlite3 steps and resets the statement once per row of an executemany; a statement of many rows
         # does that once per _ROWS_PER_INSERT (about a third less time to stage)
-        insert_ = f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES "
+        into = f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES "
         cur = self.conn.connection.driver_connection.cursor()
         try:
             whole = len(rows) - len(rows) % _ROWS_PER_INSERT
             if whole:
-                sql = insert_ + ", ".join([_STAGED_ROW] * _ROWS_PER_INSERT)
+                sql = into + ", ".join([_STAGED_ROW] * _ROWS_PER_INSERT)
                 for i in range(0, whole, _ROWS_PER_INSERT):
                     cur.execute(sql, list(chain.from_iterable(rows[i:i + _ROWS_PER_INSERT])))
             if whole < len(rows):
-                cur.executemany(insert_ + _STAGED_ROW, rows[whole:])
+                cur.executemany(into + _STAGED_ROW, rows[whole:])
         finally:
             cur.close()
 
