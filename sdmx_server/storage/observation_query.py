@@ -93,21 +93,17 @@ class ObservationQuery:
         params: dict = {}
         parts = [f"(SELECT changed_at FROM change_log WHERE scope = {self._bind(params, SCOPE_STRUCTURES)})",
                  "(SELECT MAX(id) FROM observation)"]
+        # each flow whose data the caller may see some of, as a condition on dataflow_urn and provider_id
+        visible = [(urn, providers) for urn, providers in flows or () if providers is None or providers]
+        conditions = [f"dataflow_urn = {self._bind(params, urn)}" + (
+            "" if providers is None else f" AND provider_id IN ({self._binds(params, sorted(providers))})")
+            for urn, providers in visible]
         if flows:
             # released submissions of the providers the caller sees only: pending ones and what the caller
             # may not see change nothing it is shown (nor its ETag); a release, whatever its id, adds one
-            scopes = [f"dataflow_urn = {self._bind(params, urn)}" + (
-                "" if providers is None else f" AND provider_id IN ({self._binds(params, sorted(providers))})")
-                for urn, providers in flows if providers is None or providers]
-            where = f"FROM submission WHERE state = 'released' AND ({' OR '.join(scopes) or '1 = 0'})"
+            where = f"FROM submission WHERE state = 'released' AND ({' OR '.join(conditions) or '1 = 0'})"
             parts += [f"(SELECT COUNT(*) {where})", f"(SELECT MAX(released_at) {where})"]
-        visible = [(urn, providers) for urn, providers in flows or () if providers is None or providers]
-        data_sets = []
-        for urn, providers in visible:
-            sql = f"FROM data_set WHERE dataflow_urn = {self._bind(params, urn)}"
-            if providers is not None:
-                sql += f" AND provider_id IN ({self._binds(params, sorted(providers))})"
-            data_sets.append(sql + " ORDER BY provider_id")
+        data_sets = [f"FROM data_set WHERE {condition} ORDER BY provider_id" for condition in conditions]
         found: list[tuple[int, str, str]] = []
         if self.postgres:
             # one statement of a stable text, which psycopg prepares after a few runs: planning it each time

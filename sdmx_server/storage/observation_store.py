@@ -27,8 +27,10 @@ BATCH = 10_000
 # error report, was measured slower: sqlite3 binds two more parameters for more than the text costs.
 STAGING_COLUMNS = ("row_no", "series_key", "time_period", "value", "attributes", "action", "location")
 StagedObservation = tuple
-_STAGED_ROW = "(?, ?, ?, ?, ?, ?, ?)"
 _ROWS_PER_INSERT = 100
+_STAGE = f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES "
+_STAGED_ROW = f"({', '.join('?' * len(STAGING_COLUMNS))})"
+_STAGE_MANY = _STAGE + ", ".join([_STAGED_ROW] * _ROWS_PER_INSERT)
 
 
 def staged_place(row: StagedObservation) -> str:
@@ -103,16 +105,13 @@ class ObservationStore:
             return
         # sqlite3 steps and resets the statement once per row of an executemany; a statement of many rows
         # does that once per _ROWS_PER_INSERT (about a third less time to stage)
-        into = f"INSERT INTO staging_obs ({', '.join(STAGING_COLUMNS)}) VALUES "
         cur = self.conn.connection.driver_connection.cursor()
         try:
             whole = len(rows) - len(rows) % _ROWS_PER_INSERT
-            if whole:
-                sql = into + ", ".join([_STAGED_ROW] * _ROWS_PER_INSERT)
-                for i in range(0, whole, _ROWS_PER_INSERT):
-                    cur.execute(sql, list(chain.from_iterable(rows[i:i + _ROWS_PER_INSERT])))
+            for i in range(0, whole, _ROWS_PER_INSERT):
+                cur.execute(_STAGE_MANY, list(chain.from_iterable(rows[i:i + _ROWS_PER_INSERT])))
             if whole < len(rows):
-                cur.executemany(into + _STAGED_ROW, rows[whole:])
+                cur.executemany(_STAGE + _STAGED_ROW, rows[whole:])
         finally:
             cur.close()
 
