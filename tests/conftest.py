@@ -7,6 +7,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+# before any test reads a structure-specific message with sdmx1: on import, sdmx1's SDMX-ML 3.0 reader copies
+# the 2.1 reader's parsers, and fails on a parser that reading such a message added for its own namespace
+import sdmx.reader.xml.v30  # noqa: F401
 from sqlalchemy import text
 
 from sdmx_server.app import create_app

@@ -10,6 +10,7 @@ import importlib
 import io
 import time
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from typing import BinaryIO, Sequence
 
@@ -19,11 +20,17 @@ from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.data_validity import allowed_by_constraints, component_codes
 from ..sdmx.errors import InvalidData, NotFound, SemanticError
 from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
+from ..sdmx.time_periods import Period
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation, staged_place
+from .apply_ahead import ApplyAhead
 from .validation import RepeatedKeys, Validator
 
+# while the message is read, the staged rows are applied this many at a time (ApplyAhead); the reader buffers
+# up to AHEAD_BUFFER rows meanwhile
+APPLY_CHUNK = 50_000
+AHEAD_BUFFER = 3 * BATCH
 
 
 @dataclass
@@ -126,13 +133,33 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     recorded as a pending submission, the caller keeping the message. ``release_of`` applies the stored
     message of that submission at ``now``. InvalidData (422) or BadInput (400) leave the caller to roll back."""
     started = time.perf_counter()
+    ahead = ApplyAhead()
+    try:
+        receipt = _ingest(conn, stream, ctx, ahead, content_type=content_type, provider=provider, replace=replace,
+                          submitted_by=submitted_by, max_errors=max_errors, pending=pending,
+                          require_series_attributes=require_series_attributes, release_of=release_of, now=now,
+                          provisional=provisional)
+    except BaseException:
+        ahead.close(failing=True)
+        raise
+    ahead.close(failing=False)
+    receipt.seconds = time.perf_counter() - started
+    return receipt
+
+
+def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, content_type: str | None,
+            provider: str | None, replace: bool, submitted_by: str | None, max_errors: int,
+            require_series_attributes: bool, pending: bool, release_of: int | None, now: datetime | None,
+            provisional: Provisional | None) -> Receipt:
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 16)
     format_name, reader = reader_for(buffered, content_type)
     observations = ObservationStore(conn)
     observations.start_staging()
     marking = provisional if provisional is not None and provisional.applies_to(ctx) else None
+    since = datetime(marking.year, 1, 1, tzinfo=timezone.utc) if marking else None
     validator = Validator(ctx.structure, ctx.codes, ctx.allowed, max_errors,
                           frozenset({marking.attribute}) if marking else frozenset())
+    flow_urn = urn_of(ctx.dataflow)
     action = "Information"
     message_provider: str | None = None
     key_changes: list[tuple[str, str, dict[str, str], str]] = []
@@ -143,14 +170,44 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     obs_action = "M"
     dimension_ids = ctx.structure.dimension_ids
     wildcard_deletes: list[tuple[list, str]] = []  # Deletes of partial keys: few, applied after the rest
+    target: list = []  # [data set id, submission id, transaction time] once chosen (open_target)
+
+    def open_target(provider_id: str) -> list:
+        """Lock the data set and record the submission: once, before the first row is applied."""
+        if not target:
+            data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
+            at = now or utcnow()  # after the data set's lock: transaction times follow commit order
+            submission_id = release_of if release_of is not None else observations.add_submission(
+                dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
+                submitted_by=submitted_by, submitted_at=at, replace=replace, content_type=content_type,
+                observations_read=0, released_at=at)
+            target.extend((data_set, submission_id, at))
+        return target
+
+    def apply_staged(provider_id: str, periods: dict[str, Period], new_series: list[str]) -> None:
+        data_set, submission_id, at = open_target(provider_id)
+        observations.stage_periods(periods)
+        if marking is not None:
+            observations.mark_provisional(marking.attribute, marking.code, since)
+        observations.apply_added(data_set, submission_id, at, new_series)
 
     def keep(staged: Sequence[StagedObservation]) -> None:
-        """Stage valid observations, a batch at a time, unless some error already dooms the message."""
-        if not validator.error_count:
-            batch.extend(staged)
-            if len(batch) >= BATCH:
-                observations.stage(batch)
-                batch.clear()
+        """Stage valid observations, a batch at a time, unless some error already dooms the message; once a
+        chunk is staged, apply it on the database thread when only an error further on (which rolls everything
+        back) could stop it: a series that comes back later could repeat an applied observation, so from then
+        on rows wait for the duplicate check at the end. While the thread is busy, read on."""
+        if validator.error_count:
+            return
+        batch.extend(staged)
+        if len(batch) < BATCH or (ahead.busy and len(batch) < AHEAD_BUFFER):
+            return
+        ahead.wait()
+        observations.stage(batch)
+        batch.clear()
+        provider_id = provider or message_provider
+        if (observations.unapplied >= APPLY_CHUNK and not pending and validator.ok and not repeated.needs_full_check
+                and provider_id in ctx.providers and message_provider in (None, provider_id)):
+            ahead.submit(partial(apply_staged, provider_id, dict(validator.periods), repeated.take_added()))
 
     def take(staged: StagedObservation) -> None:
         first = repeated.first_of(staged)
@@ -195,9 +252,9 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
                     validator.error("one-provider", f"the message holds data sets of providers {message_provider} "
                                     f"and {event.provider}; send one message per provider", where=event.where)
                 message_provider = event.provider
+    ahead.wait()
     observations.stage(batch)
     validator.finish()
-    flow_urn = urn_of(ctx.dataflow)
     provider_id = submitting_provider(message_provider, provider)
     if provider_id is None:
         validator.error("no-provider", "the message names no data provider; add one to the header "
@@ -214,7 +271,6 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
     if validator.ok:
         observations.stage_periods(validator.periods)
     if validator.ok and marking is not None:
-        since = datetime(marking.year, 1, 1, tzinfo=timezone.utc)
         observations.mark_provisional(marking.attribute, marking.code, since)
         if any(a.id == marking.attribute and a.mandatory for a in ctx.structure.attributes):
             for where, key, period in observations.lacking(marking.attribute, max_errors):
@@ -229,26 +285,20 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
             dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="pending", format=format_name,
             submitted_by=submitted_by, submitted_at=utcnow(), replace=replace, content_type=content_type,
             observations_read=read)
-        return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, ApplyCounts(), 0,
-                       time.perf_counter() - started, "pending")
-    data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
-    now = now or utcnow()  # after the data set's lock: transaction times follow commit order
-    if release_of is None:
-        submission_id = observations.add_submission(
-            dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
-            submitted_by=submitted_by, submitted_at=now, replace=replace, content_type=content_type,
-            observations_read=read, released_at=now)
-    else:
-        submission_id = release_of
+        return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, ApplyCounts(), 0, 0.0,
+                       "pending")
+    data_set, submission_id, at = open_target(provider_id)
     # every action but Delete adds or updates whole observations (what SDMX 3.x calls Replace, at
     # observation level); only PUT replaces whole series
-    counts = observations.apply(data_set, submission_id, now, replace_series=replace, added_series=repeated.added)
+    counts = observations.apply(data_set, submission_id, at, replace_series=replace,
+                                added_series=repeated.added if repeated.needs_full_check else repeated.take_added())
     for key_filter, period in wildcard_deletes:
-        counts.deleted += observations.delete_matching(data_set, key_filter, now, period)
-    changed = observations.apply_key_attributes(data_set, submission_id, now, key_changes, replace=replace)
-    observations.finish_submission(submission_id, counts)
-    return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed,
-                   time.perf_counter() - started, "released")
+        counts.deleted += observations.delete_matching(data_set, key_filter, at, period)
+    changed = observations.apply_key_attributes(data_set, submission_id, at, key_changes, replace=replace)
+    # the submission may have been recorded while the message was still read (open_target)
+    observations.finish_submission(submission_id, counts, **({} if release_of else {"action": action,
+                                                                                     "observations_read": read}))
+    return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, counts, changed, 0.0, "released")
 
 
 def _check_mandatory_series_attributes(validator: Validator, observations: ObservationStore, ctx: DataflowContext,

@@ -8,6 +8,7 @@ database: the codes and constraints it checks against are handed in.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import islice
 from operator import itemgetter
 from typing import Mapping
 
@@ -430,11 +431,20 @@ class RepeatedKeys:
         self._seen: dict[tuple[str, str], tuple] = {}  # (period, action) -> its first staged row
         self.series: dict[str, bool] = {}  # every staged series key, first seen first -> has an "M" row
         self.needs_full_check = False
+        self._taken = 0  # how many of ``series`` take_added has looked at
 
     @property
     def added(self) -> list[str]:
         """The keys of the series that the message adds to or updates, in message order."""
         return [key for key, adds in self.series.items() if adds]
+
+    def take_added(self) -> list[str]:
+        """The keys ``added`` has gained since the last call, to create the series while the message goes on.
+        The last key looked at is looked at again (its run may have gone on to add rows); a series that comes
+        back later is not (``needs_full_check`` tells: then only ``added`` is complete)."""
+        start = max(self._taken - 1, 0)
+        self._taken = len(self.series)
+        return [key for key, adds in islice(self.series.items(), start, None) if adds]
 
     def first_of(self, row: tuple) -> tuple | None:
         """The staged row that ``row`` repeats, if it does in this series' run (one observation's ``repeats``)."""
