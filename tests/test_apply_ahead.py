@@ -57,7 +57,7 @@ def applied_ahead(threads: list[str]) -> int:
 @pytest.mark.parametrize("name", ["small_ss.xml", "small.csv"])
 def test_rows_applied_ahead_are_stored_as_read(engine, dsm, expected, ahead_threads, name):
     receipt = submit(engine, (dsm / name).read_bytes(), CSV if name.endswith(".csv") else "application/xml")
-    assert applied_ahead(ahead_threads) >= 2  # 3,000 rows in chunks of 400 or more, while reading
+    assert applied_ahead(ahead_threads) >= 1  # 3,000 rows in chunks of 400 or more, while reading
     assert receipt.counts.inserted == 3000 and receipt.counts.updated == 0
     assert stored(engine) == expected
     with engine.connect() as conn:  # every series has its dimension values, once
@@ -65,6 +65,14 @@ def test_rows_applied_ahead_are_stored_as_read(engine, dsm, expected, ahead_thre
             {key for key, _ in expected})
         row = conn.execute(text("SELECT observations_read, inserted, action FROM submission")).one()
     assert tuple(row) == (3000, 3000, receipt.action)  # recorded before the message's end, completed after
+
+
+def test_applied_ahead_through_the_api(engine, admin, dsm, expected, ahead_threads):
+    r = admin("POST", "/rest/v2/data/dataflow/DSM/DF_MIGR/1.0?provider=KZ", (dsm / "small_ss.xml").read_bytes())
+    assert r.status_code == 200, r.data[:1500]
+    assert r.get_json()["observations"]["inserted"] == 3000
+    assert applied_ahead(ahead_threads) >= 1
+    assert stored(engine) == expected
 
 
 def two_periods(lines: list[str]) -> list[str]:
@@ -86,7 +94,7 @@ def test_updates_and_replacement_applied_ahead(engine, dsm, ahead_threads):
     receipt = submit(engine, "\n".join(kept).encode(), CSV, replace=True)
     assert (receipt.counts.inserted, receipt.counts.updated, receipt.counts.deleted) == (0, 0, 3000)
     assert len(stored(engine)) == 3000
-    assert applied_ahead(ahead_threads) >= 6
+    assert applied_ahead(ahead_threads) >= 3  # at least once per message
 
 
 def test_an_error_after_rows_were_applied_leaves_the_database_as_it_was(engine, dsm, ahead_threads):
@@ -96,7 +104,7 @@ def test_an_error_after_rows_were_applied_leaves_the_database_as_it_was(engine, 
     with pytest.raises(InvalidData) as error:
         submit(engine, "\n".join(lines).encode(), CSV)
     assert [e["rule"] for e in error.value.details] == ["unknown-code"]
-    assert applied_ahead(ahead_threads) >= 2
+    assert applied_ahead(ahead_threads) >= 1
     assert dump(engine) == before
 
 
@@ -122,4 +130,19 @@ def test_provisional_marks_are_given_before_rows_are_applied(engine, dsm, ahead_
     assert {status for (_, period), status in statuses.items() if period == "2024-Q4"} == {"P"}
     assert all(statuses[(".".join(key), period)] == status for (key, period), status in given.items()
                if period == "2024-Q3")
-    assert applied_ahead(ahead_threads) >= 2
+    assert applied_ahead(ahead_threads) >= 1
+
+
+def test_rows_formatted_apart_are_staged_as_they_were(engine):
+    """PostgreSQL's rows are formatted as COPY text on the reader's thread: every character comes through."""
+    rows = [(1, "Q.AM", "2024-Q1", "1\t2\\3\n4\r5", '{"NOTE":"a\\\\b\\n\\t"}', "M", "sheet\tone, cell B2"),
+            (2, "Q.AM", "2024-Q2", None, None, "D", "row 3"), (3, "Q.AM", "", "\\N", "", "D", "row 4")]
+    with engine.begin() as conn:
+        store = ObservationStore(conn)
+        store.start_staging()
+        if store.formats_apart:
+            store.stage_prepared([store.prepare(rows[:1]), store.prepare(rows[1:])])
+        else:
+            store.stage(rows)
+        assert [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM staging_obs ORDER BY row_no")] == rows
+        assert store.unapplied == 3

@@ -41,6 +41,14 @@ def staged_place(row: StagedObservation) -> str:
 
 
 @dataclass
+class PreparedRows:
+    """Staged rows as PostgreSQL COPY text, and the row_no of the last."""
+
+    text: bytes
+    last_row: int
+
+
+@dataclass
 class ApplyCounts:
     inserted: int = 0
     updated: int = 0
@@ -94,7 +102,8 @@ class ObservationStore:
         self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE staging_period (time_period TEXT PRIMARY KEY, "
                                   f"period_start {ts} NOT NULL, period_end {ts} NOT NULL)")
         self._deletes = 0
-        self._last_row = 0  # the row_no of the last staged row
+        self._prepared_row = 0  # the row_no of the last row given to stage or prepare
+        self._staged_row = 0  # ... of the last one in the staging table
         self._applied_row = 0  # ... and of the last one applied (apply_added)
         self._periods_staged = 0
         self._latest_start: datetime | None = None  # of the staged periods (stage_periods)
@@ -104,21 +113,41 @@ class ObservationStore:
 
     @property
     def unapplied(self) -> int:
-        """How many staged rows apply_added has not applied yet (Delete rows included)."""
-        return self._last_row - self._applied_row
+        """How many rows given to stage or prepare apply_added has not applied yet (Delete rows included)."""
+        return self._prepared_row - self._applied_row
+
+    @property
+    def formats_apart(self) -> bool:
+        """Whether ``prepare`` and ``stage_prepared`` split staging in two: formatting the rows, which holds the
+        GIL, and sending them, which does not (PostgreSQL's COPY: a database thread then only sends). SQLite
+        binds each value with the GIL held: its rows are staged where they are read."""
+        return self.postgres
 
     def stage(self, rows: Sequence[StagedObservation]) -> None:
         if not rows:
             return
-        self._last_row = rows[-1][0]
-        self._deletes += sum(1 for r in rows if r[5] == "D")
         if self.postgres:
-            cur = self.conn.connection.driver_connection.cursor()
-            with cur.copy(f"COPY staging_obs ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
+            self.stage_prepared([self.prepare(rows)])
             return
+        self._count(rows)
         _sqlite_insert(self.conn, _STAGE, rows)
+        self._staged_row = rows[-1][0]
+
+    def prepare(self, rows: Sequence[StagedObservation]) -> PreparedRows:
+        """PostgreSQL: ``rows`` as COPY text, for ``stage_prepared``; uses no connection."""
+        self._count(rows)
+        return PreparedRows(copy_text(rows), rows[-1][0])
+
+    def stage_prepared(self, prepared: Sequence[PreparedRows]) -> None:
+        cur = self.conn.connection.driver_connection.cursor()
+        with cur.copy(f"COPY staging_obs ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+            for p in prepared:
+                copy.write(p.text)
+        self._staged_row = prepared[-1].last_row
+
+    def _count(self, rows: Sequence[StagedObservation]) -> None:
+        self._prepared_row = rows[-1][0]
+        self._deletes += sum(1 for r in rows if r[5] == "D")
 
     def stage_periods(self, periods: Mapping[str, Period]) -> None:
         """The bounds of every period the staged rows name (a message has few distinct ones). ``periods`` only
@@ -206,9 +235,9 @@ class ObservationStore:
 
         Statements that cannot change anything are not run: on a data set with no series yet nothing is updated.
         """
-        if self._applied_row == self._last_row:
+        if self._applied_row == self._staged_row:
             return
-        p = {"ds": data_set_id, "now": now, "sub": submission_id, "after": self._applied_row, "upto": self._last_row}
+        p = {"ds": data_set_id, "now": now, "sub": submission_id, "after": self._applied_row, "upto": self._staged_row}
         if self.postgres and self._applied_row == 0:
             self._analyze()
         if self._had_series is None:
@@ -244,7 +273,7 @@ class ObservationStore:
             f"WHERE {staged} AND s.action = 'M' {unchanged}", p)
         self._counts.updated += updated
         self._counts.inserted += written - updated
-        self._applied_row = self._last_row
+        self._applied_row = p["upto"]
 
     def apply(self, data_set_id: int, submission_id: int, now: datetime, *, replace_series: bool,
               added_series: Sequence[str] | None = None) -> ApplyCounts:
@@ -352,6 +381,21 @@ class ObservationStore:
         if add_rows:
             self.conn.execute(insert(key_attribute), add_rows)
         return len(add)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows: Sequence[StagedObservation]) -> bytes:
+    """Staged rows in PostgreSQL's COPY text format. Series keys and periods have passed validation (codes
+    and digits): only the value, the attributes (JSON, whose escapes hold backslashes) and the place (an
+    Excel sheet's name) can hold a character that COPY escapes."""
+    return "".join([f"{r[0]}\t{r[1]}\t{r[2]}\t{_copy_field(r[3])}\t{_copy_field(r[4])}\t{r[5]}\t"
+                    f"{_copy_field(r[6])}\n" for r in rows]).encode()
+
+
+def _copy_field(value: str | None) -> str:
+    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
 
 
 def _sqlite_insert(conn: Connection, head: str, rows: Sequence[tuple]) -> None:

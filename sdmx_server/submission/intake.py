@@ -10,8 +10,8 @@ import importlib
 import io
 import time
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from typing import BinaryIO, Sequence
 
 from ..sdmx.artefacts import Artefact, parse_urn, urn_of
@@ -23,7 +23,8 @@ from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation,
 from ..sdmx.time_periods import Period
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
-from ..storage.observation_store import BATCH, ApplyCounts, ObservationStore, StagedObservation, staged_place
+from ..storage.observation_store import (BATCH, ApplyCounts, ObservationStore, PreparedRows, StagedObservation,
+                                         staged_place)
 from .apply_ahead import ApplyAhead
 from .validation import RepeatedKeys, Validator
 
@@ -191,23 +192,39 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
             observations.mark_provisional(marking.attribute, marking.code, since)
         observations.apply_added(data_set, submission_id, at, new_series)
 
+    ready: list[PreparedRows] = []  # formatted batches the database thread has not staged yet (formats_apart)
+
     def keep(staged: Sequence[StagedObservation]) -> None:
         """Stage valid observations, a batch at a time, unless some error already dooms the message; once a
         chunk is staged, apply it on the database thread when only an error further on (which rolls everything
         back) could stop it: a series that comes back later could repeat an applied observation, so from then
-        on rows wait for the duplicate check at the end. While the thread is busy, read on."""
+        on rows wait for the duplicate check at the end. While the thread is busy, read on (up to
+        AHEAD_BUFFER rows). Where the store formats apart (PostgreSQL), the thread stages too."""
         if validator.error_count:
             return
         batch.extend(staged)
-        if len(batch) < BATCH or (ahead.busy and len(batch) < AHEAD_BUFFER):
+        if len(batch) < BATCH:
             return
-        ahead.wait()
-        observations.stage(batch)
-        batch.clear()
+        work = []
+        if observations.formats_apart:
+            ready.append(observations.prepare(batch))
+            batch.clear()
+            if ahead.busy and len(ready) * BATCH < AHEAD_BUFFER:
+                return
+            work.append(partial(observations.stage_prepared, ready.copy()))
+            ready.clear()
+        else:
+            if ahead.busy and len(batch) < AHEAD_BUFFER:
+                return
+            ahead.wait()
+            observations.stage(batch)
+            batch.clear()
         provider_id = provider or message_provider
         if (observations.unapplied >= APPLY_CHUNK and not pending and validator.ok and not repeated.needs_full_check
                 and provider_id in ctx.providers and message_provider in (None, provider_id)):
-            ahead.submit(partial(apply_staged, provider_id, dict(validator.periods), repeated.take_added()))
+            work.append(partial(apply_staged, provider_id, dict(validator.periods), repeated.take_added()))
+        if work:
+            ahead.submit(*work)
 
     def take(staged: StagedObservation) -> None:
         first = repeated.first_of(staged)
@@ -253,6 +270,8 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
                                     f"and {event.provider}; send one message per provider", where=event.where)
                 message_provider = event.provider
     ahead.wait()
+    if ready:
+        observations.stage_prepared(ready)
     observations.stage(batch)
     validator.finish()
     provider_id = submitting_provider(message_provider, provider)
