@@ -4,10 +4,13 @@ transactions for everyone else."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import text
 
 from sdmx_server.request_context import access_reads, db, write_transaction
+from sdmx_server.storage.database import begin_write, checkpoint_later
 
 pytestmark = pytest.mark.storage
 
@@ -49,3 +52,26 @@ def test_reads_leave_no_transaction_open_and_writes_stay_atomic(app, engine):
         assert _status(other) == "INTRANS"  # the pool gave it back with the usual implicit transactions
         other.rollback()
         assert _scopes(other) == before | {"ZX"}
+
+
+def test_a_large_commit_leaves_the_sqlite_checkpoint_for_later(engine, tmp_path):
+    """checkpoint_later: the commit does not copy the WAL into the database file; the deferred checkpoint does,
+    and the pooled connection checkpoints as usual again."""
+    deferred: list = []
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            with checkpoint_later(conn, deferred.append), begin_write(conn):
+                _add(conn, "written")
+            assert deferred == [] and "written" in _scopes(conn)  # PostgreSQL's checkpointer does it
+            return
+        conn.exec_driver_sql("CREATE TABLE filler (x BLOB)")
+        conn.commit()
+        database = engine.url.database
+        size = os.path.getsize(database)
+        with checkpoint_later(conn, deferred.append), begin_write(conn):
+            conn.exec_driver_sql("INSERT INTO filler VALUES (zeroblob(8000000))")  # 2,000 pages of WAL
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        assert os.path.getsize(database) < size + 1_000_000  # the blob is still only in the WAL
+        [checkpoint] = deferred
+    checkpoint()
+    assert os.path.getsize(database) > size + 8_000_000

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, after_this_request, current_app, jsonify, request
 
 from ..request_context import actor, db, write_transaction
 from ..storage.artefact_store import ArtefactStore
+from ..storage.database import checkpoint_later
 from ..sdmx.errors import BadInput
 from ..submission import workflow
 from ..submission.intake import dataflow_context, delete_keys
@@ -24,11 +25,19 @@ def submit_data(agency_id: str, resource_id: str, version: str) -> tuple[Respons
         raise BadInput("release takes one value, now: release=now applies the submission at once (for callers "
                        "holding submit, verify and release privileges); without it the submission waits as pending")
     body = stream_body(cfg.max_data_body_bytes)
-    with write_transaction():
+    with checkpoint_later(db(), after_response), write_transaction():
         receipt = workflow.submit(db(), body, ctx, actor(), provider=provider, replace=request.method == "PUT",
                                   content_type=request.content_type,
                                   options=workflow.IngestOptions.from_config(cfg), release_now=bool(release))
     return jsonify(receipt.as_json()), 200 if release else 202
+
+
+def after_response(work) -> None:
+    """Run ``work`` once the answer is sent (the WSGI server closes the response then)."""
+    @after_this_request
+    def _on_close(response: Response) -> Response:
+        response.call_on_close(work)
+        return response
 
 
 @bp.route("/rest/v2/data/dataflow/<agency_id>/<resource_id>/<version>/<key>", methods=["DELETE"])

@@ -31,7 +31,7 @@ from .validation import RepeatedKeys, Validator
 # while the message is read, the staged rows are applied this many at a time (ApplyAhead); the reader buffers
 # up to AHEAD_BUFFER rows meanwhile
 APPLY_CHUNK = 50_000
-AHEAD_BUFFER = 3 * BATCH
+AHEAD_BUFFER = 6 * BATCH
 
 
 @dataclass
