@@ -152,3 +152,17 @@ def test_rows_formatted_apart_are_staged_as_they_were(engine):
             store.stage(rows)
         assert [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM staging_obs ORDER BY row_no")] == rows
         assert store.unapplied == 3
+
+
+def test_a_release_applies_ahead_under_its_pending_submission(engine, dsm, expected, ahead_threads):
+    body = (dsm / "small_ss.xml").read_bytes()
+    pending = submit(engine, body, pending=True)
+    assert pending.state == "pending" and stored(engine) == {} and applied_ahead(ahead_threads) == 0
+    released = submit(engine, body, release_of=pending.submission_id)
+    assert released.submission_id == pending.submission_id and released.counts.inserted == 3000
+    assert applied_ahead(ahead_threads) >= 1 and stored(engine) == expected
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, observations_read, inserted FROM submission")).all()
+        sources = set(conn.execute(text("SELECT DISTINCT submission_id FROM observation")).scalars())
+    assert [tuple(r) for r in rows] == [(pending.submission_id, 3000, 3000)]
+    assert sources == {pending.submission_id}

@@ -2,7 +2,8 @@
 
 A message is streamed into a temporary staging table (PostgreSQL COPY, SQLite INSERTs of many rows,
 in batches), so memory does not grow with it; duplicates and the changes it makes are then found
-by SQL. Every change closes the current row (``valid_to``) and inserts a new one stamped with
+by SQL, chunk by chunk as the message goes on (apply_added) and at its end what only the whole
+message can say (apply). Every change closes the current row (``valid_to``) and inserts a new one stamped with
 the transaction time, which is what updatedAfter, asOf and includeHistory read.
 """
 
@@ -412,7 +413,8 @@ def _sqlite_insert(conn: Connection, head: str, rows: Sequence[tuple]) -> None:
             for i in range(0, whole, _ROWS_PER_INSERT):
                 cur.execute(many, list(chain.from_iterable(rows[i:i + _ROWS_PER_INSERT])))
         if whole < len(rows):
-            cur.execute(_values_statement(head, len(rows[0]), len(rows) - whole), list(chain.from_iterable(rows[whole:])))
+            rest = rows[whole:]
+            cur.execute(_values_statement(head, len(rest[0]), len(rest)), list(chain.from_iterable(rest)))
     finally:
         cur.close()
 

@@ -2,7 +2,7 @@
 
 Reading and validating hold the GIL; the database does not need it: sqlite3 lets go of it while SQLite
 steps a statement, psycopg while it waits for PostgreSQL. So ``INSERT … SELECT`` of the rows staged so
-far can run beside the reader on the two cores, instead of after it. The connection is never used by
+far (and, on PostgreSQL, their COPY) can run beside the reader on the two cores, instead of after it. The connection is never used by
 both threads at once: the reader calls :meth:`ApplyAhead.wait` before it touches the connection again,
 and buffers what it reads while the statements run.
 
