@@ -59,7 +59,8 @@ class SeriesFilter:
 class Snapshot:
     """``structures``: when structures last changed (``change_log``, as the driver gives it), a stamp for
     caches of them. ``most_rows``: the highest observation id, a bound of any count (ids are distinct
-    positive integers, so there are no more rows than that, history included), read off the primary key.
+    positive integers, so there are no more rows than that, history included), read off the primary key
+    (SQLite) or the last value of the id sequence (PostgreSQL).
     ``last_submission`` and ``last_modified``: how many submissions to the dataflows were released, and
     when the latest was: the data's version, for ETag and Last-Modified."""
 
@@ -92,6 +93,8 @@ class ObservationQuery:
         ``last_modified`` None and there are no data sets."""
         params: dict = {}
         parts = [f"(SELECT changed_at FROM change_log WHERE scope = {self._bind(params, SCOPE_STRUCTURES)})",
+                 # PostgreSQL: no index on observation.id (migration 0006); ids come from the sequence
+                 "(SELECT last_value FROM observation_id_seq)" if self.postgres else
                  "(SELECT MAX(id) FROM observation)"]
         # each flow whose data the caller may see some of, as a condition on dataflow_urn and provider_id
         visible = [(urn, providers) for urn, providers in flows or () if providers is None or providers]

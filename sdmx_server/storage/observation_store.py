@@ -259,10 +259,9 @@ class ObservationStore:
         updated = 0
         if self._had_series:
             distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
-            updated = self._sql(
-                f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {_STAGED_MATCH}"
-                f"WHERE {staged} AND o.valid_to IS NULL AND o.time_period = s.time_period AND s.action = 'M' "
-                f"AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes))", p)
+            updated = self._close_found(
+                f"{_STAGED_MATCH}WHERE {staged} AND o.valid_to IS NULL AND o.time_period = s.time_period "
+                f"AND s.action = 'M' AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes)", p)
         unchanged = ("AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.series_id = se.id "
                      "AND o.time_period = s.time_period AND o.valid_to IS NULL)") if self._had_series else ""
         written = self._sql(
@@ -296,13 +295,18 @@ class ObservationStore:
                 " AND se.data_set_id = :ds WHERE se.id = observation.series_id "
                 " AND s.time_period = observation.time_period AND s.action = 'M')", p)
         if self._had_series and self._deletes:
-            counts.deleted += self._sql(
-                f"UPDATE observation SET valid_to = :now WHERE id IN (SELECT o.id {_STAGED_MATCH}WHERE "
-                f"o.valid_to IS NULL AND s.action = 'D' AND (s.time_period = '' OR s.time_period = o.time_period))",
-                p)
+            counts.deleted += self._close_found(
+                f"{_STAGED_MATCH}WHERE o.valid_to IS NULL AND s.action = 'D' "
+                f"AND (s.time_period = '' OR s.time_period = o.time_period)", p)
         self.conn.exec_driver_sql("DROP TABLE staging_obs")
         self.conn.exec_driver_sql("DROP TABLE staging_period")
         return counts
+
+    def _close_found(self, found: str, params: dict) -> int:
+        """Close the observations ``o`` that ``SELECT … {found}`` finds. PostgreSQL's observation has no index
+        on ``id`` (migration 0006): its rows are named by tuple id; SQLite's ``id`` is the rowid."""
+        rows = "ctid = ANY(ARRAY(SELECT o.ctid {}))" if self.postgres else "id IN (SELECT o.id {})"
+        return self._sql(f"UPDATE observation SET valid_to = :now WHERE {rows.format(found)}", params)
 
     def _analyze(self) -> None:
         """PostgreSQL: temporary tables have no statistics until asked; without them the joins go nested."""
