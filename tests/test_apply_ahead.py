@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sdmx_server.sdmx.errors import InvalidData
 from sdmx_server.storage.artefact_store import ArtefactStore
 from sdmx_server.storage.database import begin_write
+from sdmx_server.storage.observation_query import ObservationQuery
 from sdmx_server.storage.observation_store import ObservationStore
 from sdmx_server.submission import intake
 from sdmx_server.submission.intake import Provisional, dataflow_context, ingest
@@ -101,6 +102,9 @@ def test_updates_and_replacement_applied_ahead(engine, dsm, ahead_threads):
     assert (receipt.counts.inserted, receipt.counts.updated, receipt.counts.deleted) == (0, 0, 3000)
     assert len(stored(engine)) == 3000
     assert applied_ahead(ahead_threads) >= 3  # at least once per message
+    with engine.connect() as conn:  # the bound of any count covers every row, history included
+        rows = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar()
+        assert rows == 6000 + edits and ObservationQuery(conn).look(None)[0].most_rows >= rows
 
 
 def test_an_error_after_rows_were_applied_leaves_the_database_as_it_was(engine, dsm, ahead_threads):
