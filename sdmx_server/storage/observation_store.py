@@ -164,24 +164,28 @@ class ObservationStore:
                                       "INSERT INTO staging_period VALUES (?, ?, ?)", rows[i:i + BATCH])
 
     def mark_provisional(self, attribute: str, code: str, since: datetime) -> None:
-        """Give staged observations of periods starting at ``since`` or later ``attribute`` = ``code`` unless they
-        carry that attribute: one UPDATE per distinct attributes text (a message has few)."""
+        """Give the staged observations not yet applied, of periods starting at ``since`` or later, ``attribute`` =
+        ``code`` unless they carry that attribute: one UPDATE per distinct attributes text (a message has few).
+        Rows applied ahead were marked before they were (intake), and are not looked at again."""
         if self._latest_start is None or self._latest_start < since:
             return  # no staged period is that recent (most messages): no need to scan the staged rows
-        recent = "time_period IN (SELECT time_period FROM staging_period WHERE period_start >= :since)"
-        since_type = bindparam("since", type_=DateTime(timezone=True))
+        recent = ("row_no > :after AND "
+                  "time_period IN (SELECT time_period FROM staging_period WHERE period_start >= :since)")
+        types = (bindparam("since", type_=DateTime(timezone=True)), bindparam("after", type_=Integer()))
         distinct = self.conn.execute(text(f"SELECT DISTINCT attributes FROM staging_obs WHERE action = 'M' "
-                                          f"AND {recent}").bindparams(since_type), {"since": since}).scalars()
+                                          f"AND {recent}").bindparams(*types),
+                                     {"since": since, "after": self._applied_row}).scalars()
         for old in list(distinct):
             values = json.loads(old) if old else {}
             if attribute in values:
                 continue
-            params = {"new": attributes_json({**values, attribute: code}), "since": since}
+            params = {"new": attributes_json({**values, attribute: code}), "since": since,
+                      "after": self._applied_row}
             if old is not None:
                 params["old"] = old
             same = "attributes IS NULL" if old is None else "attributes = :old"
             self.conn.execute(text(f"UPDATE staging_obs SET attributes = :new WHERE action = 'M' AND {same} "
-                                   f"AND {recent}").bindparams(since_type), params)
+                                   f"AND {recent}").bindparams(*types), params)
 
     def lacking(self, attribute: str, limit: int) -> list[tuple[str, str, str]]:
         """(location, series key, period) of staged observations without ``attribute`` (JSON keys are sorted and

@@ -171,18 +171,19 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
     obs_action = "M"
     dimension_ids = ctx.structure.dimension_ids
     wildcard_deletes: list[tuple[list, str]] = []  # Deletes of partial keys: few, applied after the rest
-    target: list = []  # [data set id, submission id, transaction time] once chosen (open_target)
+    target: tuple[int, int, datetime] | None = None  # data set id, submission id, transaction time (open_target)
 
-    def open_target(provider_id: str) -> list:
+    def open_target(provider_id: str) -> tuple[int, int, datetime]:
         """Lock the data set and record the submission: once, before the first row is applied."""
-        if not target:
+        nonlocal target
+        if target is None:
             data_set = observations.data_set_id(flow_urn, provider_id, ctx.structure.urn)
             at = now or utcnow()  # after the data set's lock: transaction times follow commit order
             submission_id = release_of if release_of is not None else observations.add_submission(
                 dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
                 submitted_by=submitted_by, submitted_at=at, replace=replace, content_type=content_type,
                 observations_read=0, released_at=at)
-            target.extend((data_set, submission_id, at))
+            target = (data_set, submission_id, at)
         return target
 
     def apply_staged(provider_id: str, periods: dict[str, Period], new_series: list[str]) -> None:
@@ -193,6 +194,13 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
         observations.apply_added(data_set, submission_id, at, new_series)
 
     ready: list[PreparedRows] = []  # formatted batches the database thread has not staged yet (formats_apart)
+
+    def provider_so_far() -> str | None:
+        """The submitting provider as the message has named it so far; None while that is not settled."""
+        try:
+            return submitting_provider(message_provider, provider)
+        except SemanticError:  # the message and the request disagree: the end of the message says so
+            return None
 
     def keep(staged: Sequence[StagedObservation]) -> None:
         """Stage valid observations, a batch at a time, unless some error already dooms the message; once a
@@ -219,9 +227,8 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
             ahead.wait()
             observations.stage(batch)
             batch.clear()
-        provider_id = provider or message_provider
         if (observations.unapplied >= APPLY_CHUNK and not pending and validator.ok and not repeated.needs_full_check
-                and provider_id in ctx.providers and message_provider in (None, provider_id)):
+                and (provider_id := provider_so_far()) in ctx.providers):
             work.append(partial(apply_staged, provider_id, dict(validator.periods), repeated.take_added()))
         if work:
             ahead.submit(*work)
