@@ -74,6 +74,8 @@ def engine(config):
 def app(config, engine):
     app = create_app(config=config)
     yield app
+    if "sdmx_release_checks" in app.extensions:  # a fixture's own config may leave them on
+        app.extensions["sdmx_release_checks"].stop()
     app.extensions["sdmx_engine"].dispose()
 
 

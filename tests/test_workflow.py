@@ -3,15 +3,18 @@ what each state shows to whom, embargoed releases, revision notices, the Atom fe
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from lxml import etree
+from sqlalchemy import event
 
 from sdmx_server.app import create_app
 from sdmx_server.storage.user_store import UserStore
+from sdmx_server.submission import release_scheduler
 from sdmx_server.submission.workflow import IngestOptions, release_due
 
 from .access_world import _password_hash, _seed_artefacts
@@ -67,7 +70,7 @@ def world(config, engine):
         return call
 
     yield as_
-    app.extensions["sdmx_release_checks"].set()
+    app.extensions["sdmx_release_checks"].stop()
     app.extensions["sdmx_engine"].dispose()
 
 
@@ -193,6 +196,22 @@ def test_release_due_releases_each_submission_once(world, engine, config):
     assert release_due(engine.connect, options, now=at - timedelta(seconds=1)) == []
     assert release_due(engine.connect, options, now=at + timedelta(seconds=1)) == [sid]
     assert release_due(engine.connect, options, now=at + timedelta(seconds=2)) == []
+
+
+def test_stopping_the_checks_waits_for_a_check_under_way(engine):
+    """A check that outlives its stop would query a database already gone (and log its failure)."""
+    under_way = threading.Event()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def slow(*_args) -> None:
+        under_way.set()
+        time.sleep(0.3)
+
+    checks = release_scheduler.start(engine, IngestOptions(), 0.01)
+    assert under_way.wait(5)
+    checks.stop()
+    event.remove(engine, "before_cursor_execute", slow)
+    assert not checks.thread.is_alive()
 
 
 def _release(world, values: dict[str, str], status: str | None = "A") -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -16,8 +17,20 @@ from .workflow import IngestOptions, release_due
 log = logging.getLogger(__name__)
 
 
-def start(engine: Engine, options: IngestOptions, interval: float) -> threading.Event:
-    """Start the daemon thread; setting the returned event stops it."""
+@dataclass(frozen=True)
+class ReleaseChecks:
+    """The running checks; `stop` waits for a check under way, so nothing touches the database after it."""
+
+    stopping: threading.Event
+    thread: threading.Thread
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        self.thread.join(timeout)
+
+
+def start(engine: Engine, options: IngestOptions, interval: float) -> ReleaseChecks:
+    """Start the daemon thread that checks every `interval` seconds."""
     stop = threading.Event()
 
     def run() -> None:
@@ -33,5 +46,6 @@ def start(engine: Engine, options: IngestOptions, interval: float) -> threading.
                 if failures == 1 or failures % 10 == 0:
                     log.exception("the check for embargoed releases failed (%d time(s) in a row)", failures)
 
-    threading.Thread(target=run, name="embargoed-releases", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=run, name="embargoed-releases", daemon=True)
+    thread.start()
+    return ReleaseChecks(stop, thread)
