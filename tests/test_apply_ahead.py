@@ -146,16 +146,20 @@ def test_provisional_marks_are_given_before_rows_are_applied(engine, dsm, ahead_
 def test_rows_formatted_apart_are_staged_as_they_were(engine):
     """PostgreSQL's rows are formatted as COPY text on the reader's thread: every character comes through."""
     rows = [(1, "Q.AM", "2024-Q1", "1\t2\\3\n4\r5", '{"NOTE":"a\\\\b\\n\\t"}', "M", "sheet\tone, cell B2"),
-            (2, "Q.AM", "2024-Q2", None, None, "D", "row 3"), (3, "Q.AM", "", "\\N", "", "D", "row 4")]
+            (2, "Q.AM", "2024-Q2", None, None, "D", "row 3"), (3, "Q.AM", "", "\\N", "", "D", "row 4"),
+            # batches with nothing to escape are written plainly: NULL markers only, then one data backslash
+            (4, "Q.AM", "2024-Q3", "5", None, "M", "row 5"), (5, "Q.AM", "2024-Q4", None, '{"A":"b"}', "M", "row 6"),
+            (6, "Q.AM", "2025-Q1", "x\\", '{"A":"b"}', "M", "row 7")]
     with engine.begin() as conn:
         store = ObservationStore(conn)
         store.start_staging()
         if store.formats_apart:
-            store.stage_prepared([store.prepare(rows[:1]), store.prepare(rows[1:])])
+            store.stage_prepared([store.prepare(rows[:1]), store.prepare(rows[1:3]), store.prepare(rows[3:5]),
+                                  store.prepare(rows[5:])])
         else:
             store.stage(rows)
         assert [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM staging_obs ORDER BY row_no")] == rows
-        assert store.unapplied == 3
+        assert store.unapplied == 6
 
 
 def test_a_release_applies_ahead_under_its_pending_submission(engine, dsm, expected, ahead_threads):
