@@ -18,6 +18,7 @@ from typing import Iterator, Sequence
 from sqlalchemy import Connection
 
 from .artefact_store import SCOPE_STRUCTURES
+from .tables import every_version
 
 FETCH = 5_000
 _ROW = "s.series_key, o.time_period, o.value, o.attributes"  # what current() and changed() give per observation
@@ -183,7 +184,7 @@ class ObservationQuery:
         params: dict = {}
         cond = "o.valid_to IS NOT NULL" + self._after(params, "o.valid_to", since, as_of)
         cond += (" AND NOT EXISTS (SELECT 1 FROM observation n WHERE n.series_id = o.series_id "
-                 "AND n.time_period = o.time_period AND n.valid_from = o.valid_to)")
+                 f"AND n.time_period = o.time_period AND n.valid_from = o.valid_to AND {every_version('n')})")
         sql, params = self._select(f, "o.valid_to, s.series_key, o.time_period, o.value, o.attributes", cond, params,
                                    leading="o.valid_to")
         return self._cursor_rows(sql, params)
@@ -203,7 +204,7 @@ class ObservationQuery:
                  ) -> Iterator[tuple]:
         """``(valid_from, series_key, time_period, value, attributes)`` of every version, oldest first."""
         params: dict = {}
-        cond = "1 = 1" + self._after(params, "o.valid_from", since, as_of)
+        cond = every_version("o") + self._after(params, "o.valid_from", since, as_of)
         sql, params = self._select(f, "o.valid_from, s.series_key, o.time_period, o.value, o.attributes", cond,
                                    params, leading="o.valid_from")
         return self._cursor_rows(sql, params)

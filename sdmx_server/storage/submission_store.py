@@ -17,7 +17,7 @@ from typing import Iterable
 from sqlalchemy import Connection, DateTime, and_, bindparam, delete, insert, or_, select, text
 
 from .artefact_store import as_utc
-from .tables import submission, submission_payload, submission_transition
+from .tables import every_version, submission, submission_payload, submission_transition
 
 STATES = ("pending", "validated", "released", "returned")
 
@@ -159,7 +159,7 @@ class SubmissionStore:
             "JOIN series se ON se.id = o.series_id "
             "JOIN data_set ds ON ds.id = se.data_set_id AND ds.dataflow_urn = :flow AND ds.provider_id = :provider "
             "LEFT JOIN observation n ON n.series_id = o.series_id AND n.time_period = o.time_period "
-            " AND n.submission_id = :sub AND n.valid_from = o.valid_to "
+            f" AND n.submission_id = :sub AND n.valid_from = o.valid_to AND {every_version('n')} "
             "WHERE o.valid_to = :at AND (n.id IS NULL OR n.value IS NULL OR o.value IS NULL OR n.value <> o.value) "
             "ORDER BY se.series_key, o.period_start LIMIT :limit").bindparams(bindparam("at", type_=DateTime(timezone=True))),
             {"flow": row.dataflow_urn, "provider": row.provider_id, "sub": row.id, "at": row.released_at,
