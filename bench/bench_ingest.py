@@ -6,7 +6,9 @@
 Generates the test set with ../shared/tools/gen_dsm_data.py (cached under var/bench/). For each
 database and format it starts a real server (gunicorn, one worker) on a fresh database, warms
 it up with the small file under another data provider, then POSTs the large file and times the
-request: parse, validate every code and period, stage, apply and commit. Server memory is the
+request: parse, validate every code and period, stage, apply and commit. The structure-specific file
+is then sent again, by POST (nothing changes) and by PUT: every row is matched with a stored one.
+Server memory is the
 worker's own high-water mark (VmHWM), read from /proc: for the large file against the small one,
 each on a fresh server, and above the idle worker. sdmx1's bare parse of the same structure-specific
 data is timed in the same run, on the same large file (it needs ~1.7 KB per observation: 1.7 GB for
@@ -151,23 +153,30 @@ def memory_kb(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-def post(base: str, headers: dict, path: Path, fmt: str, provider: str) -> tuple[float, dict]:
+def post(base: str, headers: dict, path: Path, fmt: str, provider: str, method: str = "POST") -> tuple[float, dict]:
     with path.open("rb") as body:
         t = time.perf_counter()
         # release=now: applied at once, not left pending for verification and release (a server without the
         # submission workflow ignores the parameter)
-        r = requests.post(f"{base}{FLOW}?provider={provider}&release=now", data=body, timeout=3600,
-                          headers={**headers, "Content-Type": MEDIA[fmt]})
+        r = requests.request(method, f"{base}{FLOW}?provider={provider}&release=now", data=body, timeout=3600,
+                             headers={**headers, "Content-Type": MEDIA[fmt]})
         seconds = time.perf_counter() - t
     assert r.status_code == 200, r.text[:2000]
     return seconds, r.json()
 
 
-def measure(kind: str, fmt: str, big: Path, small: Path, structure: Path, tmp: Path) -> dict:
+def measure(kind: str, fmt: str, big: Path, small: Path, structure: Path, tmp: Path, again: bool = False) -> dict:
+    """The rate of a first load of ``big``; with ``again``, also of sending it once more (POST: nothing
+    changes) and of replacing it (PUT), which match every row with a stored one."""
     with fresh_database(kind, tmp) as url, server(url, structure) as (base, headers, worker):
         post(base, headers, small, fmt, "KG")  # warm-up: imports, caches, another provider's data set
         seconds, receipt = post(base, headers, big, fmt, "KZ")
-        return {"rate": receipt["observations"]["read"] / seconds, "inserted": receipt["observations"]["inserted"]}
+        result = {"rate": receipt["observations"]["read"] / seconds, "inserted": receipt["observations"]["inserted"]}
+        if again:
+            for method in ("POST", "PUT"):
+                seconds, receipt = post(base, headers, big, fmt, "KZ", method)
+                result[method] = receipt["observations"]["read"] / seconds
+        return result
 
 
 def peak_memory(kind: str, path: Path, structure: Path, tmp: Path) -> tuple[int, int]:
@@ -198,9 +207,13 @@ def main() -> None:
         if args.only and kind != args.only:
             continue
         for fmt in ("ss", "csv", "generic"):
-            r = measure(kind, fmt, data_file(out, args.obs, fmt), data_file(out, args.small, fmt), structure, out)
+            r = measure(kind, fmt, data_file(out, args.obs, fmt), data_file(out, args.small, fmt), structure, out,
+                        again=fmt == "ss")
             rates[(kind, fmt)] = r["rate"]
             print(f"{kind:10} {fmt:8} {args.obs:,} obs: {r['rate']:,.0f} obs/s ({r['inserted']:,} inserted)")
+            for method in ("POST", "PUT"):
+                if method in r:
+                    print(f"{kind:10} {fmt:8} {args.obs:,} obs again, {method}: {r[method]:,.0f} obs/s (all stored)")
     kind = args.only or "sqlite"
     idle, small_peak = peak_memory(kind, data_file(out, args.small, "ss"), structure, out)
     idle_big, big_peak = peak_memory(kind, data_file(out, args.obs, "ss"), structure, out)

@@ -1,5 +1,6 @@
-"""Past versions are indexed apart from current rows (migration 0007): ingest adds current rows only, and
-the queries of the past still find a series' rows through indexes, not by reading the whole table."""
+"""How stored observations are found: past versions are indexed apart from current rows (migration 0007),
+and the queries of the past, like the matching of a message with what is stored, go through indexes
+rather than reading a whole table once per row."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from sdmx_server.storage.observation_query import ObservationQuery, SeriesFilter
+from sdmx_server.storage.observation_store import ObservationStore
 
 from .test_apply_ahead import CSV, submit, two_periods
 from .test_dsm_ingest import dsm, dsm_files  # noqa: F401  (fixtures)
@@ -60,3 +62,39 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
             for sql, params in statements:
                 plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
                 assert not [step for step in plan if step.startswith(("SCAN o", "SCAN n"))], (sql, plan)
+
+
+def test_resubmitting_and_replacing_stored_data_never_search_row_by_row(engine, dsm, monkeypatch):
+    """Matching a message with what is stored must not look for each stored row among all staged ones: a PUT
+    of 100k observations over the same data once took minutes on SQLite (no index on the staged keys), and a
+    resubmission on PostgreSQL right after a first load, before any statistics, matched rows by period alone."""
+    lines = two_periods((dsm / "small.csv").read_text().splitlines())
+    body = "\n".join(lines).encode()
+    submit(engine, body, CSV)
+    row_by_row: list[tuple[str, list[str]]] = []
+    run = ObservationStore._sql
+
+    def explained(self, sql: str, params: dict) -> int:
+        if not self.postgres:  # SQLite's plan, as the statement is about to run
+            steps = {i: (parent, detail) for i, parent, _, detail in self.conn.execute(
+                text("EXPLAIN QUERY PLAN " + sql), {k: v for k, v in params.items() if f":{k}" in sql})}
+
+            def correlated(i: int) -> bool:
+                parent = steps[i][0]
+                return parent in steps and (steps[parent][1].startswith("CORRELATED") or correlated(parent))
+
+            # a table read whole once per row of the statement (a CTE's own rows excepted)
+            if [d for i, (_, d) in steps.items() if d.startswith("SCAN ") and d != "SCAN part" and correlated(i)]:
+                row_by_row.append((sql, [d for _, d in steps.values()]))
+        return run(self, sql, params)
+
+    monkeypatch.setattr(ObservationStore, "_sql", explained)
+    assert submit(engine, body, CSV).counts.inserted == 0
+    kept = [line for line in lines if ",2024-Q3," not in line]
+    assert submit(engine, "\n".join(kept).encode(), CSV, replace=True).counts.deleted == 3000
+    assert row_by_row == []
+    if engine.dialect.name == "postgresql":  # the planner was told what the first load stored
+        with engine.connect() as conn:
+            counts = dict(conn.execute(text("SELECT relname, reltuples FROM pg_class "
+                                            "WHERE relname IN ('series', 'observation')")).all())
+        assert counts["series"] >= 3000 and counts["observation"] >= 6000
