@@ -26,6 +26,12 @@ _PORTALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection 
 # The partial index of the current observations (tables.observation): SQLite's planner, without
 # statistics, counts them through the history index instead, reading every row (3x slower).
 _CURRENT_INDEX = "ux_observation_current"
+# PostgreSQL does not carry the join to a series into the halves of "valid_to IS NULL OR …": it read the whole
+# table for the past of one series (0.1-0.3 s on 1.1M rows). Asked per series, each half goes through its own
+# partial index (under 6 ms).
+_EVERY_VERSION_OF_SERIES = ("LATERAL (SELECT * FROM observation o WHERE o.series_id = s.id AND o.valid_to IS NULL "
+                            "UNION ALL SELECT * FROM observation o WHERE o.series_id = s.id "
+                            "AND o.valid_to IS NOT NULL) o")
 # c[...] operators on text columns; TIME_PERIOD bounds are compared as instants instead
 _TEXT_OPS = {"eq": "= {p}", "ne": "<> {p}", "lt": "< {p}", "le": "<= {p}", "gt": "> {p}", "ge": ">= {p}",
              "co": "LIKE {p}", "nc": "NOT LIKE {p}", "sw": "LIKE {p}", "ew": "LIKE {p}"}
@@ -142,7 +148,7 @@ class ObservationQuery:
     def count(self, f: SeriesFilter, as_of: datetime | None = None, *, cap: int | None = None) -> int:
         """How many observations match, counting no further than ``cap`` (enough to refuse a query)."""
         params: dict = {}
-        sql, params = self._select(f, "1", self._valid_at(as_of, params), params, order=False)
+        sql, params = self._select(f, "1", self._valid_at(as_of, params), params, order=False, past=as_of is not None)
         if as_of is None and not self.postgres:
             sql = sql.replace("JOIN observation o ON", f"JOIN observation o INDEXED BY {_CURRENT_INDEX} ON", 1)
         if cap is not None:
@@ -152,7 +158,7 @@ class ObservationQuery:
     def current(self, f: SeriesFilter, as_of: datetime | None = None) -> Iterator[tuple]:
         """The observations valid now, or at ``as_of``, in series (or period) order."""
         params: dict = {}
-        sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params)
+        sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params, past=as_of is not None)
         return self._cursor_rows(sql, params)
 
     def current_with_key_attributes(self, f: SeriesFilter, as_of: datetime | None = None
@@ -163,7 +169,7 @@ class ObservationQuery:
             return self.key_attributes(f.data_set_id, as_of), self.current(f, as_of)
         params: dict = {}
         attributes = self._key_attributes_sql(f.data_set_id, as_of, params)
-        sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params)
+        sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params, past=as_of is not None)
         (attribute_rows,), batches = self._declare(sql, params, before=[attributes])
         return _key_attributes(attribute_rows), itertools.chain.from_iterable(batches)
 
@@ -171,7 +177,7 @@ class ObservationQuery:
         """Observations that became current after ``since`` and are still current (at ``as_of``)."""
         params: dict = {"since": self._ts(since)}
         valid = self._valid_at(as_of, params) + f" AND o.valid_from > {self._p('since')}"
-        sql, params = self._select(f, _ROW, valid, params)
+        sql, params = self._select(f, _ROW, valid, params, past=as_of is not None)
         return self._cursor_rows(sql, params)
 
     def deleted(self, f: SeriesFilter, since: datetime | None, as_of: datetime | None = None,
@@ -183,8 +189,11 @@ class ObservationQuery:
         """
         params: dict = {}
         cond = "o.valid_to IS NOT NULL" + self._after(params, "o.valid_to", since, as_of)
-        cond += (" AND NOT EXISTS (SELECT 1 FROM observation n WHERE n.series_id = o.series_id "
-                 f"AND n.time_period = o.time_period AND n.valid_from = o.valid_to AND {every_version('n')})")
+        # no version of it began as it closed: asked of current and of closed versions apart, each through its
+        # own index (as one condition on every version, PostgreSQL read the whole table)
+        for half in ("n.valid_to IS NULL", "n.valid_to IS NOT NULL"):
+            cond += (f" AND NOT EXISTS (SELECT 1 FROM observation n WHERE {half} AND n.series_id = o.series_id "
+                     "AND n.time_period = o.time_period AND n.valid_from = o.valid_to)")
         sql, params = self._select(f, "o.valid_to, s.series_key, o.time_period, o.value, o.attributes", cond, params,
                                    leading="o.valid_to")
         return self._cursor_rows(sql, params)
@@ -206,7 +215,7 @@ class ObservationQuery:
         params: dict = {}
         cond = every_version("o") + self._after(params, "o.valid_from", since, as_of)
         sql, params = self._select(f, "o.valid_from, s.series_key, o.time_period, o.value, o.attributes", cond,
-                                   params, leading="o.valid_from")
+                                   params, leading="o.valid_from", past=True)
         return self._cursor_rows(sql, params)
 
     def series_keys(self, f: SeriesFilter, as_of: datetime | None = None) -> Iterator[tuple]:
@@ -326,10 +335,14 @@ class ObservationQuery:
         return " ".join(joins), ", ".join(terms + ["s.series_key"])
 
     def _select(self, f: SeriesFilter, columns: str, valid: str, params: dict, *, order: bool = True,
-                leading: str | None = None) -> tuple[str, dict]:
+                leading: str | None = None, past: bool = False) -> tuple[str, dict]:
+        """``past``: ``valid`` may hold closed rows as well as current ones."""
         where, params = self._where(f, params)
         joins, series_order = self._series_order(f)
-        sql = (f"SELECT {columns} FROM series s {joins} JOIN observation o ON o.series_id = s.id "
+        # the whole data set is read faster as it is: one scan rather than two index scans per series
+        narrowed = f.keys is not None or bool(f.dimensions)
+        observations = _EVERY_VERSION_OF_SERIES if past and self.postgres and narrowed else "observation o"
+        sql = (f"SELECT {columns} FROM series s {joins} JOIN {observations} ON o.series_id = s.id "
                f"WHERE {where} AND {self._obs_conditions(f, valid, params)}")
         if order:
             period = "o.time_period" + (" DESC" if f.time_desc else "")
