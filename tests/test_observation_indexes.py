@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from sdmx_server.storage.observation_query import ObservationQuery, SeriesFilter
 from sdmx_server.storage.observation_store import ObservationStore
+from sdmx_server.storage.submission_store import SubmissionStore
 
 from .test_apply_ahead import CSV, submit, two_periods
 from .test_dsm_ingest import dsm, dsm_files  # noqa: F401  (fixtures)
@@ -36,7 +37,7 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
     first = lines[1].split(",")
     key, period = ".".join(first[1:5]), first[5]
     changed = [lines[0], ",".join(first[:6] + ["7", "E"])]
-    submit(engine, "\n".join(changed).encode(), CSV)  # one version closed
+    revision = submit(engine, "\n".join(changed).encode(), CSV).submission_id  # one version closed
     submit(engine, "\n".join(lines[:1] + lines[2:]).encode(), CSV, replace=True)  # then deleted
     other = lines[2].split(",")[5]  # the series' other quarter, never changed
     statements: list[tuple[str, dict]] = []
@@ -47,6 +48,13 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
         return cursor_rows(self, sql, params)
 
     monkeypatch.setattr(ObservationQuery, "_cursor_rows", spy)
+    revisions_sql: list[tuple[str, dict]] = []  # SubmissionStore.revisions's statement, as the driver got it
+
+    def driver_statement(conn, cursor, sql: str, params, context, many) -> None:
+        if "LEFT JOIN observation" in sql:
+            revisions_sql.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", driver_statement)
     later = datetime.now(timezone.utc) + timedelta(seconds=1)
     long_ago = later - timedelta(days=1)
     with engine.connect() as conn:
@@ -58,6 +66,9 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
         assert [(p, v) for _, _, p, v, _ in q.deleted(one, long_ago)] == [(period, "7")]
         assert [p for _, p, _, _ in q.current(one, later)] == [other]
         assert [p for _, p, _, _ in q.changed(one, long_ago, later)] == [other]
+        revisions = SubmissionStore(conn)
+        assert [(r.time_period, r.new) for r in revisions.revisions(revisions.get(revision))] == [(period, "7")]
+        statements.append(next((sql, params) for sql, params in revisions_sql))
         for sql, params in statements:
             if engine.dialect.name == "sqlite":
                 plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]

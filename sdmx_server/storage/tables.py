@@ -140,19 +140,12 @@ observation = Table(
           postgresql_where=text("valid_to IS NULL"), sqlite_where=text("valid_to IS NULL")),
     # Past versions of a series (asOf, includeHistory), and closed rows by closing time (updatedAfter,
     # deletions). Current rows are in neither index, so ingest does not pay for them (migration 0007);
-    # queries of every version reach current rows through the first index (every_version).
+    # queries of every version name the current and the closed rows apart (ObservationQuery).
     Index("ix_observation_history", "series_id", "valid_from", postgresql_where=text("valid_to IS NOT NULL"),
           sqlite_where=text("valid_to IS NOT NULL")),
     Index("ix_observation_closed", "valid_to", postgresql_where=text("valid_to IS NOT NULL"),
           sqlite_where=text("valid_to IS NOT NULL")),
 )
-
-
-def every_version(alias: str) -> str:
-    """A condition true of every row of ``observation`` as ``alias``, written as its current and closed halves
-    so that a planner may reach each by series through its own partial index. The closed half is a comparison
-    (every row closes after 1970), not IS NOT NULL, which SQLite does not use to pick an index."""
-    return f"({alias}.valid_to IS NULL OR {alias}.valid_to > '1970-01-01')"
 
 
 # Attribute values attached above observation level (data set, group, series), with the same history.

@@ -3,7 +3,8 @@
 Every row an ingest adds is current, and current rows are found by ``ux_observation_current``; keeping
 them in the history index too cost PostgreSQL about 1 s of each 1M rows an ingest adds (in-process,
 two interleaved pairs: 9.0 and 8.5 s against 7.4 and 8.0 s). Queries of every version name the current
-and the closed rows apart (``tables.every_version``), so each half is reached through its own index.
+and the closed rows apart (ObservationQuery, SubmissionStore.revisions), so each half is reached through
+its own index.
 
 Revision ID: 0007
 """
