@@ -8,11 +8,10 @@ database and format it starts a real server (gunicorn, one worker) on a fresh da
 it up with the small file under another data provider, then POSTs the large file and times the
 request: parse, validate every code and period, stage, apply and commit. The structure-specific file
 is then sent again, by POST (nothing changes) and by PUT: every row is matched with a stored one.
-Server memory is the
-worker's own high-water mark (VmHWM), read from /proc: for the large file against the small one,
-each on a fresh server, and above the idle worker. sdmx1's bare parse of the same structure-specific
-data is timed in the same run, on the same large file (it needs ~1.7 KB per observation: 1.7 GB for
-1M; ``--sdmx1-small`` times it on the small file instead).
+Server memory is the worker's own high-water mark (VmHWM), read from /proc: for the large file against
+the small one, each on a fresh server, and above the idle worker. sdmx1's bare parse of the same
+structure-specific data is timed in the same run, on the same large file (it needs ~1.7 KB per
+observation: 1.7 GB for 1M; ``--sdmx1-small`` times it on the small file instead).
 """
 
 from __future__ import annotations

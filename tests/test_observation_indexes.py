@@ -68,7 +68,7 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
         assert [p for _, p, _, _ in q.changed(one, long_ago, later)] == [other]
         revisions = SubmissionStore(conn)
         assert [(r.time_period, r.new) for r in revisions.revisions(revisions.get(revision))] == [(period, "7")]
-        statements.append(next((sql, params) for sql, params in revisions_sql))
+        statements.append(revisions_sql[0])
         for sql, params in statements:
             if engine.dialect.name == "sqlite":
                 plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]

@@ -326,9 +326,9 @@ class ObservationStore:
 
     def _analyze_if_stale(self, table: str) -> None:
         """PostgreSQL: ANALYZE ``table`` now if it never was, or if autovacuum would (default thresholds) but has
-        not yet (counts reach the statistics a moment after each transaction). Right after
-        a first load the planner believes a data set has one series, and matches a message's rows against the
-        stored ones by period alone (a 20k-row resubmission took 27 s instead of a fraction of one)."""
+        not yet (counts reach the statistics a moment after each transaction). Right after a first load the
+        planner believes a data set has one series, and matches a message's rows with the stored ones by
+        period alone (a 20k-row resubmission took 27 s instead of a fraction of one)."""
         stale = self.conn.exec_driver_sql(
             "SELECT c.reltuples < 0 OR n_mod_since_analyze > 50 + 0.1 * c.reltuples FROM pg_stat_user_tables t "
             "JOIN pg_class c ON c.oid = t.relid WHERE t.relid = %(table)s::regclass", {"table": table}).scalar()

@@ -147,7 +147,6 @@ observation = Table(
           sqlite_where=text("valid_to IS NOT NULL")),
 )
 
-
 # Attribute values attached above observation level (data set, group, series), with the same history.
 key_attribute = Table(
     "key_attribute", metadata,
