@@ -113,3 +113,17 @@ def test_resubmitting_and_replacing_stored_data_never_search_row_by_row(engine, 
             counts = dict(conn.execute(text("SELECT relname, reltuples FROM pg_class "  # of this test's schema
                                             "WHERE oid IN ('series'::regclass, 'observation'::regclass)")).all())
         assert counts["series"] >= 3000 and counts["observation"] >= 6000
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite takes no statistics here
+def test_the_statistics_taken_during_an_ingest_hold_off_no_other(engine, dsm):
+    """PostgreSQL's ANALYZE locks the table against other ANALYZEs until its transaction ends: taken inside an
+    ingest's transaction, it would make concurrent ingests wait for this one to commit."""
+    submit(engine, (dsm / "small.csv").read_bytes(), CSV)
+    with engine.connect() as ingesting, engine.connect() as other:
+        ObservationStore(ingesting)._analyze_if_stale("observation")  # never analyzed yet: analyzes
+        assert ingesting.in_transaction()
+        counted = other.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'observation'::regclass")).scalar()
+        assert counted == 3000  # the statistics are there for every session at once
+        other.exec_driver_sql("SET lock_timeout = '500ms'")
+        other.exec_driver_sql("ANALYZE observation")  # not held off by the ingest's transaction

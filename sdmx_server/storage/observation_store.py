@@ -328,12 +328,17 @@ class ObservationStore:
         """PostgreSQL: ANALYZE ``table`` now if it never was, or if autovacuum would (default thresholds) but has
         not yet (counts reach the statistics a moment after each transaction). Right after a first load the
         planner believes a data set has one series, and matches a message's rows with the stored ones by
-        period alone (a 20k-row resubmission took 27 s instead of a fraction of one)."""
+        period alone (a 20k-row resubmission took 27 s instead of a fraction of one).
+
+        The ANALYZE runs on a connection of its own, committed at once: the lock it takes lasts to the end of
+        its transaction, and in the ingest's it would hold off every other ingest's ANALYZE until this one
+        commits. What it finds is the committed data, which is what the planner needs to know about."""
         stale = self.conn.exec_driver_sql(
             "SELECT c.reltuples < 0 OR n_mod_since_analyze > 50 + 0.1 * c.reltuples FROM pg_stat_user_tables t "
             "JOIN pg_class c ON c.oid = t.relid WHERE t.relid = %(table)s::regclass", {"table": table}).scalar()
         if stale:
-            self.conn.exec_driver_sql(f"ANALYZE {table}")
+            with self.conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart:
+                apart.exec_driver_sql(f"ANALYZE {table}")
 
     def delete_matching(self, data_set_id: int, key: list, now: datetime, period: str = "") -> int:
         """Close the current observations (of ``period`` only, if given) of every series matching ``key``."""
