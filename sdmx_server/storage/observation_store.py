@@ -252,8 +252,7 @@ class ObservationStore:
             self._had_series = self.conn.execute(select(series.c.id).where(series.c.data_set_id == data_set_id)
                                                  .limit(1)).first() is not None
             if self.postgres and self._had_series:  # the statements below match the message with what is stored
-                self._analyze_if_stale("series")
-                self._analyze_if_stale("observation")
+                self._analyze_if_stale("series", "observation")
         staged = "s.row_no > :after AND s.row_no <= :upto"
         # new series numbered in message order, so observations arrive at the indexes in id order
         if new_series is not None and not self.postgres:
@@ -321,24 +320,25 @@ class ObservationStore:
 
     def _analyze(self) -> None:
         """PostgreSQL: temporary tables have no statistics until asked; without them the joins go nested."""
-        self.conn.exec_driver_sql("ANALYZE staging_obs")
-        self.conn.exec_driver_sql("ANALYZE staging_period")
+        self.conn.exec_driver_sql("ANALYZE staging_obs, staging_period")
 
-    def _analyze_if_stale(self, table: str) -> None:
-        """PostgreSQL: ANALYZE ``table`` now if it never was, or if autovacuum would (default thresholds) but has
-        not yet (counts reach the statistics a moment after each transaction). Right after a first load the
-        planner believes a data set has one series, and matches a message's rows with the stored ones by
-        period alone (a 20k-row resubmission took 27 s instead of a fraction of one).
+    def _analyze_if_stale(self, *tables: str) -> None:
+        """PostgreSQL: ANALYZE each of ``tables`` now if it never was, or if autovacuum would (default
+        thresholds) but has not yet (counts reach the statistics a moment after each transaction). Right after a
+        first load the planner believes a data set has one series, and matches a message's rows with the stored
+        ones by period alone (a 20k-row resubmission took 27 s instead of a fraction of one).
 
         The ANALYZE runs on a connection of its own, committed at once: the lock it takes lasts to the end of
         its transaction, and in the ingest's it would hold off every other ingest's ANALYZE until this one
         commits. What it finds is the committed data, which is what the planner needs to know about."""
         stale = self.conn.exec_driver_sql(
-            "SELECT c.reltuples < 0 OR n_mod_since_analyze > 50 + 0.1 * c.reltuples FROM pg_stat_user_tables t "
-            "JOIN pg_class c ON c.oid = t.relid WHERE t.relid = %(table)s::regclass", {"table": table}).scalar()
-        if stale:
+            "SELECT c.relname FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid "
+            "WHERE t.relid = ANY(%(tables)s::regclass[]) "
+            "AND (c.reltuples < 0 OR n_mod_since_analyze > 50 + 0.1 * c.reltuples)", {"tables": list(tables)}).scalars()
+        names = ", ".join(stale)
+        if names:  # one statement and one connection for all of them
             with self.conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart:
-                apart.exec_driver_sql(f"ANALYZE {table}")
+                apart.exec_driver_sql(f"ANALYZE {names}")
 
     def delete_matching(self, data_set_id: int, key: list, now: datetime, period: str = "") -> int:
         """Close the current observations (of ``period`` only, if given) of every series matching ``key``."""
