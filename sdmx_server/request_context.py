@@ -75,6 +75,30 @@ def access_reads() -> AccessReads:
     return g.access_reads
 
 
+def presume_access() -> bool:
+    """Take this process's access reads for the request as they are, without reading the access version
+    first: a data query reads it in the statement that finds its data sets, one round trip fewer on
+    PostgreSQL. Nothing drawn from them may be answered before :func:`confirm_access` holds. False when the
+    request already has its reads, or the process has none yet."""
+    if "access_reads" in g:
+        return False
+    held = current_app.extensions["sdmx_access_cache"].held()
+    if held is None:
+        return False
+    g.access_reads = held
+    return True
+
+
+def confirm_access(version: int | None) -> bool:
+    """Whether the request's access reads are of ``version``, the access version a statement read after
+    them. If not, the caller, what it may see and the reads are forgotten, and the next access read syncs."""
+    if version is not None and g.access_reads.version == version:
+        return True
+    for name in ("access_reads", "actor", "visibility"):
+        g.pop(name, None)
+    return False
+
+
 def _resolve_actor() -> Actor:
     auth = request.headers.get("Authorization", "")
     scheme, _, value = auth.partition(" ")

@@ -7,16 +7,18 @@ request to the first app already follows it.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from sdmx_server.access.access_cache import read_access_version
 from sdmx_server.app import create_app
 from sdmx_server.rest_api.http_cache import ResponseCache
 from sdmx_server.seeding import load_structures
 from sdmx_server.storage.grant_store import GrantStore
+from sdmx_server.storage.login_failure_store import LoginFailureStore
 from sdmx_server.storage.user_store import UserStore
 
 from .access_world import _password_hash, _seed_artefacts
@@ -146,3 +148,37 @@ def test_the_answer_cache_keeps_small_answers_within_its_budget():
     next(body)
     body.close()  # the client went away: a partial answer is never kept
     assert cache.get(("cut", "h")) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's driver traces every statement
+def test_a_data_query_checks_cached_access_reads_in_the_statement_that_finds_its_data(workers):
+    """Once a worker holds access reads, a data query reads the access version in the statement that finds
+    its data sets, not in one of its own (on PostgreSQL a round trip per request, the same code); what the
+    presumed reads let through is answered only if that version is theirs (test_grants_... and
+    test_a_revoked_... above, on both databases)."""
+    one, _, auth, _ = workers
+    assert _rows(one, auth["kz_admin"]) == 1  # the worker holds the reads of this access version
+    statements: list[str] = []
+    app_engine = one.application.extensions["sdmx_engine"]
+
+    def trace(dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+        dbapi_conn.set_trace_callback(statements.append)
+
+    event.listen(app_engine, "checkout", trace)
+    try:
+        assert _rows(one, auth["kz_admin"]) == 1
+    finally:
+        event.remove(app_engine, "checkout", trace)
+    reads = [s for s in statements if "access_version" in s]
+    assert len(reads) == 1 and "change_log" in reads[0], statements
+
+
+def test_a_wrong_password_on_a_data_query_counts_one_failure(workers, engine):
+    """The caller is found once, before the presumed access reads are used: a password check that failed is
+    not made (nor counted) again when the query is prepared a second time."""
+    one, _, auth, _ = workers
+    assert _rows(one, auth["kz_admin"]) == 1
+    wrong = "Basic " + base64.b64encode(b"kz_admin:not-the-password").decode()
+    assert _rows(one, {"Authorization": wrong}) == "HTTP 401"
+    with engine.connect() as conn:
+        assert LoginFailureStore(conn).failures("user:kz_admin") == 1

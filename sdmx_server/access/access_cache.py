@@ -3,7 +3,8 @@
 Triggers bump ``access_version`` on every change to users, roles, tokens, grants and publicity
 (migration 0005), so one read of that counter per request tells whether what this process holds is
 still true: a revoked token, a deactivated user or a withdrawn grant takes effect on the next request,
-in every worker. Only what the counter covers is cached; whether a country has released data of its
+in every worker. A data query reads the counter in the statement that finds its data sets instead, and is
+answered only when that matches what it used (request_context.presume_access). Only what the counter covers is cached; whether a country has released data of its
 own (the reciprocity condition) depends on data and is always read.
 """
 
@@ -39,6 +40,11 @@ class AccessCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current = AccessReads(-1)
+
+    def held(self) -> AccessReads | None:
+        """The reads of the newest version seen, unconfirmed; None before the first :meth:`sync`."""
+        current = self._current
+        return current if current.version >= 0 else None
 
     def sync(self, conn: Connection) -> AccessReads:
         """Once per request, before any access read. The version is read before the reads it will hold, so

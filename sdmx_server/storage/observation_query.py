@@ -18,6 +18,7 @@ from typing import Iterator, Sequence
 from sqlalchemy import Connection
 
 from .artefact_store import SCOPE_STRUCTURES
+from .tables import access_version
 
 FETCH = 5_000
 _ROW = "s.series_key, o.time_period, o.value, o.attributes"  # what current() and changed() give per observation
@@ -71,10 +72,13 @@ class Snapshot:
     positive integers, so there are no more rows than that, history included), read off the primary key
     (SQLite) or the last value of the id sequence (PostgreSQL).
     ``last_submission`` and ``last_modified``: how many submissions to the dataflows were released, and
-    when the latest was: the data's version, for ETag and Last-Modified."""
+    when the latest was: the data's version, for ETag and Last-Modified. ``access_version``: the access
+    version (migration 0005) as this statement saw it, so a request may check access reads it took from
+    the process's cache without a statement of its own (request_context.confirm_access)."""
 
     structures: object
     most_rows: int
+    access_version: int
     last_submission: int
     last_modified: datetime | None
 
@@ -104,7 +108,8 @@ class ObservationQuery:
         parts = [f"(SELECT changed_at FROM change_log WHERE scope = {self._bind(params, SCOPE_STRUCTURES)})",
                  # PostgreSQL: no index on observation.id (migration 0006); ids come from the sequence
                  "(SELECT last_value FROM observation_id_seq)" if self.postgres else
-                 "(SELECT MAX(id) FROM observation)"]
+                 "(SELECT MAX(id) FROM observation)",
+                 f"(SELECT n FROM {access_version.name} WHERE id = 1)"]
         # each flow whose data the caller may see some of, as a condition on dataflow_urn and provider_id
         visible = [(urn, providers) for urn, providers in flows or () if providers is None or providers]
         conditions = [f"dataflow_urn = {self._bind(params, urn)}" + (
@@ -130,8 +135,8 @@ class ObservationQuery:
             row = self._all("SELECT " + ", ".join(parts), params)[0]
             for sql in data_sets:
                 found += self._all(f"SELECT id, dataflow_urn, provider_id {sql}", params)
-        last_id, when = (row[2], row[3]) if flows else (None, None)
-        snap = Snapshot(row[0], row[1] or 0, last_id or 0, None if when is None else instant(when))
+        last_id, when = (row[3], row[4]) if flows else (None, None)
+        snap = Snapshot(row[0], row[1] or 0, row[2], last_id or 0, None if when is None else instant(when))
         return snap, [tuple(r) for r in found]
 
     def key_attributes(self, data_set_id: int, as_of: datetime | None = None) -> list[tuple[str, str, dict]]:
