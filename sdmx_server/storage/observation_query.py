@@ -184,7 +184,7 @@ class ObservationQuery:
         """Observations that became current after ``since`` and are still current (at ``as_of``)."""
         params: dict = {"since": self._ts(since)}
         valid = self._valid_at(as_of, params) + f" AND o.valid_from > {self._p('since')}"
-        sql, params = self._select(f, _ROW, valid, params, past=as_of is not None)
+        sql, params = self._select(f, _ROW, valid, params, past=as_of is not None, per_series=True)
         return self._cursor_rows(sql, params)
 
     def deleted(self, f: SeriesFilter, since: datetime | None, as_of: datetime | None = None,
@@ -202,7 +202,7 @@ class ObservationQuery:
             cond += (f" AND NOT EXISTS (SELECT 1 FROM observation n WHERE {half} AND n.series_id = o.series_id "
                      "AND n.time_period = o.time_period AND n.valid_from = o.valid_to)")
         sql, params = self._select(f, "o.valid_to, s.series_key, o.time_period, o.value, o.attributes", cond, params,
-                                   leading="o.valid_to")
+                                   leading="o.valid_to", per_series=True)
         return self._cursor_rows(sql, params)
 
     def _after(self, params: dict, column: str, since: datetime | None, as_of: datetime | None) -> str:
@@ -246,7 +246,7 @@ class ObservationQuery:
             params["since"] = self._ts(since)
             valid += f" AND o.valid_from > {self._p('since')}"
         sql, params = self._select(f, "s.series_key, COUNT(*), MIN(o.period_start), MAX(o.period_end)", valid, params,
-                                   order=False)
+                                   order=False, per_series=since is not None)
         return self._cursor_rows(sql + " GROUP BY s.series_key", params)
 
     # -- SQL ----------------------------------------------------------------------------------------
@@ -342,15 +342,24 @@ class ObservationQuery:
         return " ".join(joins), ", ".join(terms + ["s.series_key"])
 
     def _select(self, f: SeriesFilter, columns: str, valid: str, params: dict, *, order: bool = True,
-                leading: str | None = None, past: bool = False) -> tuple[str, dict]:
-        """``past``: ``valid`` may hold closed rows as well as current ones."""
+                leading: str | None = None, past: bool = False, per_series: bool = False) -> tuple[str, dict]:
+        """``past``: ``valid`` may hold closed rows as well as current ones. ``per_series``: ``valid`` compares
+        transaction times with one the caller chose, usually later than any PostgreSQL's statistics know of."""
         where, params = self._where(f, params)
         joins, series_order = self._series_order(f)
+        conditions = self._obs_conditions(f, valid, params)
         # the whole data set is read faster as it is: one scan rather than two index scans per series
         narrowed = f.keys is not None or bool(f.dimensions)
-        observations = _EVERY_VERSION_OF_SERIES if past and self.postgres and narrowed else "observation o"
+        if self.postgres and per_series and not past:
+            # Each series' rows through its index, whatever the statistics say: past their newest time the
+            # planner expects one row, and joined a whole data set's (after a 100k-row revision) to every
+            # series in turn, 55 s instead of 0.2. OFFSET 0 keeps the subquery from being merged into the join.
+            observations = f"LATERAL (SELECT * FROM observation o WHERE o.series_id = s.id AND {conditions} OFFSET 0) o"
+            conditions = "TRUE"
+        else:
+            observations = _EVERY_VERSION_OF_SERIES if past and self.postgres and narrowed else "observation o"
         sql = (f"SELECT {columns} FROM series s {joins} JOIN {observations} ON o.series_id = s.id "
-               f"WHERE {where} AND {self._obs_conditions(f, valid, params)}")
+               f"WHERE {where} AND {conditions}")
         if order:
             period = "o.time_period" + (" DESC" if f.time_desc else "")
             terms = [series_order, period] if not f.period_first else [period, series_order]
