@@ -22,6 +22,11 @@ then, on SQLite and on PostgreSQL:
    two-worker gunicorn, once with the system administrator's token and once anonymously (the data
    made public after the load), and against a bare Flask "hello" on the same gunicorn settings.
 
+4. revises every tenth observation (a 100k-row SDMX-CSV POST) and times history queries, best of five
+   (no goal: a guard against queries that read the whole table): of the one series, ``includeHistory``,
+   ``asOf`` a moment before the revision and ``updatedAfter`` it (with its deletions check); of the
+   whole data set, ``updatedAfter`` (the 100k revised observations) and ``asOf`` (all of it as it was).
+
 Prints each number, then the ratios against the issue's goals with ✓/✗. A bench, not a test:
 numbers on a shared 2-core machine are noisy; the load average is printed with them.
 wrk (Debian's package) and pysdmx[data,xml] (PyPI, into this venv; not a project dependency)
@@ -371,7 +376,60 @@ def measure(kind: str, args, structure: Path, big: Path, out: Path, with_pysdmx:
                 for who, auth in (("token", headers), ("anonymous", {})):
                     print(f"[{kind}] wrk {args.seconds} s, {who}; {load()}", flush=True)
                     res["wrk"][who] = wrk(base + one, args.seconds, auth, MEDIA["ss"])
+        # 4. history queries, after a revision of a tenth of the observations
+        if not args.no_history:
+            res["history"] = history_times(url, headers, revision_file(out, res["obs"]), res["obs"])
     return res
+
+
+@contextmanager
+def no_answer_cache() -> Iterator[None]:
+    """Servers started inside keep no answers (bench_ingest's gunicorn passes the environment on)."""
+    os.environ["SDMX_SERVER_RESPONSE_CACHE_BYTES"] = "0"
+    try:
+        yield
+    finally:
+        del os.environ["SDMX_SERVER_RESPONSE_CACHE_BYTES"]
+
+
+def revision_file(out: Path, n: int) -> Path:
+    """Every tenth row of the generated SDMX-CSV with its value raised by one (a missing one, NaN, set to 1),
+    cached next to it."""
+    path = out / f"dsm_{n}_revision.csv"
+    if not path.exists():
+        with data_file(out, n, "csv").open() as src, path.open("w") as dst:
+            dst.write(next(src))
+            for i, line in enumerate(src):
+                if i % 10 == 0:
+                    cells = line.rstrip("\n").split(",")
+                    cells[-2] = "1" if cells[-2] == "NaN" else str(int(cells[-2]) + 1)
+                    dst.write(",".join(cells) + "\n")
+    return path
+
+
+def history_times(url: str, headers: dict, revision: Path, n: int) -> dict[str, tuple[float, int]]:
+    """(best seconds of five, bytes) of each history query, on a one-worker gunicorn without its answer cache
+    (which would answer the repeats of the small ones), after ``revision``."""
+    from datetime import datetime, timezone
+    with no_answer_cache(), gunicorn(url) as (base, _):
+        time.sleep(1.1)  # transaction times are kept to the microsecond; a clear second apart reads better
+        before = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        time.sleep(1.1)
+        seconds, receipt = post(base, headers, revision, "csv", PROVIDER)
+        assert receipt["observations"]["updated"] == n // 10, receipt
+        one = f"/rest/v2/data/dataflow/DSM/DF_MIGR/1.0/{ONE_SERIES}"
+        queries = {"one series, includeHistory": f"{one}?includeHistory=true",
+                   "one series, asOf before the revision": f"{one}?asOf={before}",
+                   "one series, updatedAfter before it": f"{one}?updatedAfter={before}",
+                   f"all, updatedAfter ({n // 10:,} revised)": f"{FLOW_V1}/all?updatedAfter={before}",
+                   f"all, asOf ({n:,} as they were)": f"{FLOW_V1}/all?asOf={before}"}
+        times = {}
+        for name, path in queries.items():
+            fetch(base, headers, path, "ss")  # warm-up
+            runs = [fetch(base, headers, path, "ss") for _ in range(5)]
+            times[name] = (min(r[0] for r in runs), runs[0][1])
+        print(f"[history] revision of {n // 10:,} observations in {seconds:.1f} s; {load()}", flush=True)
+    return times
 
 
 # -- report ---------------------------------------------------------------------------------------------------
@@ -403,6 +461,9 @@ def report(results: dict[str, dict], hello: dict, args) -> None:
         for who, w in r.get("wrk", {}).items():
             print(f"{kind:12}wrk one series ({r['series_obs']} obs, {who}): {w['rps']:,.0f} req/s, "
                   f"p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, {w['errors']} errors, {w['requests']:,} requests")
+    for kind, r in results.items():
+        for name, (seconds, size) in r.get("history", {}).items():
+            print(f"{kind:12}history: {name:40} {seconds * 1000:9.1f} ms  {size / 1e6:7.2f} MB")
     for kind, r in results.items():
         if "own" in r:
             py = r.get("pysdmx", {})
@@ -446,6 +507,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="wrk for 10 s instead of 60, fewer repeats")
     ap.add_argument("--no-wrk", action="store_true")
     ap.add_argument("--no-pysdmx", action="store_true")
+    ap.add_argument("--no-history", action="store_true")
     ap.add_argument("--gzip", action="store_true", help="also time a gzip-compressed structure-specific answer")
     args = ap.parse_args()
     args.seconds = 10 if args.quick else 60
