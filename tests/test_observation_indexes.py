@@ -19,6 +19,19 @@ from .test_dsm_ingest import dsm, dsm_files  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.storage
 
 
+def record_query_statements(monkeypatch) -> list[tuple[str, dict]]:
+    """From now on, each (SQL, parameters) ObservationQuery runs on a cursor, appended to the list returned."""
+    statements: list[tuple[str, dict]] = []
+    cursor_rows = ObservationQuery._cursor_rows
+
+    def spy(self, sql: str, params: dict):
+        statements.append((sql, params))
+        return cursor_rows(self, sql, params)
+
+    monkeypatch.setattr(ObservationQuery, "_cursor_rows", spy)
+    return statements
+
+
 def test_the_history_index_holds_closed_rows_only(engine):
     with engine.connect() as conn:
         definition = conn.execute(text(
@@ -40,14 +53,7 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
     revision = submit(engine, "\n".join(changed).encode(), CSV).submission_id  # one version closed
     submit(engine, "\n".join(lines[:1] + lines[2:]).encode(), CSV, replace=True)  # then deleted
     other = lines[2].split(",")[5]  # the series' other quarter, never changed
-    statements: list[tuple[str, dict]] = []
-    cursor_rows = ObservationQuery._cursor_rows
-
-    def spy(self, sql: str, params: dict):
-        statements.append((sql, params))
-        return cursor_rows(self, sql, params)
-
-    monkeypatch.setattr(ObservationQuery, "_cursor_rows", spy)
+    statements = record_query_statements(monkeypatch)
     revisions_sql: list[tuple[str, dict]] = []  # SubmissionStore.revisions's statement, as the driver got it
 
     def driver_statement(conn, cursor, sql: str, params, context, many) -> None:
@@ -146,14 +152,7 @@ def test_changes_after_a_time_are_read_series_by_series_whatever_the_statistics_
     submit(engine, "\n".join(revised).encode(), CSV)
     kept = lines[:-100] + [line for line in lines[-100:] if ",2024-Q3," not in line]
     submit(engine, "\n".join(kept).encode(), CSV, replace=True)  # one quarter of the last 50 series deleted
-    statements: list[tuple[str, dict]] = []
-    cursor_rows = ObservationQuery._cursor_rows
-
-    def spy(self, sql: str, params: dict):
-        statements.append((sql, params))
-        return cursor_rows(self, sql, params)
-
-    monkeypatch.setattr(ObservationQuery, "_cursor_rows", spy)
+    statements = record_query_statements(monkeypatch)
     with engine.connect() as conn:
         q, whole = ObservationQuery(conn), SeriesFilter(data_set)
         changed = len(revised) - 1  # revised, then set back by the PUT: current since ``between`` either way

@@ -4,8 +4,9 @@ Triggers bump ``access_version`` on every change to users, roles, tokens, grants
 (migration 0005), so one read of that counter per request tells whether what this process holds is
 still true: a revoked token, a deactivated user or a withdrawn grant takes effect on the next request,
 in every worker. A data query reads the counter in the statement that finds its data sets instead, and is
-answered only when that matches what it used (request_context.presume_access). Only what the counter covers is cached; whether a country has released data of its
-own (the reciprocity condition) depends on data and is always read.
+answered only when that matches the reads it used (request_context.presume_access). Only what the counter
+covers is cached; whether a country has released data of its own (the reciprocity condition) depends on
+data and is always read.
 """
 
 from __future__ import annotations

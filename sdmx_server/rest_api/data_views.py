@@ -91,7 +91,7 @@ def _prepared(conn: Connection, store: ArtefactStore, query: DataQuery) -> Prepa
             prepared = prepare_data_query(conn, store, query, visible=visibility().providers)
         except (SdmxError, HTTPException):
             prepared = None
-        if confirm_access(prepared and prepared.access_version):
+        if confirm_access(None if prepared is None else prepared.access_version):
             return prepared
     return prepare_data_query(conn, store, query, visible=visibility().providers)
 
