@@ -25,7 +25,8 @@ then, on SQLite and on PostgreSQL:
 4. revises every tenth observation (a 100k-row SDMX-CSV POST) and times history queries, best of five
    (no goal: a guard against queries that read the whole table): of the one series, ``includeHistory``,
    ``asOf`` a moment before the revision and ``updatedAfter`` it (with its deletions check); of the
-   whole data set, ``updatedAfter`` (the 100k revised observations) and ``asOf`` (all of it as it was).
+   whole data set, ``updatedAfter`` (the 100k revised observations), the versions since then
+   (``includeHistory``) and ``asOf`` (all of it as it was).
 
 Prints each number, then the ratios against the issue's goals with ✓/✗. A bench, not a test:
 numbers on a shared 2-core machine are noisy; the load average is printed with them.
@@ -422,6 +423,7 @@ def history_times(url: str, headers: dict, revision: Path, n: int) -> dict[str, 
                    "one series, asOf before the revision": f"{one}?asOf={before}",
                    "one series, updatedAfter before it": f"{one}?updatedAfter={before}",
                    f"all, updatedAfter ({n // 10:,} revised)": f"{FLOW_V1}/all?updatedAfter={before}",
+                   "all, includeHistory since before it": f"{FLOW_V1}/all?includeHistory=true&updatedAfter={before}",
                    f"all, asOf ({n:,} as they were)": f"{FLOW_V1}/all?asOf={before}"}
         times = {}
         for name, path in queries.items():
