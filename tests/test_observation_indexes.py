@@ -51,13 +51,13 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
     key, period = ".".join(first[1:5]), first[5]
     changed = [lines[0], ",".join(first[:6] + ["7", "E"])]
     revision = submit(engine, "\n".join(changed).encode(), CSV).submission_id  # one version closed
-    submit(engine, "\n".join(lines[:1] + lines[2:]).encode(), CSV, replace=True)  # then deleted
+    deletion = submit(engine, "\n".join(lines[:1] + lines[2:]).encode(), CSV, replace=True)  # then deleted
     other = lines[2].split(",")[5]  # the series' other quarter, never changed
     statements = record_query_statements(monkeypatch)
     revisions_sql: list[tuple[str, dict]] = []  # SubmissionStore.revisions's statement, as the driver got it
 
     def driver_statement(conn, cursor, sql: str, params, context, many) -> None:
-        if "LEFT JOIN observation" in sql:
+        if "AS new FROM observation o" in sql:
             revisions_sql.append((sql, params))
 
     event.listen(engine, "before_cursor_execute", driver_statement)
@@ -74,15 +74,21 @@ def test_every_version_of_a_series_is_found_through_indexes(engine, dsm, monkeyp
         assert [p for _, p, _, _ in q.changed(one, long_ago, later)] == [other]
         revisions = SubmissionStore(conn)
         assert [(r.time_period, r.new) for r in revisions.revisions(revisions.get(revision))] == [(period, "7")]
+        deleted = revisions.revisions(revisions.get(deletion.submission_id))
+        assert [(r.time_period, r.old, r.new) for r in deleted] == [(period, "7", None)]
         statements.append(revisions_sql[0])
         for sql, params in statements:
             if engine.dialect.name == "sqlite":
                 plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
-                assert not [step for step in plan if step.startswith(("SCAN o", "SCAN n"))], (sql, plan)
+                assert not [step for step in plan if step.startswith(("SCAN o", "SCAN n", "SCAN m"))], (sql, plan)
             else:
                 conn.exec_driver_sql("ANALYZE observation")
                 plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, params)]
                 assert not [step for step in plan if "Seq Scan on observation" in step], (sql, plan)
+        if engine.dialect.name == "postgresql":  # what replaced a closed row: found by its own keys, not by time
+            steps = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + revisions_sql[0][0], revisions_sql[0][1])]
+            assert [s for s in steps if "Index Cond: ((series_id = o.series_id) AND (valid_from = o.valid_to))" in s]
+            assert not [s for s in steps if "valid_from = '" in s], steps
 
 
 def test_resubmitting_and_replacing_stored_data_never_search_row_by_row(engine, dsm, monkeypatch):

@@ -154,18 +154,21 @@ class SubmissionStore:
         time in its data set, with what replaced them. Computed from the observation history, not stored."""
         if row.state != "released" or row.released_at is None:
             return []
-        # what replaced each closed row, looked for among current (n) and closed (m) rows apart, each half through
-        # its own index (as one condition on every version, PostgreSQL read the whole table); one of them at most
-        replaced = ("JOIN observation {0} ON {0}.series_id = o.series_id AND {0}.time_period = o.time_period "
-                    "AND {0}.valid_from = o.valid_to AND {0}.submission_id = :sub AND {0}.valid_to IS {1}NULL ")
+        # What replaced each closed row, looked for among current (n) and closed (m) rows apart, each half through
+        # its own index (as one condition on every version, PostgreSQL read the whole table); one of them at most.
+        # Each is a subquery of its own row's keys: as joins, PostgreSQL carried the release time over to the
+        # closed half and, with statistics older than the release, searched it by time alone, once per row
+        # (10k notices of a 100k revision: 9.9 s).
+        replaced = ("(SELECT {0}.value FROM observation {0} WHERE {0}.series_id = o.series_id "
+                    "AND {0}.time_period = o.time_period AND {0}.valid_from = o.valid_to AND {0}.submission_id = :sub "
+                    "AND {0}.valid_to IS {1}NULL)")
         rows = self.conn.execute(text(
-            "SELECT se.series_key, o.time_period, o.value, COALESCE(n.value, m.value) FROM observation o "
-            "JOIN series se ON se.id = o.series_id "
+            "SELECT series_key, time_period, old, new FROM (SELECT se.series_key, o.time_period, o.period_start, "
+            f"o.value AS old, COALESCE({replaced.format('n', '')}, {replaced.format('m', 'NOT ')}) AS new "
+            "FROM observation o JOIN series se ON se.id = o.series_id "
             "JOIN data_set ds ON ds.id = se.data_set_id AND ds.dataflow_urn = :flow AND ds.provider_id = :provider "
-            "LEFT " + replaced.format("n", "") + "LEFT " + replaced.format("m", "NOT ") +
-            "WHERE o.valid_to = :at AND ((n.series_id IS NULL AND m.series_id IS NULL) "
-            " OR COALESCE(n.value, m.value) IS NULL OR o.value IS NULL OR COALESCE(n.value, m.value) <> o.value) "
-            "ORDER BY se.series_key, o.period_start LIMIT :limit").bindparams(bindparam("at", type_=DateTime(timezone=True))),
+            "WHERE o.valid_to = :at) r WHERE (new = old) IS NOT TRUE "  # a NULL on either side is a change
+            "ORDER BY series_key, period_start LIMIT :limit").bindparams(bindparam("at", type_=DateTime(timezone=True))),
             {"flow": row.dataflow_urn, "provider": row.provider_id, "sub": row.id, "at": row.released_at,
              "limit": limit})
         return [Revision(*r) for r in rows]
