@@ -26,7 +26,8 @@ then, on SQLite and on PostgreSQL:
    (no goal: a guard against queries that read the whole table): of the one series, ``includeHistory``,
    ``asOf`` a moment before the revision and ``updatedAfter`` it (with its deletions check); of the
    whole data set, ``updatedAfter`` (the 100k revised observations), the versions since then
-   (``includeHistory``) and ``asOf`` (all of it as it was).
+   (``includeHistory``) and ``asOf`` (all of it as it was); and the revision's notices (the API's first
+   10,000).
 
 Prints each number, then the ratios against the issue's goals with ✓/✗. A bench, not a test:
 numbers on a shared 2-core machine are noisy; the load average is printed with them.
@@ -430,6 +431,15 @@ def history_times(url: str, headers: dict, revision: Path, n: int) -> dict[str, 
             fetch(base, headers, path, "ss")  # warm-up
             runs = [fetch(base, headers, path, "ss") for _ in range(5)]
             times[name] = (min(r[0] for r in runs), runs[0][1])
+        import requests
+        notices = f"{base}/api/submissions/{receipt['submission']}/revisions"
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            r = requests.get(notices, headers=headers, timeout=600)
+            runs.append((time.perf_counter() - t, len(r.content)))
+            assert r.status_code == 200 and len(r.json()["revisions"]) == 10_000, r.text[:300]  # the API's cap
+        times["the revision's notices (first 10,000)"] = min(runs)
         print(f"[history] revision of {n // 10:,} observations in {seconds:.1f} s; {load()}", flush=True)
     return times
 
