@@ -351,7 +351,6 @@ class ObservationQuery:
         where, params = self._where(f, params)
         joins, series_order = self._series_order(f)
         conditions = self._obs_conditions(f, valid, params)
-        # else the whole data set is read faster as it is: one scan rather than index scans per series
         narrowed = f.keys is not None or bool(f.dimensions)
         if self.postgres and per_series and not past:
             # OFFSET 0 keeps the subquery from being merged into the join
@@ -359,7 +358,7 @@ class ObservationQuery:
             conditions = "TRUE"
         elif self.postgres and past and (narrowed or per_series):
             observations = _EVERY_VERSION_OF_SERIES
-        else:
+        else:  # the whole data set is read faster as it is: one scan rather than index scans per series
             observations = "observation o"
         sql = (f"SELECT {columns} FROM series s {joins} JOIN {observations} ON o.series_id = s.id "
                f"WHERE {where} AND {conditions}")
