@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import glob
 import io
 import json
@@ -254,6 +255,53 @@ def test_csv_reader_streams():
     it = expand_rows(sdmx_csv_data_reader.read_data(io.BufferedReader(Endless()), NA_MAIN))
     assert isinstance(next(it), DataSetStart)
     assert [next(it).key["DIM_3"] for _ in range(1000)][-1] == "2020"
+
+
+def _csv_module_blocks(text, delimiter):
+    """Every row as the csv module reads it, and its errors at their row: what the reader's own splitting
+    must agree with."""
+    row_no = 1
+    try:
+        for row in csv.reader(text, delimiter=delimiter):
+            row_no += 1
+            yield [row]
+    except csv.Error as e:
+        raise BadInput(f"row {row_no + 1}: not readable as CSV: {e}", line=row_no + 1) from None
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("late", ["late", '"1,5"', '"a\nb"', "a\rb", "a\0b", "y" * 140_000],
+                         ids=["plain", "quoted", "quoted-line-end", "lone-cr", "nul", "too-long"])
+def test_rows_are_read_as_the_csv_module_reads_them(monkeypatch, ending, late):
+    """The reader splits blocks of plain lines itself and hands the rest of the message to the csv module
+    from the first quote, lone carriage return, NUL or overlong line on (here past the first block):
+    events, row numbers and errors are the csv module's either way. The last line has no line end."""
+    lines = ["DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE,ATTR_1"]
+    lines += [f"ESTAT:NA_MAIN(1.6.0),A,B{i % 7},{2000 + i},{i},x" for i in range(5000)]
+    lines[3000:3000] = ["", f"ESTAT:NA_MAIN(1.6.0),A,C,2000,7,{late}", ""]
+    data = ending.join(lines)
+    assert len(data.partition(late)[0]) > sdmx_csv_data_reader._READ
+
+    def outcome():
+        """Batches of plain rows as their cells, which validation reads as they are; other events as such."""
+        try:
+            return [("rows", e.first_row, e.rows) if isinstance(e, ObservationRows) else
+                    (type(e).__name__, getattr(e, "key", None), getattr(e, "attributes", None), e.where)
+                    for e in sdmx_csv_data_reader.read_data(io.BytesIO(data.encode()), NA_MAIN)]
+        except BadInput as e:
+            return str(e)
+
+    ours = outcome()
+    monkeypatch.setattr(sdmx_csv_data_reader, "_row_blocks", _csv_module_blocks)
+    assert ours == outcome()
+    if late == '"a\nb"':
+        rows = {n: row for _, first, batch in ours[1:] for n, row in enumerate(batch, first)}
+        assert rows[3002] == ["ESTAT:NA_MAIN(1.6.0)", "A", "C", "2000", "7", "a\nb"]
+        assert rows[5004] == ["ESTAT:NA_MAIN(1.6.0)", "A", "B1", "6999", "4999", "x"] and len(rows) == 5001
+    elif late == "a\rb":  # a lone carriage return ends a row, for the csv module
+        assert ours == "row 3003 has 1 fields; the header row 1 has 6 (line 3003)"
+    elif len(late) > 1000:
+        assert ours.startswith("row 3002: not readable as CSV: field larger than field limit")
 
 
 # --- SDMX-JSON -----------------------------------------------------------------------------------

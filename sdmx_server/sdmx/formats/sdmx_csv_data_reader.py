@@ -4,20 +4,23 @@
 may carry an ACTION column (I, A, R, D, M) per row. With ``labels=both`` headers read "ID: Name"
 and coded values "CODE: Name"; only the part before ": " counts. With ``labels=name`` a name
 column follows each id column (announced by STRUCTURE_NAME); it is skipped. The delimiter
-(comma or semicolon, as 2.0 allows) is taken from the header line. Memory holds one row.
+(comma or semicolon, as 2.0 allows) is taken from the header line. Memory holds a block of rows
+(_READ characters) at most.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import BinaryIO, Iterator
+from itertools import chain
+from typing import BinaryIO, Iterator, TextIO
 
 from ..data_structure import NUMERIC_TYPES, DataStructureInfo
 from ..errors import BadInput
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
 
 _BATCH_ROWS = 1000
+_READ = 1 << 16  # characters read at a time
 _ROW_ACTIONS = {"I": "Information", "A": "Append", "R": "Replace", "D": "Delete", "M": "Merge", "": None}
 _SPECIAL = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY", "OBS_KEY"}
 _KINDS = {"dataflow": "dataflow", "datastructure": "datastructure", "dataprovision": "provisionagreement",
@@ -118,15 +121,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
                        measure_cols[0][0], tuple(obs_attr_cols), plain_observation) if plain else None
     batch: list[list[str]] = []
     batch_first = 0
-    reader = csv.reader(text, delimiter=delimiter)
     row_no = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise BadInput(f"row {row_no + 1}: not readable as CSV: {exc}", line=row_no + 1) from None
+    for row in chain.from_iterable(_row_blocks(text, delimiter)):
         row_no += 1
         if (layout is not None and len(row) == width and row[0] == current_ref[0]
                 and row[structure_col] == current_ref[1]):
@@ -201,3 +197,36 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             raise BadInput(f"row {row_no}: the row carries no value and no attribute of {structure.urn}", line=row_no)
     if batch:
         yield ObservationRows(layout, batch, batch_first)
+
+
+def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[list[str]]]:
+    """The rows after the header, a block at a time. A block of whole lines without quotes, NULs, lone
+    carriage returns or lines longer than the csv module's longest field (nearly every message) is split
+    with ``str.split``: the csv module would give the same rows at twice the cost. From the first block
+    that has one on, the csv module reads the rest, a row at a time, so that an error names its row."""
+    rows = 0
+    rest = ""
+    longest = csv.field_size_limit()  # a longer field is an error of the csv module's
+    try:
+        while block := text.read(_READ):
+            whole = rest + block
+            body, newline, rest = whole.rpartition("\n")
+            if not newline:
+                continue
+            if ('"' in body or "\0" in body or body.count("\r") != body.count("\r\n") + body.endswith("\r")
+                    or len(whole) > longest):
+                # each item a whole line, so that a quoted field may go on over the next ones
+                lines = chain(io.StringIO(f"{body}\n{rest}{text.readline()}", newline=""), text)
+                for row in csv.reader(lines, delimiter=delimiter):
+                    rows += 1
+                    yield [row]
+                return
+            if "\r" in body:  # CRLF line ends, as RFC 4180 and the csv module write them
+                body = body.replace("\r\n", "\n").removesuffix("\r")
+            block_rows = [line.split(delimiter) for line in body.split("\n")]
+            rows += len(block_rows)
+            yield block_rows
+        if rest:  # a last line without a line end
+            yield list(csv.reader([rest], delimiter=delimiter))
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise BadInput(f"row {rows + 2}: not readable as CSV: {exc}", line=rows + 2) from None
