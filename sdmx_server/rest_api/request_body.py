@@ -18,7 +18,7 @@ from ..sdmx.errors import BadInput, TooLarge
 _GZIP_MAGIC = b"\x1f\x8b"
 # the body is read from the WSGI server a MiB at a time: gunicorn's reader receives up to a MiB ahead and
 # copies what it holds beyond each read into a new buffer, so 64 KB reads copied each MiB some 16 times
-# over (a tenth of a 1M-observation ingest's time)
+# over (0.12-0.14 s of CPU per 60 MB, against 0.04-0.05 s now)
 _BODY_READ = 1 << 20
 
 
