@@ -130,6 +130,27 @@ def test_a_series_that_comes_back_is_checked_for_repeats_before_it_is_applied(en
     assert submit(engine, "\n".join(lines).encode(), CSV).counts.inserted == 3001
 
 
+def test_sdmx_csv_repeats_are_reported_at_their_rows_whatever_was_left_out(engine, dsm, ahead_threads):
+    """Staged SDMX-CSV rows keep no place of their own while it follows from their number (the header is
+    row 1); after a blank line they keep theirs. Repeats are reported at their rows either way, whether
+    found while reading or, for a series that comes back, by the database."""
+    before = dump(engine)
+    lines = (dsm / "small.csv").read_text().splitlines()
+    assert lines[0].startswith("DATAFLOW,")  # plain rows: the fast path
+    repeated = lines[:6] + lines[5:]  # row 6 again, as row 7
+    with pytest.raises(InvalidData) as error:
+        submit(engine, "\n".join(repeated).encode(), CSV)
+    assert [(e["where"], e["message"]) for e in error.value.details] == [
+        ("row 7", "the observation appears twice, at row 6 and at row 7")]
+    lines[10:10] = [""]  # row 11 is blank: the rows after it are one further on than their number says
+    lines.insert(2000, lines[1])  # row 2 again, as row 2001, after other series
+    with pytest.raises(InvalidData) as error:
+        submit(engine, "\n".join(lines).encode(), CSV)
+    assert [(e["where"], e["message"]) for e in error.value.details] == [
+        ("row 2001", "the observation appears twice, at row 2 and at row 2001")]
+    assert dump(engine) == before
+
+
 def test_provisional_marks_are_given_before_rows_are_applied(engine, dsm, ahead_threads):
     lines = two_periods((dsm / "small.csv").read_text().splitlines())
     blank = lines[:1] + [line.rsplit(",", 1)[0] + "," if ",2024-Q4," in line else line for line in lines[1:]]

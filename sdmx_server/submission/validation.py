@@ -188,7 +188,8 @@ class Validator:
             if fast and value.strip() is value:
                 staged_no += 1
                 append((staged_no, series_key, period, value, attributes, action,
-                        f"row {row_no}" if line_at is None else f"line {row[line_at]}, column {row[column_at] + 1}"))
+                        (None if row_no == staged_no + 1 else f"row {row_no}") if line_at is None
+                        else f"line {row[line_at]}, column {row[column_at] + 1}"))
                 continue
             self._row = staged_no
             obs = to_observation(row, row_no)
