@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import glob
 import io
 import json
@@ -94,6 +95,17 @@ def test_plain_csv_rows_come_in_batches():
     assert [len(b.rows) for b in batches] == [1000, 1000, 500]
     assert [b.first_row for b in batches] == [2, 1002, 2002]
     assert batches[2].layout.to_observation(batches[2].rows[-1], 2501).where == "row 2501"
+
+
+def test_csv_rows_leave_the_garbage_collector_nothing_to_keep():
+    """Rows the cyclic garbage collector stops tracking once it has seen them (see ObservationRows)."""
+    data = "DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE\n" + "".join(
+        f"ESTAT:NA_MAIN(1.6.0),A,B,{2000 + i},{i}\n" for i in range(2500))
+    events = sdmx_csv_data_reader.read_data(io.BytesIO(data.encode()), NA_MAIN)
+    rows = [row for e in events if isinstance(e, ObservationRows) for row in e.rows]
+    assert len(rows) == 2500
+    gc.collect()
+    assert not any(gc.is_tracked(row) for row in rows)
 
 
 def read_json_file(path: str, structure: DataStructureInfo = ECB) -> list:
@@ -285,7 +297,7 @@ def test_rows_are_read_as_the_csv_module_reads_them(monkeypatch, ending, late):
     def outcome():
         """Batches of plain rows as their cells, which validation reads as they are; other events as such."""
         try:
-            return [("rows", e.first_row, e.rows) if isinstance(e, ObservationRows) else
+            return [("rows", e.first_row, [list(row) for row in e.rows]) if isinstance(e, ObservationRows) else
                     (type(e).__name__, getattr(e, "key", None), getattr(e, "attributes", None), e.where)
                     for e in sdmx_csv_data_reader.read_data(io.BytesIO(data.encode()), NA_MAIN)]
         except BadInput as e:

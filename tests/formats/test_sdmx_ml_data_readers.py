@@ -6,6 +6,7 @@ series + its own), since the readers yield those at their own level and sdmx1 ke
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from dataclasses import replace
@@ -17,7 +18,7 @@ import sdmx
 from sdmx_server.sdmx.data_structure import DataStructureInfo
 from sdmx_server.sdmx.errors import BadInput
 from sdmx_server.sdmx.formats import sdmx_ml_2_1_data_reader, sdmx_ml_3_0_data_reader
-from sdmx_server.sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation
+from sdmx_server.sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 from sdmx_server.sdmx.formats.data_format_detection import detect_data_format
 from sdmx_server.sdmx.formats.sdmx_ml_structure_reader import read_structure_message
 
@@ -269,6 +270,17 @@ def test_versions_are_not_mixed() -> None:
 
 def _read21(data: bytes, info: DataStructureInfo | None = None) -> list:
     return list(sdmx_ml_2_1_data_reader.read_data(io.BytesIO(data), info or _exr_info()))
+
+
+def test_rows_leave_the_garbage_collector_nothing_to_keep() -> None:
+    """Plain observations come as rows the cyclic garbage collector stops tracking once it has seen them
+    (tuples of strings and numbers, not lists; see ObservationRows)."""
+    data = (ECB / "sg-ts-ss.xml").read_bytes().replace(b' CONF_STATUS_OBS="F"', b"")  # one attribute: rows
+    events = sdmx_ml_2_1_data_reader.read_data(io.BytesIO(data), _info(ECB / "sg-structure-full.xml"), rows=True)
+    rows = [row for e in events if isinstance(e, ObservationRows) for row in e.rows]
+    assert len(rows) >= 10
+    gc.collect()
+    assert not any(gc.is_tracked(row) for row in rows)
 
 
 def test_truncated_file() -> None:

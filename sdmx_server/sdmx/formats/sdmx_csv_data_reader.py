@@ -96,7 +96,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     current_ref: tuple[str | None, str | None] = (None, None)  # the same, never None, for the per-row test
     last_key_attrs: dict[str, tuple] = {}
 
-    def cells(row: list[str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    def cells(row: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         """The row's key, measures and observation attributes (empty cells left out of the last two)."""
         key = {c: cell(row[i]) for i, c in key_cols}
         measures = {c: v for i, c in measure_cols if (v := row[i].strip())}
@@ -104,7 +104,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             measures = {c: v.replace(",", ".") if c in decimal_comma else v for c, v in measures.items()}
         return key, measures, {c: v for i, c in obs_attr_cols if (v := cell(row[i]))}
 
-    def plain_observation(row: list[str], row_no: int) -> Observation | None:
+    def plain_observation(row: tuple[str, ...], row_no: int) -> Observation | None:
         """A row without action or key-level attributes, as an Observation (None: it carries nothing)."""
         key, measures, obs_attrs = cells(row)
         if "" not in key.values():
@@ -119,7 +119,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
              and len(measure_cols) == 1 and not missing_measures and structure.time_dimension is not None)
     layout = RowLayout(tuple(header.index(d) for d in dims), header.index(structure.time_dimension or ""),
                        measure_cols[0][0], tuple(obs_attr_cols), plain_observation) if plain else None
-    batch: list[list[str]] = []
+    batch: list[tuple[str, ...]] = []
     batch_first = 0
     row_no = 1
     for row in chain.from_iterable(_row_blocks(text, delimiter)):
@@ -199,11 +199,12 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
         yield ObservationRows(layout, batch, batch_first)
 
 
-def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[list[str]]]:
+def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[tuple[str, ...]]]:
     """The rows after the header, a block at a time. A block of whole lines without quotes, NULs, lone
     carriage returns or lines longer than the csv module's longest field (nearly every message) is split
     with ``str.split``: the csv module would give the same rows at twice the cost. From the first block
-    that has one on, the csv module reads the rest, a row at a time, so that an error names its row."""
+    that has one on, the csv module reads the rest, a row at a time, so that an error names its row.
+    Rows are tuples, as ObservationRows says why."""
     rows = 0
     rest = ""
     longest = csv.field_size_limit()  # a longer field is an error of the csv module's
@@ -219,14 +220,14 @@ def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[list[str]]]:
                 lines = chain(io.StringIO(f"{body}\n{rest}{text.readline()}", newline=""), text)
                 for row in csv.reader(lines, delimiter=delimiter):
                     rows += 1
-                    yield [row]
+                    yield [tuple(row)]
                 return
             if "\r" in body:  # CRLF line ends, as RFC 4180 and the csv module write them
                 body = body.replace("\r\n", "\n").removesuffix("\r")
-            block_rows = [line.split(delimiter) for line in body.split("\n")]
+            block_rows = [tuple(line.split(delimiter)) for line in body.split("\n")]
             rows += len(block_rows)
             yield block_rows
         if rest:  # a last line without a line end
-            yield list(csv.reader([rest], delimiter=delimiter))
+            yield [tuple(row) for row in csv.reader([rest], delimiter=delimiter)]
     except (csv.Error, UnicodeDecodeError) as exc:
         raise BadInput(f"row {rows + 2}: not readable as CSV: {exc}", line=rows + 2) from None

@@ -344,14 +344,14 @@ class _Reader:
     def _row_layouts(self, plain: frozenset[str]) -> dict[str | None, RowLayout]:
         """Row layouts by the one plain attribute an <Obs> carries (None: none). A row is expat's attribute
         list [time id, time, value id, value, (attribute id, value)], then the series' dimension values,
-        then the line and 0-based column of the <Obs>."""
+        then the line and 0-based column of the <Obs>, as a tuple (see ObservationRows)."""
         n, dims, time, primary, columns = len(self.dim_ids), self.dim_ids, self.time, self.primary, self.columns
 
         def layout(attribute: str | None) -> RowLayout:
             at = 4 if attribute is None else 6  # where the series' cells start
             attributes = () if attribute is None else ((5, attribute),)
 
-            def to_observation(row: list, _row_no: int = 0) -> Observation:
+            def to_observation(row: tuple, _row_no: int = 0) -> Observation:
                 key = dict(zip(dims, row[at:at + n]))
                 key[time] = row[1]
                 return Observation(key, {primary: row[3]}, {a: row[i] for i, a in attributes},
@@ -370,8 +370,8 @@ class _Reader:
         the observation path runs once per observation, and attribute lookups on self would show.
 
         With ``rows``, an observation in a series holding every other dimension, written as time, value and
-        at most one plain attribute, becomes a row of the open ObservationRows (expat's own list, extended):
-        no dict, Observation or place string each. The batch grows while it is the last event of the slice;
+        at most one plain attribute, becomes a row of the open ObservationRows (a tuple of expat's list, the
+        series' cells and the place): no dict, Observation or place string each. The batch grows while it is the last event of the slice;
         an <Obs> that turns out to have children (<Comp>) is taken back out of it as an Observation."""
         p, emit, names, obs_names, columns = self.parser, self.out.append, self.names, self.obs_names, self.columns
         out = self.out
@@ -397,13 +397,11 @@ class _Reader:
                 if cells is not None and (n == 6 or n == 4) and a[0] == obs_dim and a[2] == primary:
                     layout = layouts.get(a[4]) if n == 6 else layouts[None]
                     if layout is not None:
-                        a += cells
-                        a.append(p.CurrentLineNumber)
-                        a.append(p.CurrentColumnNumber)
+                        row = (*a, *cells, p.CurrentLineNumber, p.CurrentColumnNumber)
                         if out and out[-1] is batch and batch.layout is layout and len(batch.rows) < _BATCH_ROWS:
-                            batch.rows.append(a)
+                            batch.rows.append(row)
                         else:
-                            batch = ObservationRows(layout, [a], 0)
+                            batch = ObservationRows(layout, [row], 0)
                             emit(batch)
                         batched = True
                         return
