@@ -13,7 +13,7 @@ from sdmx_server.storage.observation_query import ObservationQuery, SeriesFilter
 from sdmx_server.storage.observation_store import ObservationStore
 from sdmx_server.storage.submission_store import SubmissionStore
 
-from .test_apply_ahead import CSV, submit, two_periods
+from .test_apply_ahead import CSV, ahead_threads, submit, two_periods  # noqa: F401  (fixture)
 from .test_dsm_ingest import dsm, dsm_files  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.storage
@@ -144,6 +144,29 @@ def test_the_statistics_taken_during_an_ingest_hold_off_no_other(engine, dsm):
         assert counted == 3000  # the statistics are there for every session at once
         other.exec_driver_sql("SET lock_timeout = '500ms'")
         other.exec_driver_sql("ANALYZE observation")  # not held off by the ingest's transaction
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite plans no hash joins
+def test_a_first_load_is_applied_chunk_by_chunk_with_hash_joins(engine, dsm, ahead_threads, monkeypatch):
+    """Staging's statistics are taken at the first chunk; later chunks lie beyond them, and PostgreSQL then
+    planned to look each staged row's period up by index. A first load's rows are joined by hashing instead,
+    in that one statement: the statements after it plan as they would."""
+    plans: list[list[str]] = []
+    after: list[str] = []
+    run = ObservationStore._sql
+
+    def explained(self, sql: str, params: dict) -> int:
+        if sql.startswith("INSERT INTO observation "):
+            used = {k: v for k, v in params.items() if f":{k}" in sql}
+            plans.append([row[0] for row in self.conn.execute(text("EXPLAIN " + sql), used)])
+        elif plans:  # how every later statement is planned
+            after.append(self.conn.exec_driver_sql("SHOW enable_nestloop").scalar())
+        return run(self, sql, params)
+
+    monkeypatch.setattr(ObservationStore, "_sql", explained)
+    assert submit(engine, (dsm / "small.csv").read_bytes(), CSV).counts.inserted == 3000
+    assert len(plans) >= 2 and after and set(after) == {"on"}
+    assert [plan for plan in plans if any("Nested Loop" in step for step in plan)] == []
 
 
 def test_changes_after_a_time_are_read_series_by_series_whatever_the_statistics_say(engine, dsm, monkeypatch):

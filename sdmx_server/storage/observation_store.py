@@ -280,6 +280,13 @@ class ObservationStore:
                 f"AND s.action = 'M' AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes)", p)
         unchanged = ("AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.series_id = se.id "
                      "AND o.time_period = s.time_period AND o.valid_to IS NULL)") if self._had_series else ""
+        # PostgreSQL, into a data set that had no series: hash joins. Staging's statistics are those of the
+        # first chunk and each later chunk's rows lie beyond them, so the planner expects a handful and looks
+        # each row's period up by index (60k lookups a chunk): 3.62-3.70 s per 1M in one process, 3.45-3.54 s
+        # with hash joins. Not where rows are matched with stored ones: that takes the observation index.
+        hashing = self.postgres and not self._had_series
+        if hashing:
+            self.conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
         written = self._sql(
             "INSERT INTO observation (series_id, time_period, period_start, period_end, value, attributes, "
             "valid_from, submission_id) "
@@ -287,6 +294,8 @@ class ObservationStore:
             "FROM staging_obs s JOIN series se ON se.data_set_id = :ds AND se.series_key = s.series_key "
             "JOIN staging_period pe ON pe.time_period = s.time_period "
             f"WHERE {staged} AND s.action = 'M' {unchanged}", p)
+        if hashing:
+            self.conn.exec_driver_sql("RESET enable_nestloop")
         self._counts.updated += updated
         self._counts.inserted += written - updated
         self._applied_row = p["upto"]
