@@ -56,7 +56,7 @@ def applied_ahead(threads: list[str]) -> int:
     return sum(1 for name in threads if name.startswith("apply-ahead"))
 
 
-@pytest.mark.parametrize("name", ["small_ss.xml", "small.csv"])
+@pytest.mark.parametrize("name", ["small_ss.xml", "small_generic.xml", "small.csv"])
 def test_rows_applied_ahead_are_stored_as_read(engine, dsm, expected, ahead_threads, name):
     receipt = submit(engine, (dsm / name).read_bytes(), CSV if name.endswith(".csv") else "application/xml")
     assert applied_ahead(ahead_threads) >= 1  # 3,000 rows in chunks of 400 or more, while reading

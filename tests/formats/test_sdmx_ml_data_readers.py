@@ -283,6 +283,27 @@ def test_rows_leave_the_garbage_collector_nothing_to_keep() -> None:
     assert not any(gc.is_tracked(row) for row in rows)
 
 
+@pytest.mark.parametrize("name", ["sg-ts-gf.xml", "sg-ts.xml", "sg-ts-ss.xml"])
+def test_rows_are_the_observations_they_stand_for(name: str) -> None:
+    """With ``rows``, observations written plainly (time, value, one plain attribute) come as rows, generic
+    ones included; expanded, they are the Observations read without rows: keys, values, attributes, places."""
+    data = re.sub(rb'\s*<(\w+:)?Value value="F" id="CONF_STATUS_OBS"/>|\s*<(\w+:)?Value id="CONF_STATUS_OBS" '
+                  rb'value="F"/>| CONF_STATUS_OBS="F"', b"", (ECB / name).read_bytes())
+    info = _info(ECB / "sg-structure-full.xml")
+
+    def read(rows: bool) -> tuple[int, list]:
+        events = list(sdmx_ml_2_1_data_reader.read_data(io.BytesIO(data), info, rows=rows))
+        batches = [e for e in events if isinstance(e, ObservationRows)]
+        expanded = [o for e in events for o in ([e.layout.to_observation(r) for r in e.rows]
+                                                 if isinstance(e, ObservationRows) else [e])]
+        return sum(len(b.rows) for b in batches), [(type(e).__name__, getattr(e, "key", None),
+                                                    getattr(e, "measures", None), getattr(e, "attributes", None),
+                                                    e.where) for e in expanded]
+
+    as_rows, events = read(True)
+    assert as_rows > 10 and events == read(False)[1]
+
+
 def test_truncated_file() -> None:
     data = (ECB / "sg-ts-ss.xml").read_bytes()
     with pytest.raises(BadInput) as e:

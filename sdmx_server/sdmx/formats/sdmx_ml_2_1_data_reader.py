@@ -620,22 +620,32 @@ class _Reader:
     def _generic_handlers(self) -> tuple[Start, End]:
         """Handlers for a generic data set: values are <Value id value/> children, so an observation is
         emitted at its end. Attributes come as ordered lists here too, elements as small codes; closures
-        for speed, as in ``_specific_handlers``."""
-        p, emit, codes, columns = self.parser, self.out.append, self.codes, self.columns
-        obs_dim, primary = self.obs_dim, self.primary
+        for speed, as in ``_specific_handlers``.
+
+        With ``rows``, an observation of a series holding every other dimension, with its time, one value and
+        at most one plain attribute, each written plainly, becomes a row of the open ObservationRows, in the
+        structure-specific rows' layout (see ``_row_layouts``)."""
+        p, emit, codes, columns, out = self.parser, self.out.append, self.codes, self.columns, self.out
+        obs_dim, primary, dims = self.obs_dim, self.primary, self.dim_ids
+        self.rows_fit = (self.rows and obs_dim == self.s.time_dimension and primary not in self.key_ids
+                         and bool(self.s.measures))
+        layouts = self._row_layouts(self._plain_attributes()) if self.rows_fit else {}
+        batch = ObservationRows(layouts.get(None), [], 0)  # type: ignore[arg-type]  # never emitted empty
+        cells: tuple[str, ...] | None = None  # the series' dimension values, when its observations may be rows
+        plain = True  # whether the open observation's time and value were written plainly
         stack = [_DATASET]
         target: dict[str, str] = {}  # where the open value container's <Value>s go
         key: dict[str, str] = {}  # the open observation's
         measures: dict[str, str] = {}
         obs_attrs: dict[str, str] = {}
-        obs_where = ""
+        obs_line = obs_column = 0
         series_key: dict[str, str] = {}
         series_has_obs = False
         leaf = False  # an element to ignore is open, not on the stack (pushed only if it has children)
         state = _GenericState()  # the rest, which is not on the observation path
 
         def start(name: str, a: list[str]) -> None:
-            nonlocal target, key, measures, obs_attrs, obs_where, series_has_obs, leaf
+            nonlocal target, key, measures, obs_attrs, obs_line, obs_column, series_has_obs, leaf, cells, plain
             if leaf:  # a child of what is ignored: ignore it too, which needs the parent on the stack
                 stack.append(_IGNORED)
                 leaf = False
@@ -658,12 +668,14 @@ class _Reader:
                     if len(a) == 2 and a[0] == "value":
                         key[obs_dim] = a[1]
                     else:
+                        plain = False
                         attrs = _as_dict(a)
                         key[attrs.get("id") or obs_dim] = attrs.get("value", "")
                 elif code == _C_OBS_VALUE:
                     if len(a) == 2 and a[0] == "value":
                         measures[primary] = a[1]
                     else:
+                        plain = False
                         attrs = _as_dict(a)
                         if "value" in attrs:
                             measures[attrs.get("id") or primary] = attrs["value"]
@@ -672,20 +684,24 @@ class _Reader:
                     stack.append(_OBS_ATTRS)
                     return
                 elif code == _C_OBS_KEY:
+                    plain = False
                     target = key
                     stack.append(_OBS_KEY)
                     return
                 leaf = True
             elif code == _C_OBS and (parent == _SERIES or parent == _DATASET):
                 if parent == _DATASET:  # flat
-                    key = {}
+                    key, cells = {}, None
                 else:
-                    key = series_key.copy()
                     if not series_has_obs:
                         series_has_obs = True
                         state.emit_series(series_key, emit)
-                measures, obs_attrs = {}, {}
-                obs_where = f"line {p.CurrentLineNumber}{columns[p.CurrentColumnNumber]}"
+                        cells = (tuple(series_key[d] for d in dims) if self.rows_fit and len(series_key) == len(dims)
+                                 and all(d in series_key for d in dims) else None)
+                    # with cells, what the observation itself says (a row needs no copy of the series' key)
+                    key = {} if cells is not None else series_key.copy()
+                measures, obs_attrs, plain = {}, {}, True
+                obs_line, obs_column = p.CurrentLineNumber, p.CurrentColumnNumber
                 stack.append(_OBS)
             else:
                 other(parent, code, name)
@@ -721,13 +737,39 @@ class _Reader:
             if kind == _IGNORED or kind == _OBS_ATTRS:
                 return
             if kind == _OBS:
-                emit(Observation(key, measures, obs_attrs, obs_where))
+                if (cells is not None and plain and obs_dim in key and len(measures) == 1 and primary in measures
+                        and len(obs_attrs) <= 1):
+                    if obs_attrs:
+                        [(attribute, value)] = obs_attrs.items()
+                        layout = layouts.get(attribute)
+                        row = (obs_dim, key[obs_dim], primary, measures[primary], attribute, value, *cells,
+                               obs_line, obs_column)
+                    else:
+                        layout = layouts[None]
+                        row = (obs_dim, key[obs_dim], primary, measures[primary], *cells, obs_line, obs_column)
+                    if layout is not None:
+                        add_row(layout, row)
+                        return
+                emit(Observation({**series_key, **key} if cells is not None else key, measures, obs_attrs,
+                                 f"line {obs_line}{columns[obs_column]}"))
             elif kind == _DATASET:
                 p.ordered_attributes = False
                 self._leave()
             else:
                 state.ended(kind, target, series_key, series_has_obs, emit)
 
+        def add_row(layout: RowLayout, row: tuple) -> None:
+            nonlocal batch
+            if out and out[-1] is batch and batch.layout is layout and len(batch.rows) < _BATCH_ROWS:
+                batch.rows.append(row)
+            else:
+                batch = ObservationRows(layout, [row], 0)
+                emit(batch)
+
+        def holding() -> bool:  # the batch may grow with the next slice's observations
+            return bool(out) and out[-1] is batch
+
+        self.holding = holding
         p.ordered_attributes = True
         return start, end  # type: ignore[return-value]  # list attributes, see above
 
