@@ -86,9 +86,9 @@ class ObservationRows:
     their rows being an <Obs>'s attribute values followed by its series' key and its line and column.
 
     Rows are tuples, not lists: the cyclic garbage collector stops tracking a tuple of strings the first
-    time it sees one, but keeps every list it sees alive into its oldest generation. A million list rows
-    passing through a server process set off 6-10 full collections of its whole heap, a fifth of the ingest's
-    time (see docs/data-submission.md).
+    time it sees one, but promotes every list alive at a collection towards its oldest generation. A million
+    list rows passing through a server process set off 6-10 full collections of its whole heap, up to a fifth
+    of the ingest's time (see docs/data-submission.md).
     """
 
     layout: RowLayout
