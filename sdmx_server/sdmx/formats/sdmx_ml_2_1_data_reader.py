@@ -142,7 +142,7 @@ class _Reader:
         self.versions = versions
         self.rows = rows  # plain series observations as ObservationRows
         self.dim_ids = structure.dimension_ids
-        self.rows_fit = False  # whether this data set's observations may be rows (see _specific_handlers)
+        self.rows_fit = False  # whether this data set's observations may be rows (see _row_layouts)
         self.structures: dict[str, tuple[str, str]] = {}  # header structureID -> (reference, kind)
         self.dims = set(structure.dimension_ids)
         self.time = structure.time_dimension or "TIME_PERIOD"
@@ -342,9 +342,14 @@ class _Reader:
         return frozenset(a for a in plain if _SEP not in a)
 
     def _row_layouts(self, plain: frozenset[str]) -> dict[str | None, RowLayout]:
-        """Row layouts by the one plain attribute an <Obs> carries (None: none). A row is expat's attribute
+        """Row layouts by the one plain attribute an <Obs> carries (None: none), if this data set's observations
+        may be rows at all (``rows_fit``: asked for, by time, with a measure), else none. A row is expat's attribute
         list [time id, time, value id, value, (attribute id, value)], then the series' dimension values,
         then the line and 0-based column of the <Obs>, as a tuple (see ObservationRows)."""
+        self.rows_fit = (self.rows and self.obs_dim == self.s.time_dimension and self.primary not in self.key_ids
+                         and bool(self.s.measures))
+        if not self.rows_fit:
+            return {}
         n, dims, time, primary, columns = len(self.dim_ids), self.dim_ids, self.time, self.primary, self.columns
 
         def layout(attribute: str | None) -> RowLayout:
@@ -371,16 +376,16 @@ class _Reader:
 
         With ``rows``, an observation in a series holding every other dimension, written as time, value and
         at most one plain attribute, becomes a row of the open ObservationRows (a tuple of expat's list, the
-        series' cells and the place): no dict, Observation or place string each. The batch grows while it is the last event of the slice;
-        an <Obs> that turns out to have children (<Comp>) is taken back out of it as an Observation."""
+        series' cells and the place): no dict, Observation or place string each. The batch grows while it is
+        the last event of the slice; an <Obs> that turns out to have children (<Comp>) is taken back out of it
+        as an Observation. Generic data sets batch their rows the same way, in ``_generic_handlers``' add_row;
+        here it is written out in the handler, which runs once per observation."""
         p, emit, names, obs_names, columns = self.parser, self.out.append, self.names, self.obs_names, self.columns
         out = self.out
         primary, plain = self.primary, self._plain_attributes()
         # the fast path wants the observation dimension first on each <Obs>; None never is
         obs_dim = self.obs_dim if self.obs_dim in self.key_ids and self.primary not in self.key_ids else None
-        self.rows_fit = (self.rows and obs_dim is not None and obs_dim == self.s.time_dimension
-                         and bool(self.s.measures))
-        layouts = self._row_layouts(plain) if self.rows_fit else {}
+        layouts = self._row_layouts(plain)
         batch = ObservationRows(layouts.get(None), [], 0)  # type: ignore[arg-type]  # never emitted empty
         stack = [_DATASET]  # what each open element in the data set is
         series_key: dict[str, str] = {}
@@ -627,9 +632,7 @@ class _Reader:
         structure-specific rows' layout (see ``_row_layouts``)."""
         p, emit, codes, columns, out = self.parser, self.out.append, self.codes, self.columns, self.out
         obs_dim, primary, dims = self.obs_dim, self.primary, self.dim_ids
-        self.rows_fit = (self.rows and obs_dim == self.s.time_dimension and primary not in self.key_ids
-                         and bool(self.s.measures))
-        layouts = self._row_layouts(self._plain_attributes()) if self.rows_fit else {}
+        layouts = self._row_layouts(self._plain_attributes())
         batch = ObservationRows(layouts.get(None), [], 0)  # type: ignore[arg-type]  # never emitted empty
         cells: tuple[str, ...] | None = None  # the series' dimension values, when its observations may be rows
         plain = True  # whether the open observation's time and value were written plainly
