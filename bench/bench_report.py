@@ -47,7 +47,7 @@ def load() -> str:
 
 def build(db_path: Path, countries: int, periods: list[str], citizenships: int):
     """A fresh database with the seed structures and the generated figures, public; the Flask app on it."""
-    from sdmx_server.access.actor import Actor
+    from sdmx_server.identity.actor import Actor
     from sdmx_server.app import create_app
     from sdmx_server.seeding import load_structures, read_files, seed_files
     from sdmx_server.settings import load_config

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, request
 
 from .access.access_cache import AccessCache
-from .access.policy import load_policy
+from .identity.policy import load_policy
 from .rest_api.http_cache import ResponseCache
 from .sdmx.errors import Forbidden, UriTooLong
 from .settings import Config, load_config

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .access.policy import load_policy
+from .identity.policy import load_policy
 from .settings import ENV_PREFIX, Config, load_config
 from .storage.database import make_engine, upgrade_schema
 

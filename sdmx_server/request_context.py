@@ -10,8 +10,8 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from .access import login_throttle
 from .access.access_cache import AccessReads
-from .access.actor import ANONYMOUS, Actor
-from .access.passwords import token_hash
+from .identity.actor import ANONYMOUS, Actor
+from .identity.passwords import token_hash
 from .access.visibility import Visibility, visibility_for
 from .storage.artefact_store import utcnow
 from .storage.database import begin_write, reads_without_transaction

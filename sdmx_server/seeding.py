@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from .access.passwords import hash_password
-from .access.policy import Policy
+from .identity.passwords import hash_password
+from .identity.policy import Policy
 from .maintenance import structure_maintenance
 from .maintenance.structure_intake import read_structures
 from .sdmx.artefacts import Artefact, urn_for
@@ -112,7 +112,7 @@ def create_demo_figures(engine: Engine) -> None:
 
 
 def _demo_figures(conn) -> None:
-    from .access.actor import Actor
+    from .identity.actor import Actor
     from .submission.intake import dataflow_context
     from .submission.workflow import IngestOptions, submit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sdmx_server.access.passwords import hash_password
+from sdmx_server.identity.passwords import hash_password
 from sdmx_server.seeding import load_structures, read_files, seed_files
 from sdmx_server.settings import load_config
 from sdmx_server.storage.user_store import UserStore

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import insert
 
-from sdmx_server.access.actor import ANONYMOUS, Actor, actor_from_roles
+from sdmx_server.identity.actor import ANONYMOUS, Actor, actor_from_roles
 from sdmx_server.access.visibility import visibility_for
 from sdmx_server.storage.grant_store import GrantStore
 from sdmx_server.storage.tables import data_set, observation, series

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from sdmx_server.access.policy import PolicyError, load_policy
+from sdmx_server.identity.policy import PolicyError, load_policy
 from sdmx_server.settings import PROJECT_ROOT, SETTINGS, load_config
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from ..storage.grant_store import GrantStore
 from ..storage.tables import access_version
-from .actor import Actor
+from ..identity.actor import Actor
 
 MAX_TOKENS = 10_000  # valid tokens remembered; beyond that the cache starts afresh (no unbounded growth)
 

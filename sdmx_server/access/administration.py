@@ -19,9 +19,9 @@ from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditEntry, AuditStore
 from ..storage.grant_store import GrantStore
 from ..storage.user_store import TokenRow, UserError, UserRow, UserStore
-from .actor import Actor
-from .passwords import new_password
-from .policy import Policy
+from ..identity.actor import Actor
+from ..identity.passwords import new_password
+from ..identity.policy import Policy
 
 PASSWORD_MIN_LENGTH = 10
 MAX_TOKEN_DAYS = 366

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from ..settings import Config
 from ..storage.grant_store import GrantStore
-from .actor import Actor
+from ..identity.actor import Actor
 
 if TYPE_CHECKING:
     from .access_cache import CachedGrants

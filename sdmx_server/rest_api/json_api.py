@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import Unauthorized
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..request_context import actor
 from ..sdmx.errors import BadInput
 

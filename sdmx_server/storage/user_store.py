@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Select, delete, insert, select, update
 
-from ..access.actor import Actor, actor_from_roles
-from ..access.passwords import (hash_password, needs_rehash, new_token, spend_verification_time, token_hash,
+from ..identity.actor import Actor, actor_from_roles
+from ..identity.passwords import (hash_password, needs_rehash, new_token, spend_verification_time, token_hash,
                                 verify_password)
-from ..access.policy import Policy
+from ..identity.policy import Policy
 from ..sdmx.errors import SemanticError
 from .artefact_store import as_utc, utcnow
 from .tables import api_token, user_account, user_role

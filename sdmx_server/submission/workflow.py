@@ -24,7 +24,7 @@ from typing import BinaryIO, Callable
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import Unauthorized
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..access.visibility import PENDING_PRIVILEGES
 from ..sdmx.artefacts import parse_urn, urn_of
 from ..sdmx.errors import BadInput, Conflict, Forbidden, NotFound, SdmxError

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ..access import administration as admin
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..request_context import actor, db, write_transaction
 from ..sdmx.errors import Forbidden, NotFound, SdmxError
 from ..storage.artefact_store import utcnow

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..access import administration as admin
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from .statistics_catalogue import countries, indicator_of
 from .texts import LocalText, sort_key
 

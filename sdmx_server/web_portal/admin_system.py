@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..access import administration as admin
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..maintenance import structure_maintenance
 from ..maintenance.structure_intake import read_structures
 from ..sdmx.artefacts import TYPES, item_list, parse_urn, urn_of

@@ -8,9 +8,9 @@ from typing import Mapping
 
 from flask_babel import gettext as _
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..access.administration import (PASSWORD_MIN_LENGTH, RoleAssignment, is_system_administrator)
-from ..access.policy import Policy
+from ..identity.policy import Policy
 from ..sdmx.errors import Forbidden, NotFound, SdmxError
 from ..storage.user_store import DuplicateUser, UserError, UserRow
 from .account import role_label

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..request_context import actor
 from . import account
 from .forms import SignOutForm

@@ -11,7 +11,7 @@ import gzip
 import io
 from dataclasses import dataclass, field
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..retrieval.structure_labels import structure_labels
 from ..sdmx.artefacts import parse_urn, urn_of
 from ..sdmx.data_message import StructureLabels

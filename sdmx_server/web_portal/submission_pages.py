@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..request_context import actor, db, visibility, write_transaction
 from ..sdmx.media_types import XLSX
 from ..sdmx.artefacts import parse_urn, urn_of

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..access.visibility import Visibility
 from ..storage.artefact_store import ArtefactStore
 from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore

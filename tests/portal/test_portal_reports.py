@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from openpyxl import load_workbook
 
-from sdmx_server.access.actor import Actor
+from sdmx_server.identity.actor import Actor
 from sdmx_server.storage.artefact_store import ArtefactStore
 from sdmx_server.storage.grant_store import GrantStore
 from sdmx_server.submission.intake import dataflow_context
