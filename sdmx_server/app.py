@@ -11,6 +11,7 @@ from .access.access_cache import AccessCache
 from .identity.policy import load_policy
 from .rest_api.http_cache import ResponseCache
 from .sdmx.errors import Forbidden, UriTooLong
+from .security_headers import add_security_headers
 from .settings import Config, load_config
 from .storage.database import make_engine
 
@@ -51,6 +52,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
         if origin and urlsplit(origin).netloc != request.host:
             raise Forbidden(f"a {request.method} from {origin} (another site) is refused: cross-site writes "
                             f"are not allowed")
+
+    app.after_request(add_security_headers)  # every answer: nosniff, a Content-Security-Policy, no framing
 
     @app.teardown_request
     def _close_connection(exc: BaseException | None) -> None:

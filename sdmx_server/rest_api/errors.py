@@ -71,6 +71,16 @@ def invalid_data_response(e: InvalidData) -> Response:
     return error_response(e.status, str(e), more=[describe(d) for d in e.details])
 
 
+def challenge() -> str:
+    """The 401's WWW-Authenticate. A browser prompts for a password on a Basic challenge, so a link to /api/...
+    could make a person sign in to whatever it leads to: browsers (they send Sec-Fetch-Mode, or ask for HTML) are
+    offered Bearer only there; people use the portal. Programs keep Basic, and /rest/ keeps it for everyone."""
+    browser = "Sec-Fetch-Mode" in request.headers or "text/html" in request.headers.get("Accept", "")
+    if browser and request.path.startswith("/api/"):
+        return 'Bearer realm="sdmx"'
+    return 'Bearer realm="sdmx", Basic realm="sdmx"'
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(InvalidData, invalid_data_response)
 
@@ -87,7 +97,7 @@ def register(app: Flask) -> None:
             text = f"the request body is larger than this server accepts ({limit} bytes)"
         headers = {k: v for k, v in e.get_headers() if k == "Retry-After"}  # 429 and 503 say when to retry
         if code == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="sdmx", Basic realm="sdmx"'
+            headers["WWW-Authenticate"] = challenge()
         if code == 404 and not request.path.startswith("/rest/"):
             return Response(DEFAULT_TEXT[404], status=404, mimetype="text/plain")
         return error_response(code, text, headers)

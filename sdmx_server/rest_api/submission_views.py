@@ -18,6 +18,7 @@ from lxml import etree
 from ..request_context import db, visibility, write_transaction
 from ..sdmx.artefacts import urn_for
 from ..sdmx.errors import BadInput, NotFound
+from ..sdmx.media_types import submitted_file_extension, submitted_media_type
 from ..storage.submission_store import SubmissionRow, SubmissionStore, transition_json
 from ..submission import workflow
 from .json_api import caller, int_arg, json_body, json_field
@@ -75,13 +76,19 @@ def get_submission(submission_id: int) -> Response:
 
 @bp.get("/api/submissions/<int:submission_id>/message")
 def submission_message(submission_id: int) -> Response:
-    """The message as submitted, while it waits for release: what a verifier inspects."""
+    """The message as submitted, while it waits for release: what a verifier inspects. Always a download, typed
+    by the reader that took it (never the sender's declared type, nor one stored before types were checked), so
+    no browser renders what a submitter wrote (docs/security.md)."""
     row = workflow.get(db(), caller(), submission_id)
     payload = SubmissionStore(db()).payload(row.id)
     if payload is None:
         raise NotFound(f"submission {row.id} is {row.state}: its message is no longer kept "
                        f"(released figures are in the data API)")
-    return Response(gzip.decompress(payload), content_type=row.content_type or "application/octet-stream")
+    body = gzip.decompress(payload)
+    name = f"submission-{row.id}.{submitted_file_extension(row.format)}"
+    return Response(body, content_type=submitted_media_type(row.format, row.content_type, body[:4096]),
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store"})
 
 
 @bp.post("/api/submissions/<int:submission_id>/verify")

@@ -8,6 +8,7 @@ doc/extend.md), and the modules that read and write it.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
@@ -92,6 +93,52 @@ SCHEMA_STRUCTURE_JSON_20 = MediaType("application/vnd.sdmx.structure+json;versio
 SCHEMA_TYPES = (SCHEMA_ML_21, SCHEMA_ML_30, SCHEMA_STRUCTURE_ML_30, SCHEMA_STRUCTURE_JSON_20)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # Excel templates, uploads, reports
+
+# What a stored submission is served as: the reader that took it decides, never the type the sender declared
+# (a body declared text/html must not come back as a page of this site). A declared type is kept only when it is
+# one of the reader's own; else the message's first bytes tell the version.
+_SUBMITTED: dict[str, tuple[tuple[str, ...], str]] = {  # reader: (its media types, file extension)
+    "sdmx_ml_2_1_data_reader": ((DATA_GENERIC_21.mime, DATA_GENERIC_TS_21.mime, DATA_SS_21.mime, DATA_SS_TS_21.mime),
+                                "xml"),
+    "sdmx_ml_3_0_data_reader": ((DATA_ML_30.mime,), "xml"),
+    "sdmx_csv_data_reader": ((DATA_CSV_10.mime, DATA_CSV_20.mime), "csv"),
+    "sdmx_json_data_reader": ((DATA_JSON_10.mime, DATA_JSON_20.mime), "json"),
+    "excel_data_reader": ((XLSX,), "xlsx"),
+}
+
+
+def submitted_media_type(reader: str, declared: str | None, head: bytes) -> str:
+    """The canonical media type of a data message read by ``reader`` (a module name, as stored in a submission's
+    format), from the declared Content-Type when it is one of that reader's types, else from ``head``, the
+    message's first bytes; application/octet-stream for a reader this table does not know."""
+    known = _SUBMITTED.get(reader)
+    if known is None:
+        return "application/octet-stream"
+    types = known[0]
+    if declared:
+        base, _, rest = declared.partition(";")
+        params = {k.strip().lower(): v.strip().strip('"') for k, _, v in (p.partition("=") for p in rest.split(";"))}
+        wanted = base.strip().lower() + (f";version={params['version']}" if params.get("version") else "")
+        if wanted in types:
+            return wanted
+    if len(types) == 1:
+        return types[0]
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if reader == "sdmx_csv_data_reader":
+        return DATA_CSV_20.mime if stripped.startswith(b"STRUCTURE") else DATA_CSV_10.mime
+    if reader == "sdmx_json_data_reader":
+        return DATA_JSON_10.mime if b'"structure"' in head and b'"structures"' not in head else DATA_JSON_20.mime
+    for root, media in ((b"GenericTimeSeriesData", DATA_GENERIC_TS_21), (b"GenericData", DATA_GENERIC_21),
+                        (b"StructureSpecificTimeSeriesData", DATA_SS_TS_21)):
+        if re.search(rb"<(?:[\w.-]+:)?" + root + rb"\b", head):
+            return media.mime
+    return DATA_SS_21.mime
+
+
+def submitted_file_extension(reader: str) -> str:
+    """The file extension a stored submission is downloaded with."""
+    return _SUBMITTED.get(reader, ((), "bin"))[1]
+
 
 MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20,
                                       *DATA_TYPES, *SCHEMA_TYPES)

@@ -20,6 +20,7 @@ from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.data_validity import allowed_by_constraints, component_codes
 from ..sdmx.errors import InvalidData, NotFound, SemanticError
 from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
+from ..sdmx.media_types import submitted_media_type
 from ..sdmx.time_periods import Period
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
@@ -154,6 +155,8 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
             provisional: Provisional | None) -> Receipt:
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 16)
     format_name, reader = reader_for(buffered, content_type)
+    # kept with the submission and served back with it: only ever one of the reader's canonical types
+    stored_type = submitted_media_type(format_name, content_type, buffered.peek(4096)[:4096])
     observations = ObservationStore(conn)
     observations.start_staging()
     marking = provisional if provisional is not None and provisional.applies_to(ctx) else None
@@ -181,7 +184,7 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
             at = now or utcnow()  # after the data set's lock: transaction times follow commit order
             submission_id = release_of if release_of is not None else observations.add_submission(
                 dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="released", format=format_name,
-                submitted_by=submitted_by, submitted_at=at, replace=replace, content_type=content_type,
+                submitted_by=submitted_by, submitted_at=at, replace=replace, content_type=stored_type,
                 observations_read=0, released_at=at)
             target = (data_set, submission_id, at)
         return target
@@ -309,7 +312,7 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
     if pending:
         submission_id = observations.add_submission(
             dataflow_urn=flow_urn, provider_id=provider_id, action=action, state="pending", format=format_name,
-            submitted_by=submitted_by, submitted_at=utcnow(), replace=replace, content_type=content_type,
+            submitted_by=submitted_by, submitted_at=utcnow(), replace=replace, content_type=stored_type,
             observations_read=read)
         return Receipt(submission_id, flow_urn, provider_id, action, format_name, read, ApplyCounts(), 0, 0.0,
                        "pending")

@@ -75,13 +75,9 @@ def _page_context() -> dict[str, Any]:
     }
 
 
-def _security_headers(resp: Response) -> Response:
-    """No framing (clickjacking of the forms), nothing fetched from elsewhere, no caching of personal pages."""
-    resp.headers.setdefault("Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
-    resp.headers.setdefault("X-Frame-Options", "DENY")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "same-origin")
+def _page_headers(resp: Response) -> Response:
+    """No caching of personal pages; the Content-Security-Policy (no script, nothing fetched from elsewhere, no
+    framing) and the other headers every answer carries come from security_headers, for the whole app."""
     if resp.mimetype == "text/html":
         resp.vary.add("Cookie")
         resp.headers.setdefault("Cache-Control", "private, no-cache")
@@ -119,6 +115,6 @@ def register(bp: Blueprint) -> None:
     bp.url_defaults(_add_language)
     bp.before_request(lambda: csrf.protect())  # every state-changing portal request carries the form's token
     bp.context_processor(_page_context)
-    bp.after_request(_security_headers)
+    bp.after_request(_page_headers)
     bp.register_error_handler(HTTPException, error_page)
     bp.register_error_handler(Exception, unexpected_error)
