@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ..sdmx.formats.spreadsheet_text import as_text, csv_text, text_cells
 from .report_data import Report, ReportTable
 
 
@@ -58,14 +59,16 @@ def csv_bytes(report: Report, lang: str) -> bytes:
 
 
 def _csv_value(v: object) -> object:
-    """Figures as plain numbers (1234567, 12.5): never exponents or locale signs, which programs misread."""
+    """Figures as plain numbers (1234567, 12.5): never exponents or locale signs, which programs misread; text
+    never read as a formula (a footnote "=cmd|..." gets a leading apostrophe)."""
     if isinstance(v, float):
         return str(int(v)) if v.is_integer() else repr(v)
-    return "" if v is None else v
+    return "" if v is None else csv_text(v)
 
 
 def xlsx_bytes(report: Report, lang: str) -> bytes:
-    """Two sheets: the table as on the page (numbers as numbers, marks beside them) and every figure."""
+    """Two sheets: the table as on the page (numbers as numbers, marks beside them) and every figure. Every string
+    is a text cell, never a formula (footnotes are written by whoever submitted the figures)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -76,13 +79,13 @@ def xlsx_bytes(report: Report, lang: str) -> bytes:
     from openpyxl.cell import WriteOnlyCell
 
     def strong(text: str) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=text)
+        c = as_text(WriteOnlyCell(sheet, value=text))
         c.font = bold
         return c
 
     sheet.append([strong(report.indicator.name.text)])
     for name, value in table.facts:
-        sheet.append([f"{name.text}: {value.text}"])
+        sheet.append(text_cells(sheet, [f"{name.text}: {value.text}"]))
     sheet.append([])
     head = [strong(c.text) for c in table.columns]
     for p in table.periods:
@@ -92,16 +95,16 @@ def xlsx_bytes(report: Report, lang: str) -> bytes:
         values: list[object] = [lab.text for lab in row.labels]
         for cell in row.cells:
             values += [cell.value if cell.value is not None else cell.raw, ",".join(cell.marks) or None]
-        sheet.append(values)
+        sheet.append(text_cells(sheet, values))
     sheet.append([])
     for line in legend(table):
-        sheet.append([line])
-    sheet.append([_("The same figures for programs: %(url)s", url=report.rest_v2)])
+        sheet.append(text_cells(sheet, [line]))
+    sheet.append(text_cells(sheet, [_("The same figures for programs: %(url)s", url=report.rest_v2)]))
     figures = wb.create_sheet(_("Figures")[:31])
     rows = figure_rows(report)
     figures.append([strong(str(h)) for h in rows[0]])
     for r in rows[1:]:
-        figures.append(r)
+        figures.append(text_cells(figures, r))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..data_structure import DataStructureInfo
+from .spreadsheet_text import as_text, text_cells
 
 DATA_SHEET = "Data"
 CODES_SHEET = "Codes"
@@ -84,9 +85,10 @@ def write_template(flow_urn: str, flow_name: str, cols: list[TemplateColumn], la
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for i, col in enumerate(cols, start=1):
         letter = get_column_letter(i)
-        data.cell(1, i, col.id).font = bold
+        # every string written is a text cell: names come from structures, and "=..." must not become a formula
+        as_text(data.cell(1, i, col.id)).font = bold
         data.cell(1, i).fill = head_fill
-        data.cell(2, i, col.label).font = Font(italic=True)
+        as_text(data.cell(2, i, col.label)).font = Font(italic=True)
         data.column_dimensions[letter].width = max(14, min(40, len(col.label) + 4))
         # keep periods and codes as typed (2024-07 is no date): the column's format reaches every row a
         # person may fill, the first rows carry it on their cells too for readers that ignore column styles
@@ -94,9 +96,9 @@ def write_template(flow_urn: str, flow_name: str, cols: list[TemplateColumn], la
         for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 200):
             data.cell(r, i).number_format = "@"
         if col.codes:
-            codes.cell(1, i, col.id).font = bold
+            as_text(codes.cell(1, i, col.id)).font = bold
             for r, (code, name) in enumerate(col.codes, start=2):
-                codes.cell(r, i, f"{code}: {name}" if name else code)
+                as_text(codes.cell(r, i, f"{code}: {name}" if name else code))
             codes.column_dimensions[letter].width = 40
             dv = DataValidation(type="list", formula1=f"={CODES_SHEET}!${letter}$2:${letter}${len(col.codes) + 1}",
                                 allow_blank=not col.mandatory, showErrorMessage=True)
@@ -105,16 +107,17 @@ def write_template(flow_urn: str, flow_name: str, cols: list[TemplateColumn], la
             dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + ROWS_WITH_LISTS}")
     data.freeze_panes = f"A{FIRST_DATA_ROW}"
     info.column_dimensions["A"].width = 110
-    info.append([text["title"]])
+    info.append(text_cells(info, [text["title"]]))
     info["A1"].font = Font(bold=True, size=14)
-    info.append([f"{text['dataflow']}: {flow_name} ({flow_urn})"])
+    info.append(text_cells(info, [f"{text['dataflow']}: {flow_name} ({flow_urn})"]))
     info.append([])
     for n, step in enumerate(text["steps"], start=1):
-        info.append([f"{n}. {step}"])
+        info.append(text_cells(info, [f"{n}. {step}"]))
     info.append([])
-    info.append([text["columns"]])
+    info.append(text_cells(info, [text["columns"]]))
     for col in cols:
-        info.append([f"{col.id} — {col.label} ({text['mandatory'] if col.mandatory else text['optional']})"])
+        info.append(text_cells(info, [f"{col.id} — {col.label} "
+                                      f"({text['mandatory'] if col.mandatory else text['optional']})"]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
