@@ -12,13 +12,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
-    """An engine; ``schema`` puts a PostgreSQL connection in its own schema (test isolation)."""
+    """An engine; ``schema`` puts a PostgreSQL connection in its own schema (test isolation).
+
+    A failing statement's error names the statement but never its parameters (``hide_parameters``): those of
+    users' and tokens' statements are password and token hashes, and errors end up in logs (docs/security.md).
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # one thread at a time, but not always the same one: ingest applies on a second (submission.apply_ahead)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -35,7 +39,7 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     # No pre-ping: it costs a round trip on every request. When the server restarts, the first statement on a
     # dead pooled connection fails (that one request answers 500), and SQLAlchemy then discards every pooled
     # connection made before the failure, so the next requests connect afresh.
-    engine = create_engine(url, connect_args=connect_args)
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
 
     @event.listens_for(engine, "checkin")
     def _transactions_again(dbapi_conn, _record):  # noqa: ANN001
