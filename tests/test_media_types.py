@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sdmx_server.sdmx.errors import NotAcceptable
-from sdmx_server.sdmx.media_types import (STRUCTURE_JSON_10, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_ML_30,
-                                          languages, negotiate)
+from sdmx_server.sdmx.media_types import (DATA_GENERIC_21, DATA_GENERIC_TS_21, DATA_ML_30, DATA_SS_21, DATA_SS_TS_21,
+                                          STRUCTURE_JSON_10, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_ML_30, XLSX,
+                                          languages, negotiate, submitted_file_extension, submitted_media_type)
 
 
 @pytest.mark.parametrize("api,accept,expected", [
@@ -45,3 +46,30 @@ def test_languages_in_preference_order():
     assert languages("en-GB;q=0.5, ru") == ["ru", "en-gb", "en"]
     assert languages(None) == []
     assert languages("ru", "en") == ["en"]
+
+
+# -- what a stored submission is served as (issue 22: never the type its sender declared) -----------------
+
+@pytest.mark.parametrize("reader, declared, head, expected", [
+    ("sdmx_csv_data_reader", "text/html; charset=utf-8", b"STRUCTURE,STRUCTURE_ID,ACTION\n",
+     "application/vnd.sdmx.data+csv;version=2.0.0"),
+    ("sdmx_csv_data_reader", "application/vnd.sdmx.data+csv;version=2.0.0", b"\xef\xbb\xbfDATAFLOW,FREQ\n",
+     "application/vnd.sdmx.data+csv;version=1.0.0"),  # the message's own first column wins
+    ("sdmx_json_data_reader", 'application/vnd.sdmx.data+json; version="1.0.0"', b"{",
+     "application/vnd.sdmx.data+json;version=1.0.0"),
+    ("sdmx_json_data_reader", "text/html", b"{", "application/vnd.sdmx.data+json;version=2.0.0"),
+    ("excel_data_reader", "text/html", b"PK\x03\x04", XLSX),
+    ("sdmx_ml_3_0_data_reader", "image/svg+xml", b"<message:StructureSpecificData", DATA_ML_30.mime),
+    ("some_future_reader", "text/html", b"<html>", "application/octet-stream"),
+])
+def test_submitted_media_type(reader, declared, head, expected):
+    assert submitted_media_type(reader, declared, head) == expected
+
+
+@pytest.mark.parametrize("specimen, expected", [
+    ("ECB_EXR/ng-ts.xml", DATA_GENERIC_TS_21), ("ECB_EXR/ng-flat.xml", DATA_GENERIC_21),
+    ("ECB_EXR/ng-ts-ss.xml", DATA_SS_TS_21), ("ECB_EXR/ng-flat-ss.xml", DATA_SS_21)])
+def test_submitted_sdmx_ml_2_1_is_typed_by_its_root_element(specimens, specimen, expected):
+    head = (specimens / specimen).read_bytes()[:4096]
+    assert submitted_media_type("sdmx_ml_2_1_data_reader", "text/html", head) == expected.mime
+    assert submitted_file_extension("sdmx_ml_2_1_data_reader") == "xml"

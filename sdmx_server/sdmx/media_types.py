@@ -94,50 +94,43 @@ SCHEMA_TYPES = (SCHEMA_ML_21, SCHEMA_ML_30, SCHEMA_STRUCTURE_ML_30, SCHEMA_STRUC
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # Excel templates, uploads, reports
 
-# What a stored submission is served as: the reader that took it decides, never the type the sender declared
-# (a body declared text/html must not come back as a page of this site). A declared type is kept only when it is
-# one of the reader's own; else the message's first bytes tell the version.
-_SUBMITTED: dict[str, tuple[tuple[str, ...], str]] = {  # reader: (its media types, file extension)
-    "sdmx_ml_2_1_data_reader": ((DATA_GENERIC_21.mime, DATA_GENERIC_TS_21.mime, DATA_SS_21.mime, DATA_SS_TS_21.mime),
-                                "xml"),
-    "sdmx_ml_3_0_data_reader": ((DATA_ML_30.mime,), "xml"),
-    "sdmx_csv_data_reader": ((DATA_CSV_10.mime, DATA_CSV_20.mime), "csv"),
-    "sdmx_json_data_reader": ((DATA_JSON_10.mime, DATA_JSON_20.mime), "json"),
-    "excel_data_reader": ((XLSX,), "xlsx"),
-}
+# What a stored submission is served as: the reader that took it and the message's first bytes decide, never the
+# type the sender declared (a body declared text/html must not come back as a page of this site). Only SDMX-JSON's
+# version cannot be seen in the first bytes: there a declared SDMX-JSON data type is kept.
+_SUBMITTED: dict[str, str] = {  # reader: the file extension its messages are downloaded with
+    "sdmx_ml_2_1_data_reader": "xml", "sdmx_ml_3_0_data_reader": "xml", "sdmx_csv_data_reader": "csv",
+    "sdmx_json_data_reader": "json", "excel_data_reader": "xlsx"}
+_ML_21_ROOTS = ((b"GenericTimeSeriesData", DATA_GENERIC_TS_21), (b"GenericData", DATA_GENERIC_21),
+                (b"StructureSpecificTimeSeriesData", DATA_SS_TS_21), (b"StructureSpecificData", DATA_SS_21))
 
 
 def submitted_media_type(reader: str, declared: str | None, head: bytes) -> str:
-    """The canonical media type of a data message read by ``reader`` (a module name, as stored in a submission's
-    format), from the declared Content-Type when it is one of that reader's types, else from ``head``, the
-    message's first bytes; application/octet-stream for a reader this table does not know."""
-    known = _SUBMITTED.get(reader)
-    if known is None:
-        return "application/octet-stream"
-    types = known[0]
-    if declared:
-        base, _, rest = declared.partition(";")
-        params = {k.strip().lower(): v.strip().strip('"') for k, _, v in (p.partition("=") for p in rest.split(";"))}
-        wanted = base.strip().lower() + (f";version={params['version']}" if params.get("version") else "")
-        if wanted in types:
-            return wanted
-    if len(types) == 1:
-        return types[0]
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    """The canonical media type of a data message read by ``reader`` (a module name under sdmx.formats, as a
+    submission's format stores it), given the declared Content-Type and ``head``, the message's first bytes;
+    application/octet-stream for a reader not listed here."""
+    if reader == "sdmx_ml_2_1_data_reader":
+        for root, media in _ML_21_ROOTS:
+            if re.search(rb"<(?:[\w.-]+:)?" + root + rb"\b", head):
+                return media.mime
+        return DATA_SS_21.mime
+    if reader == "sdmx_ml_3_0_data_reader":
+        return DATA_ML_30.mime
     if reader == "sdmx_csv_data_reader":
+        stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         return DATA_CSV_20.mime if stripped.startswith(b"STRUCTURE") else DATA_CSV_10.mime
     if reader == "sdmx_json_data_reader":
-        return DATA_JSON_10.mime if b'"structure"' in head and b'"structures"' not in head else DATA_JSON_20.mime
-    for root, media in ((b"GenericTimeSeriesData", DATA_GENERIC_TS_21), (b"GenericData", DATA_GENERIC_21),
-                        (b"StructureSpecificTimeSeriesData", DATA_SS_TS_21)):
-        if re.search(rb"<(?:[\w.-]+:)?" + root + rb"\b", head):
-            return media.mime
-    return DATA_SS_21.mime
+        base, _, rest = (declared or "").partition(";")
+        params = {k.strip().lower(): v.strip().strip('"') for k, _, v in (p.partition("=") for p in rest.split(";"))}
+        wanted = f"{base.strip().lower()};version={params.get('version', '')}"
+        return wanted if wanted in (DATA_JSON_10.mime, DATA_JSON_20.mime) else DATA_JSON_20.mime
+    if reader == "excel_data_reader":
+        return XLSX
+    return "application/octet-stream"
 
 
 def submitted_file_extension(reader: str) -> str:
     """The file extension a stored submission is downloaded with."""
-    return _SUBMITTED.get(reader, ((), "bin"))[1]
+    return _SUBMITTED.get(reader, "bin")
 
 
 MEDIA_TYPES: tuple[MediaType, ...] = (STRUCTURE_ML_21, STRUCTURE_ML_30, STRUCTURE_JSON_10, STRUCTURE_JSON_20,
