@@ -133,8 +133,15 @@ def test_references():
     assert set(ask("v2", "codelist/DSM/CL_SEX/1.0", references="ancestors")) == {
         ("codelist", "CL_SEX", "1.0"), ("datastructure", "DSD", "1.0"), ("dataflow", "DF", "1.0"),
         ("dataconstraint", "CON", "1.0")}
-    assert ask("v2", "codelist/DSM/CL_SEX/1.0", references="dataflow") == [
-        ("codelist", "CL_SEX", "1.0"), ("dataflow", "DF", "1.0")]
+    # a concrete type: one step up or down only (the dataflow is two steps away)
+    assert ask("v2", "codelist/DSM/CL_SEX/1.0", references="dataflow") == [("codelist", "CL_SEX", "1.0")]
+    assert ask("v2", "codelist/DSM/CL_SEX/1.0", references="datastructure") == [
+        ("codelist", "CL_SEX", "1.0"), ("datastructure", "DSD", "1.0")]
+    assert ask("v2", "datastructure/DSM/DSD/1.0", references="codelist") == [
+        ("datastructure", "DSD", "1.0"), ("codelist", "CL_SEX", "1.0")]
+    assert ask("v1", "dataflow/DSM/DF/1.0", references="allowedconstraint") == [
+        ("dataflow", "DF", "1.0"), ("dataconstraint", "CON", "1.0")]
+    assert ask("v1", "dataflow/DSM/DF/1.0", references="actualconstraint") == [("dataflow", "DF", "1.0")]
     assert set(ask("v2", "datastructure/DSM/DSD/1.0", references="parentsandsiblings")) == {
         ("datastructure", "DSD", "1.0"), ("dataflow", "DF", "1.0")}
 

@@ -32,7 +32,7 @@ def retrieve_structures(query: StructureQuery, source: ArtefactSource) -> Struct
     matched = match(query, source)
     if query.item_ids is not None:
         matched = [p for a in matched if (p := only_items(a, query.item_ids)) is not None]
-    referenced = resolve_references(matched, query.references, source)
+    referenced = resolve_references(matched, query.references, source, items_only=query.item_ids is not None)
     out = [_with_detail(a, query.detail, is_reference=False) for a in matched]
     if query.detail == "referencepartial":
         referenced = partial_references(matched + referenced, referenced)
@@ -90,8 +90,15 @@ def _nested_only(items: list[dict], wanted: set[str], prefix: str) -> list[dict]
     return out
 
 
-def resolve_references(matched: list[Artefact], modes: tuple[str, ...], source: ArtefactSource) -> list[Artefact]:
-    """The artefacts the ``references`` parameter adds, without those already matched."""
+def resolve_references(matched: list[Artefact], modes: tuple[str, ...], source: ArtefactSource, *,
+                       items_only: bool = False) -> list[Artefact]:
+    """The artefacts the ``references`` parameter adds, without those already matched.
+
+    A concrete type asks for the artefacts of that type one step away (referencing or referenced):
+    going further is what parents, ancestors, children and descendants are for. With ``items_only``
+    (an item query) the matched schemes stand for their returned items: a parent counts only if it
+    refers to one of them or to the scheme itself, not to another item of the scheme.
+    """
     if modes == ("none",) or not matched:
         return []
     seen = {urn_of(a) for a in matched}
@@ -103,6 +110,10 @@ def resolve_references(matched: list[Artefact], modes: tuple[str, ...], source: 
     def parents(arts: list[Artefact]) -> list[Artefact]:
         return source.referencing({urn_of(a) for a in arts}) if arts else []
 
+    def first_parents(arts: list[Artefact]) -> list[Artefact]:
+        found = parents(arts)
+        return [p for p in found if _refers_to_returned_items(p, arts)] if items_only else found
+
     found: dict[str, Artefact] = {}
     for mode in modes:
         if mode == "children":
@@ -110,20 +121,51 @@ def resolve_references(matched: list[Artefact], modes: tuple[str, ...], source: 
         elif mode == "descendants":
             got = _closure(matched, children)
         elif mode == "parents":
-            got = parents(matched)
+            got = first_parents(matched)
         elif mode == "ancestors":
-            got = _closure(matched, parents)
+            first = first_parents(matched)
+            got = first + _closure(first, parents)
         elif mode == "parentsandsiblings":
-            p = parents(matched)
+            p = first_parents(matched)
             got = p + children(p)
         elif mode == "all":
-            p = parents(matched)
+            p = first_parents(matched)
             got = p + children(p) + _closure(matched, children)
-        else:  # a structure type: related artefacts of that type at any distance
-            got = [a for a in _closure(matched, children) + _closure(matched, parents) if a["type"] == mode]
+        else:  # a structure type (v1 constraints may add @role): the related artefacts of that type
+            type_, _, role = mode.partition("@")
+            got = [a for a in first_parents(matched) + children(matched)
+                   if a["type"] == type_ and (not role or a.get("role") == role)]
         for a in got:
             found.setdefault(urn_of(a), a)
     return [found[u] for u in sorted(found, key=lambda u: _order_key(found[u])) if u not in seen]
+
+
+def _refers_to_returned_items(parent: Artefact, schemes: list[Artefact]) -> bool:
+    """Whether ``parent`` refers to one of the items the (partial) schemes hold, or to a scheme as a whole."""
+    wanted: dict[str, set[str]] = {urn_of(s): _item_paths(s) for s in schemes}
+    for urn in references(parent):
+        try:
+            u = parse_urn(urn)
+        except ValueError:
+            continue
+        items = wanted.get(u.maintainable)
+        if items is not None and (u.item_id is None or u.item_id in items):
+            return True
+    return False
+
+
+def _item_paths(scheme: Artefact) -> set[str]:
+    """Ids of a scheme's items, nested ones as dotted paths (A, A.A1), as item URNs name them."""
+    key = TYPES[scheme["type"]].items_key
+    out: set[str] = set()
+
+    def walk(items: list[dict], prefix: str) -> None:
+        for item in items:
+            out.add(prefix + item["id"])
+            walk(item.get("categories") or item.get("reportingCategories") or [], prefix + item["id"] + ".")
+
+    walk(scheme.get(key, []) if key else [], "")
+    return out
 
 
 def _closure(start: list[Artefact], step: Callable[[list[Artefact]], list[Artefact]]) -> list[Artefact]:

@@ -31,7 +31,15 @@ _V1_TYPES: dict[str, frozenset[str] | None] = {
     "allowedconstraint": frozenset({"dataconstraint"}),
     "attachmentconstraint": frozenset({"dataconstraint"}),
 }
-_REFERENCE_TYPE_ALIASES = {"contentconstraint": "dataconstraint", "organisationscheme": "agencyscheme"}
+# references= values naming types by an older (v1) name: the modes that stand for them
+# (``type@role`` keeps only constraints of that role)
+_REFERENCE_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "contentconstraint": ("dataconstraint",),
+    "attachmentconstraint": ("dataconstraint",),
+    "actualconstraint": ("dataconstraint@Actual",),
+    "allowedconstraint": ("dataconstraint@Allowed",),
+    "organisationscheme": tuple(sorted(ORGANISATION_SCHEMES)),
+}
 # query parameters that content negotiation, not the query, reads
 _NEGOTIATION_PARAMS = {"format", "formatVersion", "lang", "compression"}
 AGENCY_ID = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
@@ -64,7 +72,7 @@ def parse_structure_query(api: str, path: Mapping[str, str | None], args: Mappin
     ids = id_list(path.get("resource_id"), wildcard, RESOURCE_ID, "resourceID")
     version = path.get("version") or ("latest" if api == "v1" else "~")
     versions = tuple(parse_version_query(version, api))
-    item_ids = id_list(path.get("item_id"), wildcard, _ITEM, "itemID")
+    item_ids = id_list(path.get("item_id"), wildcard, _ITEM, "itemID", separators="+," if api == "v1" else ",")
     if item_ids is not None and types is not None and not any(TYPES[t].is_item_scheme or t == "valuelist"
                                                               for t in types):
         raise BadInput(f"itemID is only valid for item schemes, not for {path['structure_type']}")
@@ -100,11 +108,15 @@ def _types(api: str, text: str) -> tuple[frozenset[str] | None, str | None]:
     return frozenset(out), role
 
 
-def id_list(text: str | None, wildcard: str, pattern: re.Pattern, what: str) -> tuple[str, ...] | None:
-    """A comma-separated list of identifiers, each checked; None for the wildcard (or *)."""
+def id_list(text: str | None, wildcard: str, pattern: re.Pattern, what: str,
+            separators: str = ",") -> tuple[str, ...] | None:
+    """A list of identifiers, each checked; None for the wildcard (or *).
+
+    v2 separates with ``,``; v1 item lists use ``+`` (REST 1.3+), which we accept there beside ``,``.
+    """
     if text is None or text in (wildcard, "*"):
         return None
-    values = tuple(v.strip() for v in text.split(","))
+    values = tuple(v.strip() for v in re.split("[" + re.escape(separators) + "]", text))
     for v in values:
         if not pattern.match(v):
             raise BadInput(f"{what} {v!r} is not a valid identifier")
@@ -115,12 +127,14 @@ def _references(api: str, text: str) -> tuple[str, ...]:
     values = tuple(v.strip() for v in text.split(","))
     if api == "v1" and len(values) > 1:
         raise BadInput("references takes one value in REST v1")
-    out = []
+    out: list[str] = []
     for v in values:
-        v = _REFERENCE_TYPE_ALIASES.get(v, v)
-        if v not in REFERENCE_MODES and v not in TYPES:
+        if v in _REFERENCE_TYPE_ALIASES:
+            out.extend(_REFERENCE_TYPE_ALIASES[v])
+        elif v in REFERENCE_MODES or v in TYPES:
+            out.append(v)
+        else:
             raise BadInput(f"references={v!r} is not one of {', '.join(REFERENCE_MODES)} or a structure type")
-        out.append(v)
     if "none" in out and len(out) > 1:
         raise BadInput("references=none cannot be combined with other values")
     return tuple(out)
