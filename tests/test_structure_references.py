@@ -10,6 +10,7 @@ import io
 
 import pytest
 import sdmx
+from pysdmx.io import read_sdmx
 from sdmx.model import common
 
 from sdmx_server.seeding import load_structures, read_files, seed_files
@@ -81,3 +82,31 @@ def test_v1_item_lists_take_plus(seeded):
     assert sorted(c.id for c in cl) == ["F", "M"]
     # v2 keeps the comma as its only separator
     assert seeded.get("/rest/v2/structure/codelist/DSM/CL_SEX/1.0/F+M").status_code == 400
+
+
+@pytest.mark.parametrize("detail", ["allstubs", "allcompletestubs"])
+@pytest.mark.parametrize("prefix,version", [("/rest/", "2.1"), ("/rest/v2/structure/", "3.0")])
+def test_stubs_keep_required_references_and_point_at_the_full_artefact(seeded, detail, prefix, version):
+    # read by pysdmx: sdmx1 reads no structureURL, nor provision agreements whose dataflows are elsewhere
+    for type_ in ("provisionagreement", "categorisation", "codelist"):
+        resp = seeded.get(f"{prefix}{type_}/DSM?detail={detail}")
+        assert resp.status_code == 200, (type_, resp.data[:400])
+        validate_sdmx_ml(resp.data, version)
+        stubs = read_sdmx(resp.data.decode()).structures
+        assert stubs and all(o.is_external_reference for o in stubs)
+        url = stubs[0].structure_url
+        assert url.startswith("http://localhost" + prefix) and url.endswith(f"/DSM/{stubs[0].id}/1.0"), url
+        full = seeded.get(url.removeprefix("http://localhost"))  # the URL answers with the full artefact
+        assert full.status_code == 200 and b'isExternalReference="true"' not in full.data
+        if type_ == "provisionagreement":
+            assert all(o.dataflow and o.provider for o in stubs)
+
+
+def test_reference_stubs_in_json_are_valid(seeded):
+    from .xsd import validate_sdmx_json_structure
+
+    for fmt in ("1.0", "2.0"):
+        resp = seeded.get("/rest/v2/structure/dataflow/DSM/DF_ENTRIES?references=all&detail=referencestubs",
+                          headers={"Accept": f"application/vnd.sdmx.structure+json;version={fmt}.0"})
+        assert resp.status_code == 200
+        validate_sdmx_json_structure(resp.data, fmt)

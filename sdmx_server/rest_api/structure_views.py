@@ -73,7 +73,7 @@ def structure_query(api: Api, structure_type: str, parts: dict[str, str]) -> Res
     answer = structure_answer(api, "structure")
     if isinstance(answer, Response):
         return answer
-    result = retrieve_structures(query, answer.store)
+    result = retrieve_structures(query, answer.store, base_url=request.url_root)
     if not result.artefacts:
         return http_cache.no_content()
     return answer.finish(write_structures(answer.media, result.artefacts, answer.langs))

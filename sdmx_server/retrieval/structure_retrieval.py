@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, references, urn_of
-from ..sdmx.rest_query import StructureQuery
+from ..sdmx.rest_query import StructureQuery, structure_url
 from ..sdmx.versions import select
 from .artefact_source import ArtefactSource
 
 _NESTED_ITEMS = ("categories", "reportingCategories")
 _STUB_KEYS = ("type", "id", "agencyID", "version", "isFinal", "names", "urn")
 _COMPLETE_STUB_KEYS = _STUB_KEYS + ("descriptions", "annotations", "validFrom", "validTo")
+# references a stub keeps because the type's SDMX-ML element requires them (2.1: StructureUsage, Source...)
+_STUB_REFERENCES = {"provisionagreement": ("dataflow", "dataProvider"), "categorisation": ("source", "target")}
 
 
 @dataclass
@@ -28,7 +30,9 @@ class StructureResult:
     matched: int = 0  # how many of the artefacts answer the query itself (the rest are references)
 
 
-def retrieve_structures(query: StructureQuery, source: ArtefactSource) -> StructureResult:
+def retrieve_structures(query: StructureQuery, source: ArtefactSource,
+                        base_url: str | None = None) -> StructureResult:
+    """Answer ``query``; with ``base_url`` (the service's root) stubs point at their full artefact."""
     matched = match(query, source)
     if query.item_ids is not None:
         matched = [p for a in matched if (p := only_items(a, query.item_ids)) is not None]
@@ -37,6 +41,10 @@ def retrieve_structures(query: StructureQuery, source: ArtefactSource) -> Struct
     if query.detail == "referencepartial":
         referenced = partial_references(matched + referenced, referenced)
     out += [_with_detail(a, query.detail, is_reference=True) for a in referenced]
+    if base_url is not None:
+        for a in out:
+            if a.get("isExternalReference"):
+                a["structureURL"] = structure_url(query.api, base_url, a)
     return StructureResult(out, len(matched))
 
 
@@ -238,6 +246,8 @@ def _with_detail(a: Artefact, detail: str, *, is_reference: bool) -> Artefact:
 
 
 def stub(a: Artefact, keys: tuple[str, ...]) -> Artefact:
+    """The artefact's identification (and the references its element cannot go without), marked external."""
+    keys = keys + _STUB_REFERENCES.get(a["type"], ())
     out = {k: copy.deepcopy(a[k]) for k in keys if k in a}
     out["isExternalReference"] = True
     return out

@@ -138,3 +138,13 @@ def _references(api: str, text: str) -> tuple[str, ...]:
     if "none" in out and len(out) > 1:
         raise BadInput("references=none cannot be combined with other values")
     return tuple(out)
+
+
+def structure_url(api: str, base_url: str, a: Mapping) -> str:
+    """The query answering with the full artefact ``a``, in the API version asked (a stub's structureURL)."""
+    type_ = a["type"]
+    if api == "v1":
+        path = f"{'contentconstraint' if type_ == 'dataconstraint' else type_}"
+    else:
+        path = f"v2/structure/{type_}"
+    return f"{base_url.rstrip('/')}/rest/{path}/{a['agencyID']}/{a['id']}/{a['version']}"

@@ -275,6 +275,7 @@ class _Writer:
         attrs: dict[str, Any] = {"id": a["id"], "urn": urn, "agencyID": a["agencyID"], "version": version}
         if a.get("isExternalReference"):
             attrs["isExternalReference"] = True
+            attrs["structureURL"] = a.get("structureURL")
         if self.v21:
             attrs["isFinal"] = bool(a.get("isFinal")) if t not in _V21_FIXED else None
         if t == "dataconstraint":
