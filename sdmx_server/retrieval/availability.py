@@ -106,15 +106,20 @@ def _references(store: ArtefactStore, wanted: tuple[str, ...], flow: Artefact, c
     if dsd is not None and (every or "datastructure" in want):
         out.append(dsd)
     if every or "codelist" in want:
+        # one partial codelist per codelist, holding the codes of every dimension it codes (CL_AREA codes
+        # REF_AREA and CITIZENSHIP): a message may not hold the same codelist twice (XSD uniqueness)
+        by_codelist: dict[str, set[str]] = {}
         for comp in prepared.structure.dimensions:
             if comp.codelist and comp.id in used:
-                cl = store.get(parse_urn(comp.codelist).maintainable)
-                if cl is not None and cl["type"] == "codelist":
-                    codes = [c for c in cl.get("codes", []) if c["id"] in used[comp.id]]
-                    ids = {c["id"] for c in codes}
-                    parents = [c for c in cl.get("codes", []) if c["id"] not in ids and any(
-                        x.get("parent") == c["id"] for x in codes)]  # parents stay, so hierarchies hold
-                    out.append({**cl, "codes": codes + parents, "isPartial": True})
+                by_codelist.setdefault(parse_urn(comp.codelist).maintainable, set()).update(used[comp.id])
+        for cl_urn, wanted_codes in by_codelist.items():
+            cl = store.get(cl_urn)
+            if cl is not None and cl["type"] == "codelist":
+                codes = [c for c in cl.get("codes", []) if c["id"] in wanted_codes]
+                ids = {c["id"] for c in codes}
+                parents = [c for c in cl.get("codes", []) if c["id"] not in ids and any(
+                    x.get("parent") == c["id"] for x in codes)]  # parents stay, so hierarchies hold
+                out.append({**cl, "codes": codes + parents, "isPartial": True})
     if every or "conceptscheme" in want:
         from ..sdmx.artefacts import concepts_of
 
