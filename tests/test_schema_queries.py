@@ -127,6 +127,29 @@ def test_v1_codes_from_concept_core_representations(client, admin, specimens):
     assert refused and "FREQ" in refused[0]
 
 
+@pytest.mark.parametrize("sample_name", ["ng-ts-ss.xml", "ng-flat-ss.xml"])
+def test_v1_schemas_prohibit_a_reporting_year_start_day_the_dsd_lacks(client, admin, specimens, sample_name):
+    """The 2.1 base types declare REPORTING_YEAR_START_DAY; a derived type prohibits it unless the DSD has it."""
+    post_structures(admin, (specimens / "ECB_EXR/ng-structure-full.xml").read_bytes())
+    sample = (specimens / "ECB_EXR" / sample_name).read_bytes()
+    dim = re.search(rb'dimensionAtObservation="([^"]+)"', sample).group(1).decode()
+    r = client.get(f"/rest/schema/datastructure/ECB/ECB_EXR_NG?dimensionAtObservation={dim}",
+                   headers={"Accept": SCHEMA_21})
+    xsd = etree.fromstring(r.data)
+    prohibited = {ct.get("name") for ct in xsd.iterfind(f"{{{XS}}}complexType")
+                  if ct.find(f".//{{{XS}}}attribute[@name='REPORTING_YEAR_START_DAY'][@use='prohibited']") is not None}
+    assert {"DataSetType", "ObsType"} <= prohibited and ("SeriesType" in prohibited or dim == "AllDimensions")
+    schema, target = schema_for(client, f"/rest/schema/datastructure/ECB/ECB_EXR_NG?dimensionAtObservation={dim}",
+                                "2.1")
+    message = sample.replace(re.search(rb'xmlns:exr="([^"]+)"', sample).group(1), target.encode())
+    assert errors(schema, message) == []
+    for element in (b"<Obs ", b"<Series ") if dim != "AllDimensions" else (b"<Obs ",):
+        with_day = message.replace(element, element + b'REPORTING_YEAR_START_DAY="--07-01" ', 1)
+        assert with_day != message
+        refused = errors(schema, with_day)
+        assert refused and "REPORTING_YEAR_START_DAY" in refused[0]
+
+
 # -- SDMX 3.0 (REST v2): ECB's real 3.0 message, and DSM messages in every packaging --------------------------
 
 def test_v2_schema_validates_ecb_3_0_message_for_its_dataflow(client, admin, specimens):

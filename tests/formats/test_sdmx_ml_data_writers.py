@@ -556,3 +556,28 @@ def test_flat_series_attributes_apply_to_each_observation(writer: str) -> None:
         ("A", "KZ", "2024"): ("1", {"NOTE": "shared & more"}),
         ("A", "KZ", "2025"): ("2", {"NOTE": "own", "OBS_STATUS": "E"}),
         ("A", "KG", "2024"): ("3", {"NOTE": "shared & more", "OBS_STATUS": "A"})}
+
+
+@pytest.mark.parametrize("writer", ["generic", "generic-ts"])
+def test_generic_keeps_group_attributes_on_groups(writer: str) -> None:
+    """As structure-specific data does: TITLE and UNIT of ECB's sibling group in <generic:Group>, once per key."""
+    message, source = specimen_message(ECB / "rg-ts-gf.xml", ECB / "rg-structure-full.xml")
+    info = info_of(ECB / "rg-structure-full.xml")
+    groups = list(message.data_sets)[0].groups
+    message, _ = specimen_message(ECB / "rg-ts-gf.xml", ECB / "rg-structure-full.xml")  # data sets are an iterator
+    group_only = {a.id for a in info.attributes if a.attachment == "group" and a.group in info.groups}
+    assert groups and group_only
+    doc = write(message, writer)
+    root = validate(doc, writer, info)
+    g = "{" + BASES["2.1"] + "data/generic}"
+    written = root.findall(f".//{g}Group")
+    assert len(written) == len(groups)
+    for e, out in zip(written, groups):
+        assert e.get("type") == out.id
+        assert {v.get("id"): v.get("value") for v in e.find(f"{g}GroupKey")} == out.key
+        assert {v.get("id") for v in e.find(f"{g}Attributes")} == set(out.attributes)
+    elsewhere = {v.get("id") for a in root.iter(f"{g}Attributes") if a.getparent().tag != f"{g}Group" for v in a}
+    assert elsewhere and not elsewhere & group_only
+    assert resolved(read_ours(doc, writer, info), info) == source  # still the same observations read back
+    _, theirs = read_sdmx1(doc, ECB / "rg-structure-full.xml", info)
+    assert_same_as_sdmx1(theirs, source)

@@ -7,14 +7,16 @@ reused explicitly; only the element shapes differ.
 
 Generic data has a single observation value, ``ObsValue``: the primary measure is written there and
 further measures (SDMX 3.0 DSDs) are left out, as are values beyond the first of a complex attribute
-(see the structure-specific writer's notes, which apply here too, groups included).
+(see the structure-specific writer's notes, which apply here too). Attributes attached to a DSD group
+are written once per group key, in ``<generic:Group>`` elements before the series, and left off series
+and observations, as in structure-specific data.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from ..data_message import DataMessage, DataSetOut, SeriesOut
+from ..data_message import DataMessage, DataSetOut, GroupOut, SeriesOut
 from . import sdmx_ml_2_1_structure_specific_data_writer as ss
 from .sdmx_ml_2_1_structure_specific_data_writer import Chunks, SeriesWriter, safe, timestamp
 
@@ -40,6 +42,8 @@ def _write(message: DataMessage, root: str) -> Iterator[str]:
     writer = GenericSeriesWriter(message, False)
     for ds in message.data_sets:
         out.parts.append(_dataset_start(message, ds, sid, writer))
+        if message.with_attributes:
+            out.parts.extend(writer.group(g) for g in ds.groups)
         yield from writer.write(ds, out)
         out.parts.append("</message:DataSet>\n")
     out.parts.append(f"</message:{root}>\n")
@@ -61,20 +65,31 @@ def _dataset_start(message: DataMessage, ds: DataSetOut, sid: str, writer: Gener
 class GenericSeriesWriter(SeriesWriter):
     """Series and observations as generic text; what to escape and what to leave out as in SeriesWriter."""
 
-    def values(self, attrs: dict | None) -> str:
-        """``<generic:Value>``s of the attributes (never further measures: generic 2.1 has no place for them)."""
+    def values(self, attrs: dict | None, in_group: bool = False) -> str:
+        """``<generic:Value>``s of the attributes (never further measures: generic 2.1 has no place for them);
+        group attributes only ``in_group``."""
         if not attrs or not self.with_attributes:
             return ""
         extra, trusted, needs = self.extra_measures, self.trusted, ss.needs_escape
+        group_only = frozenset() if in_group else self.group_only
         text = ""
         for k, v in attrs.items():
-            if k in extra:
+            if k in extra or k in group_only:
                 continue
             if v.__class__ is not str:
                 v = ss.first_value(v, self.pick)
             text += (f'<generic:Value id="{k}" value="{v}"/>' if k in trusted or not needs(v)
                      else f'<generic:Value id="{k}" value="{ss.escape(v)}"/>')
         return text
+
+    def group(self, g: GroupOut) -> str:
+        """One ``<generic:Group>``: the group's id, key and attribute values (none: no element, Attributes is
+        required)."""
+        values = self.values(g.attributes, in_group=True)
+        if not values:
+            return ""
+        return (f'<generic:Group type="{g.id}"><generic:GroupKey>{self.key_values(tuple(g.key), tuple(g.key.values()))}'
+                f"</generic:GroupKey><generic:Attributes>{values}</generic:Attributes></generic:Group>\n")
 
     def key_values(self, dims: tuple[str, ...], values: tuple[str, ...]) -> str:
         trusted = self.trusted

@@ -50,7 +50,8 @@ _TIME_BASES = frozenset({"common:ObservationalTimePeriodType", "common:StandardT
                          "common:BasicTimePeriodType", "common:GregorianTimePeriodType",
                          "common:ReportingTimePeriodType", "common:TimeRangeType"})
 # XML attributes the base types declare themselves: a DSD component of that name cannot retype them
-_RESERVED = frozenset({"type", "REPORTING_YEAR_START_DAY"})
+REPORTING_YEAR_START_DAY = "REPORTING_YEAR_START_DAY"
+_RESERVED = frozenset({"type", REPORTING_YEAR_START_DAY})
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ class SchemaWriter:
     dsd_ns = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
     common_file = "SDMXCommon.xsd"
     dsd_file = "SDMXDataStructureSpecific.xsd"
+    # the 2.1 base types declare REPORTING_YEAR_START_DAY everywhere; derived types must prohibit it
+    # where the DSD does not report it (the base schema's documentation says so); 3.0 has no such attribute
+    base_declares_year_start = True
 
     def __init__(self, validity: DataValidity, observation_dimension: str, *, deletion: bool = False,
                  schema_location: str = ""):
@@ -157,6 +161,7 @@ class SchemaWriter:
         else:
             _element(choice, "Series", "SeriesType", maxOccurs="unbounded")
         self.attributes(restriction, self.layout.dataset_attributes, "optional")
+        self.year_start(restriction, self.layout.dataset_attributes)
         return ct
 
     def group_element_type(self) -> str:
@@ -171,6 +176,7 @@ class SchemaWriter:
         if len(self.info.groups) > 1:
             ct, restriction = _restriction("GroupType", parent, abstract="true")
             _sequence(restriction)
+            self.year_start(restriction, [a for ids in self.layout.group_attributes.values() for a in ids])
             etree.SubElement(restriction, _xs("anyAttribute"), namespace="##local")
             out.append(ct)
             parent = "GroupType"
@@ -181,6 +187,7 @@ class SchemaWriter:
                              fixed=gid)
             self.attributes(restriction, dims, self.dimension_use())
             self.attributes(restriction, self.layout.group_attributes.get(gid, ()), "optional")
+            self.year_start(restriction, self.layout.group_attributes.get(gid, ()))
             out.append(ct)
         return out
 
@@ -192,6 +199,7 @@ class SchemaWriter:
         if self.time is None:
             _prohibit(restriction, TIME_PERIOD, "common:ObservationalTimePeriodType")
         self.attributes(restriction, self.layout.series_attributes, "optional")
+        self.year_start(restriction, self.layout.series_attributes)
         return ct
 
     def observation_type(self) -> etree._Element:
@@ -204,7 +212,13 @@ class SchemaWriter:
             _prohibit(restriction, TIME_PERIOD, "common:ObservationalTimePeriodType")
         self.attributes(restriction, [m.id for m in self.info.measures], "optional")
         self.attributes(restriction, self.layout.observation_attributes, "optional")
+        self.year_start(restriction, self.layout.observation_attributes)
         return ct
+
+    def year_start(self, restriction: etree._Element, attribute_ids) -> None:
+        """Prohibit the base type's REPORTING_YEAR_START_DAY where the DSD reports no such attribute."""
+        if self.base_declares_year_start and REPORTING_YEAR_START_DAY not in attribute_ids:
+            _prohibit(restriction, REPORTING_YEAR_START_DAY, "xs:gMonthDay")
 
     def dimension_use(self) -> str:
         return "optional" if self.deletion else "required"

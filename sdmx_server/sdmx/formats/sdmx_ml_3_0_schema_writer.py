@@ -19,6 +19,7 @@ from .sdmx_ml_2_1_schema_writer import (TIME_PERIOD, SchemaWriter, _element, _pr
 class SchemaWriter30(SchemaWriter):
     common_ns = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/common"
     dsd_ns = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/data/structurespecific"
+    base_declares_year_start = False
 
     @property
     def time_series(self) -> bool:
