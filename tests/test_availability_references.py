@@ -42,3 +42,19 @@ def test_a_codelist_coding_two_dimensions_comes_once_with_their_union(stock, url
     if version == "2.1":  # and a client reads it (sdmx1 reads no 3.0 TimeRange nor DataProviderSchemes)
         msg = sdmx.read_sdmx(io.BytesIO(r.data))
         assert sorted(c.id for c in msg.codelist["CL_AREA"]) == ["KZ", "RU", "UZ"]
+
+
+def counts(client, url: str) -> int:
+    r = client("GET", url)
+    assert r.status_code == 200, r.data[:300]
+    return int(etree.fromstring(r.data).find(".//{*}Annotation[@id='obs_count']").findtext("{*}AnnotationTitle"))
+
+
+def test_availability_filters(stock):
+    v2 = "/rest/v2/availability/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0/*.*.*.*"
+    assert counts(stock, v2) == 2
+    assert counts(stock, v2 + "?c[SEX]=F") == 1
+    assert counts(stock, v2 + "?updatedAfter=2099-01-01T00:00:00Z") == 0
+    v1 = "/rest/availableconstraint/DSM,DF_STOCK_FOREIGNERS,1.0/all"
+    assert counts(stock, v1) == 2
+    assert counts(stock, v1 + "?startPeriod=2025") == 0 and counts(stock, v1 + "?endPeriod=2024-S1") == 2

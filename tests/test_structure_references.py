@@ -50,6 +50,9 @@ def test_a_concrete_type_returns_only_direct_references(seeded):
     assert got == {"Dataflow": {"DF_ENTRIES"}, "DataStructure": {"DSD_MIGRATION"}}
     # ... and no further: the codelists are two steps away
     assert "Codelist" not in read(seeded, "/rest/v2/structure/dataflow/DSM/DF_ENTRIES?references=codelist")
+    # v2 takes several values
+    got = read(seeded, "/rest/v2/structure/datastructure/DSM/DSD_MIGRATION?references=codelist,conceptscheme")
+    assert set(got) == {"DataStructure", "Codelist", "ConceptScheme"} and "CL_SEX" in got["Codelist"]
     # the relatives further away stay reachable through ancestors
     assert "Categorisation" in read(seeded, "/rest/codelist/DSM/CL_SEX?references=ancestors")
 
