@@ -113,3 +113,26 @@ def test_reference_stubs_in_json_are_valid(seeded):
                           headers={"Accept": f"application/vnd.sdmx.structure+json;version={fmt}.0"})
         assert resp.status_code == 200
         validate_sdmx_json_structure(resp.data, fmt)
+
+
+PA_KZ = "urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement=DSM:PA_KZ_DF_STOCK_FOREIGNERS(1.0)"
+
+
+def test_constraints_on_provision_agreements_are_one_step_from_them(seeded, engine):
+    """A provider's own constraint (its REF_AREA) hangs on its provision agreement: found from there, stubbed
+    validly, and not taken for a relative of the codelists or dataflows it does not refer to."""
+    load_structures(engine, [{
+        "type": "dataconstraint", "agencyID": "DSM", "id": "CON_PA_KZ_STOCK", "version": "1.0", "isFinal": True,
+        "names": {"en": "KZ reports KZ"}, "role": "Allowed", "constraintAttachment": {"provisionAgreements": [PA_KZ]},
+        "cubeRegions": [{"include": True, "keyValues": [{"id": "REF_AREA", "values": ["KZ"]}]}]}])
+    got = read(seeded, "/rest/provisionagreement/DSM/PA_KZ_DF_STOCK_FOREIGNERS?references=contentconstraint")
+    assert got == {"ProvisionAgreement": {"PA_KZ_DF_STOCK_FOREIGNERS"}, "ContentConstraint": {"CON_PA_KZ_STOCK"}}
+    got = read(seeded, "/rest/provisionagreement/DSM/PA_KZ_DF_STOCK_FOREIGNERS?references=all")
+    assert got["ContentConstraint"] == {"CON_PA_KZ_STOCK"} and got["Dataflow"] == {"DF_STOCK_FOREIGNERS"}
+    assert "ContentConstraint" not in read(seeded, "/rest/dataflow/DSM/DF_STOCK_FOREIGNERS?references=contentconstraint")
+    assert "ContentConstraint" not in read(seeded, "/rest/codelist/DSM/CL_AREA?references=parentsandsiblings")
+    for prefix, version in (("/rest/", "2.1"), ("/rest/v2/structure/", "3.0")):
+        for detail in ("allstubs", "referencestubs"):
+            r = seeded.get(f"{prefix}provisionagreement/DSM/PA_KZ_DF_STOCK_FOREIGNERS?references=all&detail={detail}")
+            assert r.status_code == 200, r.data[:300]
+            validate_sdmx_ml(r.data, version)
