@@ -137,8 +137,9 @@ def test_availability_modes_counts_and_references(exr, get):
     assert values["FREQ"] == ["M"] and values["CURRENCY"] == ["JPY", "USD"]
     counts = {a["id"]: a["title"] for a in constraint["annotations"]}
     assert counts == {"obs_count": "264", "series_count": "2"}
-    currencies = next(c for c in structures["codelists"] if c["id"] == "CL_CURRENCY")
-    assert sorted(c["id"] for c in currencies["codes"]) == ["JPY", "USD"]
+    # one CL_CURRENCY, holding what CURRENCY (JPY, USD) and CURRENCY_DENOM (EUR) both use
+    (currencies,) = [c for c in structures["codelists"] if c["id"] == "CL_CURRENCY"]
+    assert sorted(c["id"] for c in currencies["codes"]) == ["EUR", "JPY", "USD"]
 
     r = get("/rest/v2/availability/dataflow/ECB/EXR/1.0/M.*.EUR.SP00.A?mode=available")
     doc = etree.fromstring(r.data)

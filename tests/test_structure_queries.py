@@ -120,6 +120,7 @@ def test_version_selection_per_artefact():
     assert ask("v2", "codelist/DSM/CL_SEX/*") == [("codelist", "CL_SEX", "1.0"), ("codelist", "CL_SEX", "1.1")]
     assert ask("v1", "codelist/DSM/CL_SEX,CL_AREA/1.0") == [("codelist", "CL_AREA", "1.0"), ("codelist", "CL_SEX", "1.0")]
     assert ask("v2", "codelist/OTHER") == []
+    assert ask("v1", "codelist/DSM/CL_SEX/1.0+1.1") == [("codelist", "CL_SEX", "1.0"), ("codelist", "CL_SEX", "1.1")]
 
 
 def test_references():

@@ -77,12 +77,14 @@ def test_an_item_query_references_only_what_refers_to_its_items(seeded):
     assert "DataStructure" in read(seeded, "/rest/codelist/DSM/CL_SEX/1.0/F?references=parents")
 
 
-def test_v1_item_lists_take_plus(seeded):
+def test_v1_lists_take_plus(seeded):
     resp = seeded.get("/rest/codelist/DSM/CL_SEX/1.0/F+M")
     assert resp.status_code == 200, resp.data[:300]
     validate_sdmx_ml(resp.data, "2.1")
     (cl,) = sdmx.read_sdmx(io.BytesIO(resp.data)).codelist.values()
     assert sorted(c.id for c in cl) == ["F", "M"]
+    # agencies and ids too
+    assert read(seeded, "/rest/codelist/DSM+OTHER/CL_SEX+CL_FREQ") == {"Codelist": {"CL_SEX", "CL_FREQ"}}
     # v2 keeps the comma as its only separator
     assert seeded.get("/rest/v2/structure/codelist/DSM/CL_SEX/1.0/F+M").status_code == 400
 

@@ -68,11 +68,12 @@ def parse_structure_query(api: str, path: Mapping[str, str | None], args: Mappin
     """Validate a structure query; BadInput names the offending part, as the spec's 400 asks."""
     wildcard = "all" if api == "v1" else "*"
     types, role = _types(api, path["structure_type"] or wildcard)
-    agencies = id_list(path.get("agency_id"), wildcard, AGENCY_ID, "agencyID")
-    ids = id_list(path.get("resource_id"), wildcard, RESOURCE_ID, "resourceID")
+    lists = "+," if api == "v1" else ","  # REST 1.3+ separates with +; v2 with ,
+    agencies = id_list(path.get("agency_id"), wildcard, AGENCY_ID, "agencyID", separators=lists)
+    ids = id_list(path.get("resource_id"), wildcard, RESOURCE_ID, "resourceID", separators=lists)
     version = path.get("version") or ("latest" if api == "v1" else "~")
     versions = tuple(parse_version_query(version, api))
-    item_ids = id_list(path.get("item_id"), wildcard, _ITEM, "itemID", separators="+," if api == "v1" else ",")
+    item_ids = id_list(path.get("item_id"), wildcard, _ITEM, "itemID", separators=lists)
     if item_ids is not None and types is not None and not any(TYPES[t].is_item_scheme or t == "valuelist"
                                                               for t in types):
         raise BadInput(f"itemID is only valid for item schemes, not for {path['structure_type']}")
@@ -112,7 +113,7 @@ def id_list(text: str | None, wildcard: str, pattern: re.Pattern, what: str,
             separators: str = ",") -> tuple[str, ...] | None:
     """A list of identifiers, each checked; None for the wildcard (or *).
 
-    v2 separates with ``,``; v1 item lists use ``+`` (REST 1.3+), which we accept there beside ``,``.
+    v2 separates with ``,``; v1 lists use ``+`` (REST 1.3+), which we accept there beside ``,``.
     """
     if text is None or text in (wildcard, "*"):
         return None

@@ -65,9 +65,12 @@ def sort_key(version: str) -> tuple:
 
 
 def parse_version_query(text: str, api: str = "v2") -> list[VersionQuery]:
-    """Parse a version path parameter into its alternatives; BadInput names what is wrong."""
+    """Parse a version path parameter into its alternatives; BadInput names what is wrong.
+
+    v1 has no wildcard operators, and separates alternatives with ``+`` (REST 1.3+) as well as ``,``.
+    """
     out = []
-    for alt in text.split(","):
+    for alt in (re.split(r"[+,]", text) if api == "v1" else text.split(",")):
         alt = alt.strip()
         if api == "v1" and alt == "latest":
             alt = "~"
