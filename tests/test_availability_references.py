@@ -20,7 +20,8 @@ ROWS = ["S,KZ,RU,F,2024-S1,100,PS,A", "S,KZ,UZ,M,2024-S1,200,PS,A"]
 def stock(app, engine, config, admin):
     load_structures(engine, read_files(seed_files(config)))
     body = "\n".join([HEAD] + [f"dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,{r}" for r in ROWS]).encode()
-    r = admin("POST", "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0?provider=KZ", body, **{"Content-Type": "text/csv"})
+    r = admin("POST", "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0?provider=KZ", body,
+              **{"Content-Type": "text/csv"})
     assert r.status_code == 200, r.data[:3000]
     return admin
 
