@@ -48,8 +48,10 @@ def write_transaction():
     return begin_write(conn)
 
 
-# The portal's signed session cookie holds [user id, username] of whoever signed in, under this key. Only the
-# views of SESSION_BLUEPRINTS (CSRF-protected, web_portal/) accept it: the API never authenticates by cookie.
+# The portal's signed session cookie holds [user id, username, session epoch] of whoever signed in, under this
+# key. Only the views of SESSION_BLUEPRINTS (CSRF-protected, web_portal/) accept it: the API never authenticates
+# by cookie. The epoch must still be the user's (user_account.session_epoch, read with the user on each request):
+# signing out, a new password, deactivation or a role change moves it, ending every copy of the cookie at once.
 SESSION_USER = "signed_in"
 SESSION_BLUEPRINTS = frozenset({"portal"})
 
@@ -118,12 +120,16 @@ def _resolve_actor() -> Actor:
 
 
 def _session_actor(users: UserStore) -> Actor:
-    """Whoever signed in to the portal, while the account still exists and is active."""
-    user_id, username = session.get(SESSION_USER) or (None, None)
+    """Whoever signed in to the portal, while the account exists, is active and its session epoch is the one
+    the cookie was issued under."""
+    held = session.get(SESSION_USER)
+    if not (isinstance(held, list) and len(held) == 3):
+        return ANONYMOUS  # includes cookies issued before epochs: they sign in again
+    user_id, username, epoch = held
     row = users.get(username) if isinstance(username, str) else None
-    if row is None or row.id != user_id or not row.is_active:
+    if row is None or row.id != user_id or not row.is_active or row.session_epoch != epoch:
         return ANONYMOUS
-    return users.actor(row.id)
+    return users.actor_of(row)
 
 
 def check_password(username: str, password: str) -> Actor | None:
@@ -146,7 +152,7 @@ def check_password(username: str, password: str) -> Actor | None:
             if failed_before:
                 login_throttle.record_success(LoginFailureStore(conn), username)
             if rehash:
-                UserStore(conn, users.policy).set_password(found.user_id, password)
+                UserStore(conn, users.policy).rehash_password(found.user_id, password)
     return found
 
 

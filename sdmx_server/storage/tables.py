@@ -46,6 +46,11 @@ user_account = Table(
     Column("display_name", String(200), nullable=False, default=""),
     Column("is_active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # migration 0008: bumped to end every portal session of the user (sign-out, password, deactivation, roles)
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
+    # the username under NFKC + casefold (identity/usernames.py): unique, so look-alikes are refused
+    Column("username_key", String(120), nullable=False, server_default=""),
+    Index("ux_user_account_username_key", "username_key", unique=True),
 )
 
 user_role = Table(

@@ -11,6 +11,7 @@ from ..identity.actor import Actor, actor_from_roles
 from ..identity.passwords import (hash_password, needs_rehash, new_token, spend_verification_time, token_hash,
                                 verify_password)
 from ..identity.policy import Policy
+from ..identity.usernames import username_key, username_problem
 from ..sdmx.errors import SemanticError
 from .artefact_store import as_utc, utcnow
 from .tables import api_token, user_account, user_role
@@ -32,6 +33,7 @@ class UserRow:
     display_name: str
     is_active: bool
     roles: tuple[tuple[str, str], ...]  # (role, dataflow URN or "")
+    session_epoch: int = 0  # a portal session started under another epoch has ended
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,16 @@ class UserStore:
         ``password_hash``, when given, is the password's hash already made (many accounts, one password)."""
         if not username or not password:
             raise UserError("a user needs a username and a password")
+        if problem := username_problem(username):
+            raise UserError(problem)
         scope = indicators or [""]
         assignments = [(r, d) for r in roles for d in scope]
         self.check_roles(assignments, country)
-        if self.exists(username):
-            raise DuplicateUser(f"user {username!r} exists already")
+        if same := self.same_name(username):
+            raise DuplicateUser(f"user {username!r} exists already" if same == username else
+                                f"username {username!r} is taken: it reads the same as the existing user {same!r}")
         uid = self.conn.execute(insert(user_account).values(
-            username=username, password_hash=password_hash or hash_password(password), country=country,
+            username=username, username_key=username_key(username), password_hash=password_hash or hash_password(password), country=country,
             display_name=display_name, is_active=True, created_at=utcnow())).inserted_primary_key[0]
         self._insert_roles(uid, assignments)
         return uid
@@ -80,24 +85,42 @@ class UserStore:
         self.check_roles(assignments, country)
         self.conn.execute(delete(user_role).where(user_role.c.user_id == user_id))
         self._insert_roles(user_id, assignments)
+        self.end_sessions(user_id)
 
     def set_active(self, user_id: int, active: bool) -> None:
-        """Deactivating also revokes every token, so reactivating does not bring old tokens back."""
-        self.conn.execute(update(user_account).where(user_account.c.id == user_id).values(is_active=active))
+        """Deactivating also revokes every token and ends every session, so reactivating brings neither back."""
+        self.conn.execute(update(user_account).where(user_account.c.id == user_id)
+                          .values(is_active=active, session_epoch=user_account.c.session_epoch + 1))
         if not active:
             self.conn.execute(update(api_token).where(api_token.c.user_id == user_id, api_token.c.revoked_at.is_(None))
                               .values(revoked_at=utcnow()))
 
     def set_password(self, user_id: int, password: str) -> None:
+        """A new password ends every session started with the old one."""
+        self.conn.execute(update(user_account).where(user_account.c.id == user_id)
+                          .values(password_hash=hash_password(password), session_epoch=user_account.c.session_epoch + 1))
+
+    def rehash_password(self, user_id: int, password: str) -> None:
+        """The same password under today's hash parameters: sessions go on."""
         self.conn.execute(update(user_account).where(user_account.c.id == user_id)
                           .values(password_hash=hash_password(password)))
+
+    def end_sessions(self, user_id: int) -> None:
+        """End every portal session of the user (request_context compares the epoch on each request)."""
+        self.conn.execute(update(user_account).where(user_account.c.id == user_id)
+                          .values(session_epoch=user_account.c.session_epoch + 1))
 
     def set_display_name(self, user_id: int, display_name: str) -> None:
         self.conn.execute(update(user_account).where(user_account.c.id == user_id).values(display_name=display_name))
 
     def exists(self, username: str) -> bool:
-        q = select(user_account.c.id).where(user_account.c.username == username)
-        return self.conn.execute(q).first() is not None
+        """Whether this name, or one that reads the same (identity/usernames.py), is taken."""
+        return self.same_name(username) is not None
+
+    def same_name(self, username: str) -> str | None:
+        """The existing username that is the same as this one under NFKC and casefold, if any."""
+        q = select(user_account.c.username).where(user_account.c.username_key == username_key(username))
+        return self.conn.execute(q).scalar()
 
     def get(self, username: str) -> UserRow | None:
         rows = self._rows(select(user_account).where(user_account.c.username == username))
@@ -171,6 +194,10 @@ class UserStore:
             return None
         return self.actor(row.id)
 
+    def actor_of(self, row: UserRow) -> Actor:
+        """The actor of a user row already read (its roles included): no further query."""
+        return actor_from_roles(self.policy, row.id, row.username, row.country, row.roles)
+
     def password_needs_rehash(self, user_id: int) -> bool:
         """Whether the stored hash predates today's KDF parameters (rehash it while the password is at hand)."""
         stored = self.conn.execute(select(user_account.c.password_hash).where(user_account.c.id == user_id)).scalar()
@@ -211,5 +238,6 @@ class UserStore:
               .order_by(user_role.c.role, user_role.c.dataflow_urn))
         for uid, role, df in self.conn.execute(rq):
             roles.setdefault(uid, []).append((role, df))
-        return [UserRow(u.id, u.username, u.country, u.display_name, u.is_active, tuple(roles.get(u.id, ())))
+        return [UserRow(u.id, u.username, u.country, u.display_name, u.is_active, tuple(roles.get(u.id, ())),
+                        u.session_epoch)
                 for u in users]

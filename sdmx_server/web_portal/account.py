@@ -13,7 +13,7 @@ from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import TooManyRequests
 
-from ..request_context import SESSION_USER, actor, check_password, db
+from ..request_context import SESSION_USER, actor, check_password, db, write_transaction
 from ..storage.artefact_store import ArtefactStore
 from ..storage.user_store import UserStore
 from .statistics_catalogue import countries
@@ -53,12 +53,21 @@ def sign_in(username: str, password: str) -> SignInOutcome:
         return SignInOutcome(False, int(e.retry_after or 1))
     if found is None:
         return SignInOutcome(False)
+    row = UserStore(db(), current_app.extensions["sdmx_policy"]).get(found.username or "")
+    if row is None:
+        return SignInOutcome(False)
     session.clear()  # nothing from before signing in (nor its CSRF token) carries over
-    session[SESSION_USER] = [found.user_id, found.username]
+    session[SESSION_USER] = [row.id, row.username, row.session_epoch]
     return SignInOutcome(True)
 
 
 def sign_out() -> None:
+    """End the session here and every copy of its cookie: the user's session epoch moves on (which signs the
+    user out on their other browsers too; a replayed cookie opens nothing)."""
+    who = actor()
+    if not who.is_anonymous and who.user_id is not None:
+        with write_transaction():
+            UserStore(db(), current_app.extensions["sdmx_policy"]).end_sessions(who.user_id)
     session.clear()
 
 
