@@ -55,7 +55,7 @@ def build(db_path: Path, countries: int, periods: list[str], citizenships: int):
     from sdmx_server.storage.database import make_engine, upgrade_schema
     from sdmx_server.storage.grant_store import GrantStore
     from sdmx_server.submission.intake import dataflow_context
-    from sdmx_server.submission.workflow import IngestOptions, submit
+    from sdmx_server.submission.workflow import FourEyes, IngestOptions, submit
 
     config = load_config(overrides={"database_url": f"sqlite:///{db_path}", "secret_key": "bench",
                                     "release_check_seconds": 0, "max_body_bytes": 1 << 30})
@@ -81,7 +81,8 @@ def build(db_path: Path, countries: int, periods: list[str], citizenships: int):
                         n += 1
             who = Actor(0, "bench", country, frozenset({"submit_data", "verify_data", "release_data"}))
             submit(conn, io.BytesIO("\n".join(rows).encode()), ctx, who, provider=country, replace=False,
-                   content_type="text/csv", options=IngestOptions(provisional=False), release_now=True)
+                   content_type="text/csv", options=IngestOptions(provisional=False), release_now=True,
+                   four_eyes=FourEyes(frozenset({country})))  # a one-office setup
             GrantStore(conn).set_public(country, FLOW, True, by="bench")
     engine.dispose()
     return create_app(config=config), chosen, len(codes), n

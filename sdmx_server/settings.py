@@ -58,6 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reciprocity", bool, True,
             "Reciprocity rule: a country sees another country's granted data on an indicator only once it has "
             "released data of its own on that indicator."),
+    Setting("four_eyes_waived", list, [],
+            "Data providers (countries, e.g. [\"KZ\"]) whose one-person offices may verify and release their own "
+            "submissions; everywhere else the verifier and the approver must differ from the submitter. Each waived "
+            "step is recorded in the audit log."),
     Setting("provisional_current_year", bool, True,
             "Mark released observations of periods of the current calendar year (and later) provisional "
             "(OBS_STATUS = P) when the submission gives them no OBS_STATUS."),
@@ -91,6 +95,7 @@ class Config:
     token_days: int
     demo_accounts: bool
     reciprocity: bool
+    four_eyes_waived: list
     provisional_current_year: bool
     release_check_seconds: float
     session_cookie_secure: bool

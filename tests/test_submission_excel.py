@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ TEMPLATE = f"/api/dataflows/{FLOW}/template.xlsx"
 SUBMIT = f"/rest/v2/data/dataflow/{FLOW}?release=now"
 FLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:DF_STOCK_FOREIGNERS(1.0)"
 
+
+
+@pytest.fixture
+def config(config):
+    """KZ's administrator releases uploads with release=now: the four-eyes rule is waived for KZ here (tests/test_four_eyes.py checks the rule)."""
+    return replace(config, four_eyes_waived=["KZ"])
 
 @pytest.fixture
 def seeded(engine, config):

@@ -41,6 +41,12 @@ USERS = {  # name: (role, country)
 }
 
 
+
+@pytest.fixture
+def config(config):
+    """Its administrators release with release=now: the four-eyes rule is waived for KZ, KG here (tests/test_four_eyes.py checks the rule)."""
+    return replace(config, four_eyes_waived=["KZ", "KG"])
+
 def csv(values: dict[str, str], status: str | None = "A") -> bytes:
     rows = [HEAD]
     for key, value in values.items():

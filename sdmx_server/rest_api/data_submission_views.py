@@ -28,7 +28,8 @@ def submit_data(agency_id: str, resource_id: str, version: str) -> tuple[Respons
     with checkpoint_later(db(), after_response), write_transaction():
         receipt = workflow.submit(db(), body, ctx, actor(), provider=provider, replace=request.method == "PUT",
                                   content_type=request.content_type,
-                                  options=workflow.IngestOptions.from_config(cfg), release_now=bool(release))
+                                  options=workflow.IngestOptions.from_config(cfg), release_now=bool(release),
+                                  four_eyes=workflow.FourEyes.from_config(cfg))
     return jsonify(receipt.as_json()), 200 if release else 202
 
 

@@ -31,6 +31,10 @@ def options() -> workflow.IngestOptions:
     return workflow.IngestOptions.from_config(current_app.extensions["sdmx_config"])
 
 
+def four_eyes() -> workflow.FourEyes:
+    return workflow.FourEyes.from_config(current_app.extensions["sdmx_config"])
+
+
 def submission_json(row: SubmissionRow, *, transitions: bool = False) -> dict[str, Any]:
     out = {"id": row.id, "dataflow": row.dataflow_urn, "provider": row.provider_id, "state": row.state,
            "action": row.action, "replace": row.replace, "format": row.format, "submittedBy": row.submitted_by,
@@ -96,7 +100,7 @@ def verify(submission_id: int) -> Response:
     who = caller()
     comment = json_field(request.get_json(silent=True) or {}, "comment", str, "")
     with write_transaction():
-        row = workflow.verify(db(), who, submission_id, comment)
+        row = workflow.verify(db(), who, submission_id, comment, four_eyes=four_eyes())
     return jsonify(submission_json(row, transitions=True))
 
 
@@ -116,7 +120,7 @@ def release(submission_id: int) -> Response:
     at = _when(body.get("releaseAt"))
     with write_transaction():
         row = workflow.release(db(), who, submission_id, at=at, options=options(),
-                               comment=json_field(body, "comment", str, ""))
+                               comment=json_field(body, "comment", str, ""), four_eyes=four_eyes())
     return jsonify(submission_json(row, transitions=True))
 
 

@@ -9,6 +9,12 @@ Who may act on submission S of country P for dataflow F: a user of P holding ``v
 return) or ``release_data`` (release) for F; country and system administrators hold both.
 Submissions another user may not act on or see do not exist for them (404), so guessing ids
 reveals nothing. Every transition is recorded by SubmissionStore.move.
+
+Four eyes (``FourEyes``): the verifier and the approver of a submission are never its submitter, country
+administrators included, on every path (API, portal, ``release=now``), unless the submission's country
+is listed in the ``four_eyes_waived`` setting (one-person offices); each step taken under the waiver is
+recorded in the audit log. System administrators of the hosting organisation are not bound (they may
+do everything, the waiver list included), but their own steps are recorded the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from ..sdmx.artefacts import parse_urn, urn_of
 from ..sdmx.errors import BadInput, Conflict, Forbidden, NotFound, SdmxError
 from ..settings import Config
 from ..storage.artefact_store import ArtefactStore, utcnow
+from ..storage.audit_store import AuditStore
 from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore
 from .intake import DataflowContext, Provisional, Receipt, dataflow_context, ingest
 
@@ -53,6 +60,42 @@ class IngestOptions:
         return Provisional(year=now.year) if self.provisional else None
 
 
+@dataclass(frozen=True)
+class FourEyes:
+    """The four-eyes rule and the countries (data providers) that waive it."""
+
+    waived_for: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> FourEyes:
+        return cls(frozenset(cfg.four_eyes_waived))
+
+    def check(self, conn, who: Actor, *, step: str, provider: str, submitted_by: str | None,
+              submission_id: int | None = None) -> bool:
+        """Refuse (Forbidden) ``step`` ("verify", "release") by the submission's own submitter, unless waived;
+        True when a waiver let it through (then :meth:`record` it once the submission id is known)."""
+        if who.username is None or who.username != submitted_by:
+            return False
+        if provider in self.waived_for or who.can("administer_system"):
+            if submission_id is not None:
+                self.record(conn, who, step=step, provider=provider, submission_id=submission_id)
+            return True
+        raise Forbidden(f"four-eyes rule: {who.username} submitted submission "
+                        f"{submission_id if submission_id is not None else 'this submission'} and may not {step} it "
+                        f"too; another user of {provider} must (the rule is waived only for the countries of the "
+                        f"four_eyes_waived setting)")
+
+    def record(self, conn, who: Actor, *, step: str, provider: str, submission_id: int) -> None:
+        reason = "system administrator" if provider not in self.waived_for else "four_eyes_waived"
+        AuditStore(conn).record(who.username or "", "submission.four_eyes_waived", f"submission {submission_id}",
+                                country=provider, details={"step": step, "reason": reason})
+
+    def blocks(self, who: Actor, row: SubmissionRow) -> bool:
+        """Whether the rule forbids this user the verify and release steps of this submission (for screens)."""
+        return (who.username is not None and who.username == row.submitted_by
+                and row.provider_id not in self.waived_for and not who.can("administer_system"))
+
+
 class _Tee(io.RawIOBase):
     """Reads a stream while keeping a gzip copy of what was read, for the pending submission's payload."""
 
@@ -72,11 +115,16 @@ class _Tee(io.RawIOBase):
 
 
 def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: str | None, replace: bool,
-           content_type: str | None, options: IngestOptions, release_now: bool = False) -> Receipt:
-    """Check a message and keep it as pending; with ``release_now`` (for callers who may do every step)
-    apply it at once, recording pending → validated → released."""
+           content_type: str | None, options: IngestOptions, release_now: bool = False,
+           four_eyes: FourEyes = FourEyes()) -> Receipt:
+    """Check a message and keep it as pending; with ``release_now`` (for callers who may do every step, in a
+    country that waives the four-eyes rule) apply it at once, recording pending → validated → released."""
     if release_now:
         require_all_steps(who, ctx)
+        if not who.can("administer_system") and (provider or who.country) not in four_eyes.waived_for:
+            raise Forbidden(f"four-eyes rule: release=now would have {who.username} verify and release their own "
+                            f"submission; submit without it and let another verifier and approver of "
+                            f"{provider or who.country} act")
         now = utcnow()
         receipt = ingest(conn, body, ctx, content_type=content_type, provider=provider, replace=replace,
                          submitted_by=who.username, max_errors=options.max_errors,
@@ -86,6 +134,8 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
         for before, after in ((None, "pending"), ("pending", "validated"), ("validated", "released")):
             store.record(receipt.submission_id, before, after, actor=who.username or "", at=now,
                          comment="released on submission")
+        four_eyes.record(conn, who, step="release on submission", provider=receipt.provider,
+                         submission_id=receipt.submission_id)
         return receipt
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as copy:
         tee = io.BufferedReader(_Tee(body, copy), 1 << 16)
@@ -189,8 +239,12 @@ def _moved(ok: bool, row: SubmissionRow, wanted: str) -> None:
         raise Conflict(f"submission {row.id} is {row.state}; it cannot become {wanted} from there")
 
 
-def verify(conn, who: Actor, submission_id: int, comment: str = "") -> SubmissionRow:
+def verify(conn, who: Actor, submission_id: int, comment: str = "", *,
+           four_eyes: FourEyes = FourEyes()) -> SubmissionRow:
     store, row = _acting(conn, who, submission_id, "verify_data")
+    _moved(row.state == "pending", row, "validated")  # a state that moved on says so before whose step it is
+    four_eyes.check(conn, who, step="verify", provider=row.provider_id, submitted_by=row.submitted_by,
+                    submission_id=row.id)
     _moved(store.move(row.id, ("pending",), "validated", actor=who.username or "", at=utcnow(), comment=comment),
            row, "validated")
     return store.get(row.id)  # type: ignore[return-value]
@@ -207,12 +261,14 @@ def return_(conn, who: Actor, submission_id: int, comment: str) -> SubmissionRow
 
 
 def release(conn, who: Actor, submission_id: int, *, at: datetime | None, options: IngestOptions,
-            comment: str = "") -> SubmissionRow:
+            comment: str = "", four_eyes: FourEyes = FourEyes()) -> SubmissionRow:
     """Release now (``at`` None or past) or schedule it for ``at`` (the embargo)."""
     store, row = _acting(conn, who, submission_id, "release_data")
     now = utcnow()
     if row.state != "validated":
         raise Conflict(f"submission {row.id} is {row.state}; only a validated submission can be released")
+    four_eyes.check(conn, who, step="release", provider=row.provider_id, submitted_by=row.submitted_by,
+                    submission_id=row.id)
     if at is not None and at > now:
         _moved(store.move(row.id, ("validated",), "validated", actor=who.username or "", at=now, release_at=at,
                           comment=comment or f"release scheduled for {at.isoformat()}"), row, "scheduled")

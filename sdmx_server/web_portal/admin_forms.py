@@ -17,9 +17,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..access.administration import MAX_TOKEN_DAYS, PASSWORD_MIN_LENGTH
+from ..identity.usernames import USERNAME_MAX_LENGTH, USERNAME_PATTERN
 
 EVERY_INDICATOR = "*"  # the value of the "every indicator" box of a role
-USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
+USERNAME = rf"^{USERNAME_PATTERN}\Z"  # the rule of every path (identity/usernames.py), said before the store does
+USERNAME_RULE_TEXT = _l("A username has at most %(n)s characters: Latin letters, digits and . _ - only, starting "
+                        "with a letter.", n=USERNAME_MAX_LENGTH)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -49,9 +52,7 @@ class RolesForm(FlaskForm):
 
 class NewUserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
-        InputRequired(_l("Enter a username.")), Length(max=100, message=_l("A username has at most 100 characters.")),
-        Regexp(USERNAME, message=_l("A username uses only Latin letters, digits and . _ @ - and starts with a "
-                                    "letter or digit."))],
+        InputRequired(_l("Enter a username.")), Regexp(USERNAME, message=USERNAME_RULE_TEXT)],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
     display_name = StringField(_l("Full name (shown to others)"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("First password"), validators=[

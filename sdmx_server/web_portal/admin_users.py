@@ -14,7 +14,7 @@ from ..identity.policy import Policy
 from ..sdmx.errors import Forbidden, NotFound, SdmxError
 from ..storage.user_store import DuplicateUser, UserError, UserRow
 from .account import role_label
-from .admin_forms import EVERY_INDICATOR, role_field_name
+from .admin_forms import EVERY_INDICATOR, USERNAME_RULE_TEXT, role_field_name
 from .statistics_catalogue import Indicator
 from .texts import LocalText
 
@@ -92,6 +92,8 @@ def explain(e: SdmxError) -> str:
     text = str(e)
     if isinstance(e, DuplicateUser):
         return _("This username is taken already. Choose another one.")
+    if isinstance(e, UserError) and text.startswith("username "):
+        return str(USERNAME_RULE_TEXT)
     if isinstance(e, Forbidden) and "needs" in text:
         return _("You cannot give these roles: you may give only privileges you hold yourself, for the same "
                  "indicators.")

@@ -66,6 +66,10 @@ def options() -> workflow.IngestOptions:
     return workflow.IngestOptions.from_config(current_app.extensions["sdmx_config"])
 
 
+def four_eyes() -> workflow.FourEyes:
+    return workflow.FourEyes.from_config(current_app.extensions["sdmx_config"])
+
+
 @contextmanager
 def domain_errors() -> Iterator[None]:
     """The workflow's refusals as the portal's own error pages (the app would answer in SDMX otherwise)."""
@@ -256,7 +260,7 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
     flow = parse_urn(row.dataflow_urn)
     return render_template(
         "portal/submission_detail.html", row=row, labels=labels, figures=figures, chart=chart,
-        transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row),
+        transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
         release_form=forms.get("release_form") or ReleaseForm(prefix="release"),
@@ -290,7 +294,7 @@ def submission_verify(submission_id: int) -> Response | tuple[str, int]:
     form = VerifyForm(prefix="verify")
     if not form.validate_on_submit():
         return _detail(who, row, 400, verify_form=form)
-    return _act(row.id, lambda: workflow.verify(db(), who, row.id, form.comment.data or "") and None,
+    return _act(row.id, lambda: workflow.verify(db(), who, row.id, form.comment.data or "", four_eyes=four_eyes()) and None,
                 "submission_verified")
 
 
@@ -317,7 +321,8 @@ def submission_release(submission_id: int) -> Response | tuple[str, int]:
     at = embargo_time(form.day.data, form.time.data)
 
     def step() -> str:
-        done = workflow.release(db(), who, row.id, at=at, options=options(), comment=form.comment.data or "")
+        done = workflow.release(db(), who, row.id, at=at, options=options(), comment=form.comment.data or "",
+                                four_eyes=four_eyes())
         return "submission_released" if done.state == "released" else "submission_scheduled"
 
     return _act(row.id, step, "submission_released")

@@ -43,8 +43,9 @@ def queue(conn, who: Actor, privilege: str) -> list[SubmissionRow]:
     return sorted((r for r in rows if workflow.visible(who, r, (privilege,))), key=lambda r: r.id)
 
 
-def actions(who: Actor, row: SubmissionRow) -> set[str]:
-    """What this user may do to this submission now: "verify", "return", "release"."""
+def actions(who: Actor, row: SubmissionRow, four_eyes: workflow.FourEyes) -> set[str]:
+    """What this user may do to this submission now: "verify", "return", "release"; never verify or release
+    their own submission unless the four-eyes rule is waived for its country ("four_eyes" says it is theirs)."""
     out = set()
     if workflow.visible(who, row, (VERIFY,)):
         if row.state == "pending":
@@ -53,6 +54,8 @@ def actions(who: Actor, row: SubmissionRow) -> set[str]:
             out.add("return")
     if workflow.visible(who, row, (RELEASE,)) and row.state == "validated":
         out.add("release")
+    if out & {"verify", "release"} and four_eyes.blocks(who, row):
+        out = (out - {"verify", "release"}) | {"four_eyes"}
     return out
 
 

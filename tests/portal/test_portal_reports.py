@@ -17,7 +17,7 @@ from sdmx_server.identity.actor import Actor
 from sdmx_server.storage.artefact_store import ArtefactStore
 from sdmx_server.storage.grant_store import GrantStore
 from sdmx_server.submission.intake import dataflow_context
-from sdmx_server.submission.workflow import IngestOptions, submit
+from sdmx_server.submission.workflow import FourEyes, IngestOptions, submit
 from sdmx_server.web_portal.report_chart import chart_svg, reduce_series
 from sdmx_server.web_portal.report_data import format_figure
 
@@ -46,7 +46,8 @@ def load(engine, country: str, rows: list[str] | None = None) -> None:
         ctx = dataflow_context(ArtefactStore(conn), "DSM", "DF_ENTRIES", "1.0")
         who = Actor(0, f"{country.lower()}_admin", country, frozenset({"submit_data", "verify_data", "release_data"}))
         submit(conn, io.BytesIO(body.encode()), ctx, who, provider=country, replace=False, content_type="text/csv",
-               options=IngestOptions(provisional=False), release_now=True)
+               options=IngestOptions(provisional=False), release_now=True,
+               four_eyes=FourEyes(frozenset({country})))  # a one-office setup
 
 
 @pytest.fixture

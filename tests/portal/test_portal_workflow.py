@@ -54,6 +54,8 @@ def basic(user: str) -> dict[str, str]:
 def test_the_whole_workflow_on_the_portal(client, world, engine):
     sign_in(client, "kz_admin")
     sid = submit(client, csv_of("KZ", {("RU", "F"): 100, ("RU", "M"): 110, ("UZ", "F"): 50}))
+    submitter, client = client, client.application.test_client()  # four eyes: another administrator checks
+    sign_in(client, "kz_f_admin")
 
     # the verifier's queue lists it; its page shows the figures as a table and a chart
     queue = text_of(client.get("/en/queue/verify").get_data(as_text=True))
@@ -87,7 +89,7 @@ def test_the_whole_workflow_on_the_portal(client, world, engine):
     assert data.status_code == 200 and data.data.count(b"2025-Q1") == 3
 
     # a second submission revises one figure: the revision notice says what changed, to whom may see it
-    sid2 = submit(client, csv_of("KZ", {("RU", "F"): 105}))
+    sid2 = submit(submitter, csv_of("KZ", {("RU", "F"): 105}))
     act(client, sid2, "verify")
     act(client, sid2, "release")
     notices = text_of(client.get("/en/revisions/").get_data(as_text=True))
