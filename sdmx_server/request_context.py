@@ -142,7 +142,7 @@ def check_password(username: str, password: str) -> Actor | None:
     if wait:
         raise TooManyRequests(f"too many failed logins: try again in {wait} seconds", retry_after=wait)
     found = users.actor_for_password(username, password)
-    failed_before = found is not None and LoginFailureStore(db()).failures(login_throttle.username_key(username))
+    failed_before = found is not None and LoginFailureStore(db()).failures(login_throttle.username_key(username, address))
     rehash = found is not None and users.password_needs_rehash(found.user_id)
     if found is None or failed_before or rehash:
         # written on a connection of its own: it must commit even when this request fails or only reads
@@ -150,7 +150,7 @@ def check_password(username: str, password: str) -> Actor | None:
             if found is None:
                 login_throttle.record_failure(LoginFailureStore(conn), username, address, now)
             if failed_before:
-                login_throttle.record_success(LoginFailureStore(conn), username)
+                login_throttle.record_success(LoginFailureStore(conn), username, address)
             if rehash:
                 UserStore(conn, users.policy).rehash_password(found.user_id, password)
     return found

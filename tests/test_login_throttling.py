@@ -1,5 +1,6 @@
-"""Failed password logins slow down, then block (429 with Retry-After), per username and per address,
-with the counters in the database so that every worker process sees them."""
+"""Failed password logins slow down, then block (429 with Retry-After), per username from one address and per
+address, with the counters in the database so that every worker process sees them; nobody can lock a user out
+by failing with their name from elsewhere, and a valid token always passes."""
 
 from __future__ import annotations
 
@@ -37,19 +38,21 @@ def test_counts_are_kept_per_key_and_forgotten_after_an_hour(engine):
         for i in range(5):
             login_throttle.record_failure(store, "Aigul", "10.0.0.1", T0 + timedelta(seconds=i))
         last = T0 + timedelta(seconds=4)
-        assert store.failures("user:aigul") == 5 and store.failures("address:10.0.0.1") == 5
-        assert login_throttle.seconds_to_wait(store, "aigul", "10.0.0.9", last) == 1  # the username is blocked
-        assert login_throttle.seconds_to_wait(store, "other", "10.0.0.1", last) == 0  # the address is not, yet
-        assert login_throttle.seconds_to_wait(store, "aigul", None, last + timedelta(seconds=1)) == 0
+        assert store.failures("user:10.0.0.1:aigul") == 5 and store.failures("address:10.0.0.1") == 5
+        assert login_throttle.seconds_to_wait(store, "AIGUL", "10.0.0.1", last) == 1  # the name from there is blocked
+        assert login_throttle.seconds_to_wait(store, "aigul", "10.0.0.9", last) == 0  # not from elsewhere
+        assert login_throttle.seconds_to_wait(store, "other", "10.0.0.1", last) == 0  # nor the address, yet
+        assert login_throttle.seconds_to_wait(store, "aigul", "10.0.0.1", last + timedelta(seconds=1)) == 0
         login_throttle.record_failure(store, "aigul", "10.0.0.1", last + timedelta(seconds=2))
-        assert login_throttle.seconds_to_wait(store, "aigul", None, last + timedelta(seconds=2)) == 2
+        assert login_throttle.seconds_to_wait(store, "aigul", "10.0.0.1", last + timedelta(seconds=2)) == 2
         # an hour after the last failure the count starts again
         later = last + timedelta(hours=1, seconds=3)
-        login_throttle.record_failure(store, "aigul", None, later)
-        assert store.failures("user:aigul") == 1 and login_throttle.seconds_to_wait(store, "aigul", None, later) == 0
-        # a right password clears the username's count, not the address's
-        login_throttle.record_success(store, "aigul")
-        assert store.failures("user:aigul") == 0 and store.failures("address:10.0.0.1") == 6
+        login_throttle.record_failure(store, "aigul", "10.0.0.1", later)
+        assert store.failures("user:10.0.0.1:aigul") == 1
+        assert login_throttle.seconds_to_wait(store, "aigul", "10.0.0.1", later) == 0
+        # a right password clears the username's count from that address, not the address's
+        login_throttle.record_success(store, "aigul", "10.0.0.1")
+        assert store.failures("user:10.0.0.1:aigul") == 0 and store.failures("address:10.0.0.1") == 1  # restarted too
 
 
 def test_failed_basic_logins_are_answered_429_with_retry_after(app, engine, config):
@@ -60,9 +63,9 @@ def test_failed_basic_logins_are_answered_429_with_retry_after(app, engine, conf
         assert client.get("/api/me", headers=basic("kz_v", "wrong-password")).status_code == 401
     with engine.begin() as conn:  # counted in the database; four more failures block for 16 s
         store = LoginFailureStore(conn)
-        assert store.failures("user:kz_v") == PER_USERNAME.free_failures
+        assert store.failures("user:127.0.0.1:kz_v") == PER_USERNAME.free_failures
         for _ in range(4):
-            login_throttle.record_failure(store, "kz_v", None, datetime.now(timezone.utc))
+            login_throttle.record_failure(store, "kz_v", "127.0.0.1", datetime.now(timezone.utc))
     # blocked now: even the right password waits; another gunicorn worker (another app) knows it too
     other_worker = create_app(config=config).test_client()
     for c in (client, other_worker):
@@ -80,7 +83,7 @@ def test_failed_basic_logins_are_answered_429_with_retry_after(app, engine, conf
     r = client.get("/api/me", headers=basic("kz_v", PASSWORD))
     assert r.status_code == 200 and r.get_json()["username"] == "kz_v"
     with engine.connect() as conn:
-        assert LoginFailureStore(conn).failures("user:kz_v") == 0
+        assert LoginFailureStore(conn).failures("user:127.0.0.1:kz_v") == 0
 
 
 def test_an_address_that_keeps_failing_is_blocked_for_every_username(app, engine):
@@ -101,3 +104,22 @@ def test_an_address_that_keeps_failing_is_blocked_for_every_username(app, engine
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     r = client.get("/api/me", headers=basic("kg_v", PASSWORD), environ_base={"REMOTE_ADDR": "198.51.100.1"})
     assert r.status_code == 200  # the same user from elsewhere is not blocked
+
+
+def test_failing_with_a_name_from_elsewhere_never_locks_its_owner_out(app, engine):
+    with engine.begin() as conn:
+        users = UserStore(conn, app.extensions["sdmx_policy"])
+        users.add("kz_v", PASSWORD, roles=["viewer"], country="KZ")
+        token, _ = users.create_token("kz_v", days=1)
+    client = app.test_client()
+    attacker, owner = {"REMOTE_ADDR": "192.0.2.7"}, {"REMOTE_ADDR": "198.51.100.1"}
+    for _ in range(PER_USERNAME.free_failures + 3):  # blocked for the attacker, more each time
+        client.get("/api/me", headers=basic("kz_v", "wrong-password"), environ_base=attacker)
+    for name in ("kz_v", "KZ_V"):  # look-alike spellings share the attacker's counter
+        assert client.get("/api/me", headers=basic(name, PASSWORD), environ_base=attacker).status_code == 429
+    r = client.get("/api/me", headers=basic("kz_v", PASSWORD), environ_base=owner)
+    assert r.status_code == 200 and r.get_json()["username"] == "kz_v"
+    # a valid token always passes, even from the blocked address
+    for source in (attacker, owner):
+        r = client.get("/api/me", headers={"Authorization": f"Bearer {token}"}, environ_base=source)
+        assert r.status_code == 200

@@ -110,7 +110,7 @@ def test_real_responses_fit_the_documented_schemas(api, doc):  # noqa: F811
     with api.client.application.extensions["sdmx_engine"].begin() as conn:
         store = LoginFailureStore(conn)
         for _ in range(9):
-            login_throttle.record_failure(store, "kz_admin", None, datetime.now(timezone.utc))
+            login_throttle.record_failure(store, "kz_admin", "127.0.0.1", datetime.now(timezone.utc))  # the client's
     basic = "Basic " + base64.b64encode(b"kz_admin:whatever").decode()
     r = ok(None, "GET", "/api/me", "/api/me", 429, Authorization=basic)
     assert "Retry-After" in documented_response(doc, "/api/me", "get", 429)["headers"]
