@@ -68,6 +68,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("release_check_seconds", float, 30.0,
             "How often each server process looks for embargoed releases whose time has come (0: never; "
             "then run `sdmx-server release-due` from a timer)."),
+    Setting("public_url", str, "",
+            "The server's address as the public reaches it (e.g. https://dsm.example.org), for links in Atom feeds; "
+            "empty: feeds link by path only. Never taken from the client's Host header."),
     Setting("session_cookie_secure", bool, False,
             "Send the portal's session cookie over HTTPS only (Secure); switch on wherever the server is reached by HTTPS."),
 )
@@ -98,6 +101,7 @@ class Config:
     four_eyes_waived: list
     provisional_current_year: bool
     release_check_seconds: float
+    public_url: str
     session_cookie_secure: bool
 
     def path(self, relative: str) -> Path:

@@ -168,6 +168,11 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def _public(path: str) -> str:
+    """A link for a feed: under the configured public_url, or the path alone; never from the client's Host."""
+    return current_app.extensions["sdmx_config"].public_url.rstrip("/") + path
+
+
 @bp.get("/feeds/<agency_id>/<resource_id>/<version>/revisions.atom")
 def revisions_feed(agency_id: str, resource_id: str, version: str) -> Response:
     """Revision notices of one dataflow as an Atom feed (RFC 4287), for feed readers and mail gateways."""
@@ -178,7 +183,7 @@ def revisions_feed(agency_id: str, resource_id: str, version: str) -> Response:
     etree.SubElement(feed, f"{{{ATOM}}}title").text = _xml_text(f"Revisions of {agency_id}:{resource_id}({version})")
     newest = max((row.released_at for row, _ in notices), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
     etree.SubElement(feed, f"{{{ATOM}}}updated").text = newest.isoformat()
-    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=_public(request.script_root + request.full_path.rstrip("?")))
     author = etree.SubElement(feed, f"{{{ATOM}}}author")
     etree.SubElement(author, f"{{{ATOM}}}name").text = "Data Sharing Mechanism"
     for row, revisions in notices:
@@ -188,7 +193,7 @@ def revisions_feed(agency_id: str, resource_id: str, version: str) -> Response:
             f"{row.provider_id} revised {len(revisions)} figure(s) of {resource_id}")
         etree.SubElement(entry, f"{{{ATOM}}}updated").text = row.released_at.isoformat()
         etree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="application/json",
-                         href=url_for("submissions.submission_revisions", submission_id=row.id, _external=True))
+                         href=_public(url_for("submissions.submission_revisions", submission_id=row.id)))
         lines = [f"{r.series_key} {r.time_period}: {r.old if r.old is not None else '–'} → "
                  f"{r.new if r.new is not None else 'deleted'}" for r in revisions[:50]]
         etree.SubElement(entry, f"{{{ATOM}}}content", type="text").text = "\n".join(lines)
