@@ -142,7 +142,8 @@ def check_password(username: str, password: str) -> Actor | None:
     if wait:
         raise TooManyRequests(f"too many failed logins: try again in {wait} seconds", retry_after=wait)
     found = users.actor_for_password(username, password)
-    failed_before = found is not None and LoginFailureStore(db()).failures(login_throttle.username_key(username, address))
+    counter = login_throttle.username_key(username, address)
+    failed_before = found is not None and LoginFailureStore(db()).failures(counter)
     rehash = found is not None and users.password_needs_rehash(found.user_id)
     if found is None or failed_before or rehash:
         # written on a connection of its own: it must commit even when this request fails or only reads

@@ -183,7 +183,8 @@ def revisions_feed(agency_id: str, resource_id: str, version: str) -> Response:
     etree.SubElement(feed, f"{{{ATOM}}}title").text = _xml_text(f"Revisions of {agency_id}:{resource_id}({version})")
     newest = max((row.released_at for row, _ in notices), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
     etree.SubElement(feed, f"{{{ATOM}}}updated").text = newest.isoformat()
-    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=_public(request.script_root + request.full_path.rstrip("?")))
+    self_link = _public(request.script_root + request.full_path.rstrip("?"))
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_link)
     author = etree.SubElement(feed, f"{{{ATOM}}}author")
     etree.SubElement(author, f"{{{ATOM}}}name").text = "Data Sharing Mechanism"
     for row, revisions in notices:

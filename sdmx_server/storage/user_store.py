@@ -74,7 +74,8 @@ class UserStore:
             raise DuplicateUser(f"user {username!r} exists already" if same == username else
                                 f"username {username!r} is taken: it reads the same as the existing user {same!r}")
         uid = self.conn.execute(insert(user_account).values(
-            username=username, username_key=username_key(username), password_hash=password_hash or hash_password(password), country=country,
+            username=username, username_key=username_key(username),
+            password_hash=password_hash or hash_password(password), country=country,
             display_name=display_name, is_active=True, created_at=utcnow())).inserted_primary_key[0]
         self._insert_roles(uid, assignments)
         return uid
@@ -98,7 +99,8 @@ class UserStore:
     def set_password(self, user_id: int, password: str) -> None:
         """A new password ends every session started with the old one."""
         self.conn.execute(update(user_account).where(user_account.c.id == user_id)
-                          .values(password_hash=hash_password(password), session_epoch=user_account.c.session_epoch + 1))
+                          .values(password_hash=hash_password(password),
+                                  session_epoch=user_account.c.session_epoch + 1))
 
     def rehash_password(self, user_id: int, password: str) -> None:
         """The same password under today's hash parameters: sessions go on."""

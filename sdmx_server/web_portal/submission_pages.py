@@ -294,7 +294,8 @@ def submission_verify(submission_id: int) -> Response | tuple[str, int]:
     form = VerifyForm(prefix="verify")
     if not form.validate_on_submit():
         return _detail(who, row, 400, verify_form=form)
-    return _act(row.id, lambda: workflow.verify(db(), who, row.id, form.comment.data or "", four_eyes=four_eyes()) and None,
+    return _act(row.id,
+                lambda: workflow.verify(db(), who, row.id, form.comment.data or "", four_eyes=four_eyes()) and None,
                 "submission_verified")
 
 
