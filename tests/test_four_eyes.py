@@ -98,6 +98,14 @@ def test_release_now_by_one_person_is_refused_and_stores_nothing(strict, engine)
     assert dump(engine) == before
 
 
+def test_deleting_figures_at_once_is_one_person_releasing_and_is_refused(strict, engine):
+    _, call = strict
+    before = dump(engine)
+    r = call("kz_admin", "DELETE", SUBMIT + "/S.KZ.RU.F")
+    assert r.status_code == 403 and "four-eyes" in r.get_data(as_text=True)
+    assert dump(engine) == before
+
+
 def test_a_waived_country_does_every_step_and_the_audit_log_says_so(waived, engine):
     _, call = waived
     r = call("kz_admin", "POST", SUBMIT + "?release=now", csv({"RU.F.2023-S1": "100"}), **CSV)
@@ -106,9 +114,12 @@ def test_a_waived_country_does_every_step_and_the_audit_log_says_so(waived, engi
     sid = pending(call, "kz_admin")
     assert call("kz_admin", "POST", f"/api/submissions/{sid}/verify", json={}).status_code == 200
     assert call("kz_admin", "POST", f"/api/submissions/{sid}/release", json={}).status_code == 200
+    r = call("kz_admin", "DELETE", SUBMIT + "/S.KZ.RU.F")
+    assert r.status_code == 200, r.data
+    deleted = r.get_json()["submission"]
     found = sorted((t, d["step"]) for a, t, d in waivers(engine) if a == "kz_admin")
     assert found == sorted([(f"submission {first}", "release on submission"), (f"submission {sid}", "verify"),
-                            (f"submission {sid}", "release")])
+                            (f"submission {sid}", "release"), (f"submission {deleted}", "delete")])
     # the waiver is KZ's only: KG's administrator is still bound
     kg = csv({"RU.F.2023-S1": "1"}).replace(b",KZ,", b",KG,")
     assert call("kg_admin", "POST", SUBMIT + "?release=now", kg, **CSV).status_code == 403

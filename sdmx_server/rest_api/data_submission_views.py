@@ -46,8 +46,11 @@ def delete_data(agency_id: str, resource_id: str, version: str, key: str) -> Res
     ctx = dataflow_context(ArtefactStore(db()), agency_id, resource_id, version)
     provider = workflow.submitting_as(actor(), ctx, request.args.get("provider"))
     workflow.require_all_steps(actor(), ctx)  # a deletion takes effect at once: only who may release may delete
+    four_eyes = workflow.FourEyes.from_config(current_app.extensions["sdmx_config"])
+    four_eyes.alone(actor(), provider, "deleting figures at once")
     with write_transaction():
         receipt = delete_keys(db(), ctx, key, provider=provider, submitted_by=actor().username)
+        four_eyes.record(db(), actor(), step="delete", provider=receipt.provider, submission_id=receipt.submission_id)
     return jsonify(receipt.as_json())
 
 

@@ -85,6 +85,15 @@ class FourEyes:
                         f"too; another user of {provider} must (the rule is waived only for the countries of the "
                         f"four_eyes_waived setting)")
 
+    def alone(self, who: Actor, provider: str | None, step: str) -> None:
+        """Refuse a change one person makes on their own at once (``release=now``, deleting figures) unless the
+        provider waives the rule; a system administrator is not bound. :meth:`record` it once done."""
+        if who.can("administer_system") or provider in self.waived_for:
+            return
+        raise Forbidden(f"four-eyes rule: {step} would have {who.username} verify and release their own change; "
+                        f"submit it without and let another verifier and approver of {provider} act (the rule is "
+                        f"waived only for the countries of the four_eyes_waived setting)")
+
     def record(self, conn, who: Actor, *, step: str, provider: str, submission_id: int) -> None:
         reason = "system administrator" if provider not in self.waived_for else "four_eyes_waived"
         AuditStore(conn).record(who.username or "", "submission.four_eyes_waived", f"submission {submission_id}",
@@ -121,10 +130,7 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
     country that waives the four-eyes rule) apply it at once, recording pending → validated → released."""
     if release_now:
         require_all_steps(who, ctx)
-        if not who.can("administer_system") and (provider or who.country) not in four_eyes.waived_for:
-            raise Forbidden(f"four-eyes rule: release=now would have {who.username} verify and release their own "
-                            f"submission; submit without it and let another verifier and approver of "
-                            f"{provider or who.country} act")
+        four_eyes.alone(who, provider or who.country, "release=now")
         now = utcnow()
         receipt = ingest(conn, body, ctx, content_type=content_type, provider=provider, replace=replace,
                          submitted_by=who.username, max_errors=options.max_errors,
