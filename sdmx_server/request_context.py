@@ -126,10 +126,17 @@ def _session_actor(users: UserStore) -> Actor:
     if not (isinstance(held, list) and len(held) == 3):
         return ANONYMOUS  # includes cookies issued before epochs: they sign in again
     user_id, username, epoch = held
-    row = users.get(username) if isinstance(username, str) else None
-    if row is None or row.id != user_id or not row.is_active or row.session_epoch != epoch:
+    if not (isinstance(user_id, int) and isinstance(username, str) and isinstance(epoch, int)):
         return ANONYMOUS
-    return users.actor_of(row)
+
+    def load() -> Actor | None:
+        row = users.get(username)
+        if row is None or row.id != user_id or not row.is_active or row.session_epoch != epoch:
+            return None
+        return users.actor_of(row)
+
+    # cached under the access version, which every change of users and roles moves (no extra round trip)
+    return access_reads().session_holder((user_id, username, epoch), load) or ANONYMOUS
 
 
 def check_password(username: str, password: str) -> Actor | None:

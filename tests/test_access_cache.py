@@ -18,6 +18,7 @@ from sdmx_server.app import create_app
 from sdmx_server.rest_api.http_cache import ResponseCache
 from sdmx_server.seeding import load_structures
 from sdmx_server.storage.grant_store import GrantStore
+from sdmx_server.access.login_throttle import username_key
 from sdmx_server.storage.login_failure_store import LoginFailureStore
 from sdmx_server.storage.user_store import UserStore
 
@@ -187,4 +188,4 @@ def test_a_wrong_password_on_a_data_query_counts_one_failure(workers, engine):
     wrong = "Basic " + base64.b64encode(b"kz_admin:not-the-password").decode()
     assert _rows(one, {"Authorization": wrong}) == "HTTP 401"
     with engine.connect() as conn:
-        assert LoginFailureStore(conn).failures("user:kz_admin") == 1
+        assert LoginFailureStore(conn).failures(username_key("kz_admin", "127.0.0.1")) == 1  # the test client

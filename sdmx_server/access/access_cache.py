@@ -64,6 +64,7 @@ class AccessReads:
     def __init__(self, version: int):
         self.version = version
         self._tokens: dict[str, tuple[Actor, datetime]] = {}
+        self._sessions: dict[tuple, Actor] = {}
         self._public: list[tuple[str, str]] | None = None
         self._granted: dict[str, list[tuple[str, str]]] = {}
 
@@ -78,6 +79,19 @@ class AccessReads:
                 if len(self._tokens) >= MAX_TOKENS:
                     self._tokens.clear()
                 self._tokens[digest] = found
+        return found
+
+    def session_holder(self, key: tuple, load: Callable[[], Actor | None]) -> Actor | None:
+        """The actor of a portal session, by (user id, username, session epoch); ``load()`` reads it when not
+        cached. Every change of the user's row (its epoch, activity) or roles moves the access version, so a
+        session ended on any node is read afresh on the next request. Ended sessions are not remembered."""
+        found = self._sessions.get(key)
+        if found is None:
+            found = load()
+            if found is not None:
+                if len(self._sessions) >= MAX_TOKENS:
+                    self._sessions.clear()
+                self._sessions[key] = found
         return found
 
     def public_pairs(self, store: GrantStore) -> list[tuple[str, str]]:

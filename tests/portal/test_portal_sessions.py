@@ -87,3 +87,22 @@ def test_what_changes_nothing_of_the_account_keeps_the_session(client, world, en
     with engine.begin() as conn:  # a stronger hash of the same password, as a login after an upgrade makes
         UserStore(conn, app.extensions["sdmx_policy"]).rehash_password(world["kz_admin"], PASSWORD)
     assert copy.get(ADMIN_PAGE).status_code == 200
+
+
+def test_another_node_holding_the_session_in_its_cache_ends_it_at_the_next_request(client, world, config):
+    """Two server processes on one database: the second holds the session's user in its access cache (under
+    the access version, read on each request anyway) and still refuses the cookie the moment it is signed out."""
+    from sdmx_server.app import create_app
+
+    copy = signed_in_copy(client)
+    node = create_app(config=config)
+    try:
+        other = node.test_client()
+        name = node.config["SESSION_COOKIE_NAME"]
+        other.set_cookie(name, copy.get_cookie(name).value)
+        assert other.get(ADMIN_PAGE).status_code == 200 and other.get(ADMIN_PAGE).status_code == 200
+        html = client.get("/en/").get_data(as_text=True)
+        assert client.post("/en/sign-out", data={"csrf_token": csrf_token(html)}).status_code == 302
+        assert refused(other)
+    finally:
+        node.extensions["sdmx_engine"].dispose()
