@@ -50,8 +50,9 @@ def write_transaction():
 
 # The portal's signed session cookie holds [user id, username, session epoch] of whoever signed in, under this
 # key. Only the views of SESSION_BLUEPRINTS (CSRF-protected, web_portal/) accept it: the API never authenticates
-# by cookie. The epoch must still be the user's (user_account.session_epoch, read with the user on each request):
-# signing out, a new password, deactivation or a role change moves it, ending every copy of the cookie at once.
+# by cookie. The epoch must still be the user's (user_account.session_epoch, checked on each request through the
+# access cache): signing out, a new password, deactivation or a role change moves it, ending every copy of the
+# cookie at once.
 SESSION_USER = "signed_in"
 SESSION_BLUEPRINTS = frozenset({"portal"})
 

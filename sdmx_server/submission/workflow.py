@@ -70,19 +70,16 @@ class FourEyes:
     def from_config(cls, cfg: Config) -> FourEyes:
         return cls(frozenset(cfg.four_eyes_waived))
 
-    def check(self, conn, who: Actor, *, step: str, provider: str, submitted_by: str | None,
-              submission_id: int | None = None) -> bool:
-        """Refuse (Forbidden) ``step`` ("verify", "release") by the submission's own submitter, unless waived;
-        True when a waiver let it through (then :meth:`record` it once the submission id is known)."""
-        if who.username is None or who.username != submitted_by:
-            return False
-        if provider in self.waived_for or who.can("administer_system"):
-            if submission_id is not None:
-                self.record(conn, who, step=step, provider=provider, submission_id=submission_id)
-            return True
-        raise Forbidden(f"four-eyes rule: {who.username} submitted submission "
-                        f"{submission_id if submission_id is not None else 'this submission'} and may not {step} it "
-                        f"too; another user of {provider} must (the rule is waived only for the countries of the "
+    def check(self, conn, who: Actor, row: SubmissionRow, step: str) -> None:
+        """Refuse (Forbidden) ``step`` ("verify", "release") by the submission's own submitter, unless waived,
+        and then record the waiver in the audit log (in the caller's transaction, with the step)."""
+        if who.username is None or who.username != row.submitted_by:
+            return
+        if not self.blocks(who, row):
+            self.record(conn, who, step=step, provider=row.provider_id, submission_id=row.id)
+            return
+        raise Forbidden(f"four-eyes rule: {who.username} submitted submission {row.id} and may not {step} it too; "
+                        f"another user of {row.provider_id} must (the rule is waived only for the countries of the "
                         f"four_eyes_waived setting)")
 
     def alone(self, who: Actor, provider: str | None, step: str) -> None:
@@ -249,8 +246,7 @@ def verify(conn, who: Actor, submission_id: int, comment: str = "", *,
            four_eyes: FourEyes = FourEyes()) -> SubmissionRow:
     store, row = _acting(conn, who, submission_id, "verify_data")
     _moved(row.state == "pending", row, "validated")  # a state that moved on says so before whose step it is
-    four_eyes.check(conn, who, step="verify", provider=row.provider_id, submitted_by=row.submitted_by,
-                    submission_id=row.id)
+    four_eyes.check(conn, who, row, "verify")
     _moved(store.move(row.id, ("pending",), "validated", actor=who.username or "", at=utcnow(), comment=comment),
            row, "validated")
     return store.get(row.id)  # type: ignore[return-value]
@@ -273,8 +269,7 @@ def release(conn, who: Actor, submission_id: int, *, at: datetime | None, option
     now = utcnow()
     if row.state != "validated":
         raise Conflict(f"submission {row.id} is {row.state}; only a validated submission can be released")
-    four_eyes.check(conn, who, step="release", provider=row.provider_id, submitted_by=row.submitted_by,
-                    submission_id=row.id)
+    four_eyes.check(conn, who, row, "release")
     if at is not None and at > now:
         _moved(store.move(row.id, ("validated",), "validated", actor=who.username or "", at=now, release_at=at,
                           comment=comment or f"release scheduled for {at.isoformat()}"), row, "scheduled")

@@ -47,14 +47,13 @@ class SignedInUser:
 
 def sign_in(username: str, password: str) -> SignInOutcome:
     """Check the password (throttled) and, when right, start a fresh session for the user."""
+    # the session epoch is read before the password: a reset that lands in between ends this session too
+    row = UserStore(db(), current_app.extensions["sdmx_policy"]).get(username)
     try:
         found = check_password(username, password)
     except TooManyRequests as e:
         return SignInOutcome(False, int(e.retry_after or 1))
-    if found is None:
-        return SignInOutcome(False)
-    row = UserStore(db(), current_app.extensions["sdmx_policy"]).get(found.username or "")
-    if row is None:
+    if found is None or row is None or row.id != found.user_id:
         return SignInOutcome(False)
     session.clear()  # nothing from before signing in (nor its CSRF token) carries over
     session[SESSION_USER] = [row.id, row.username, row.session_epoch]
