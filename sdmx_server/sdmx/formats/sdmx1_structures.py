@@ -402,13 +402,8 @@ def _dataconstraint(c: Any, out: Artefact) -> None:
         regions.append(region)
     if regions:
         out["cubeRegions"] = regions
-    keysets = []
-    for ks in getattr(c, "data_content_keys", None) or []:
-        keys = [{"keyValues": [{"id": k, "value": str(v.value)} for k, v in key.key_value.items()]}
-                for key in ks.keys]
-        keysets.append({"isIncluded": bool(ks.included), "keys": keys})
-    if keysets:
-        out["dataKeySets"] = keysets
+    # DataKeySets: sdmx1 keeps one set per constraint (and reads isIncluded as text); the SDMX-ML
+    # reader takes them from the XML instead (sdmx_ml_structure_reader._data_key_sets)
 
 
 def _hierarchicalcodelist(hcl: Any, out: Artefact) -> None:

@@ -1,8 +1,10 @@
 """SDMX-ML 2.1 and 3.0/3.1 structure messages in, canonical artefacts out.
 
-The XML is first parsed safely (no DTD, no entities, no network) to check it is a Structure
-message at all and to name what is wrong with it; sdmx1 then reads the model, and
-``sdmx1_structures`` converts it.
+The XML is first parsed safely (no DTD, no entities, no network), checked to be a Structure
+message and validated against the official XSD of its version (``sdmx_ml_schemas``), so what
+is wrong is named with its line; sdmx1 then reads the model, and ``sdmx1_structures`` converts
+it. Whatever still fails on the way (a valid message sdmx1 or the converter cannot take) is a
+client's 400 or 422 naming it, never a server error.
 
 sdmx1 (2.28) registers the SDMX-ML 3.0 reader's classes on first import; if it reads 2.1
 structure-specific data before that, every later 3.0 structure read fails ("ObsLevelDim"), so
@@ -20,6 +22,7 @@ from lxml import etree
 from ..errors import BadInput, SdmxError
 from ..xml_safety import parse_xml
 from .sdmx1_structures import convert_message
+from .sdmx_ml_schemas import validate_message
 from .structure_message import StructureMessageContent
 
 NAMESPACES = {
@@ -36,6 +39,12 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
     if version is None or qname.localname != "Structure":
         raise BadInput(f"expected an SDMX-ML 2.1 or 3.0 Structure message, found <{qname.localname}> in namespace "
                        f"{qname.namespace or '(none)'}", line=root.sourceline)
+    validate_message(root, version)
+    key_sets = _data_key_sets(root)
+    if key_sets:  # sdmx1 fails on a second DataKeySet in a constraint: it reads none, we read them all
+        for ks in list(root.iter("{*}DataKeySet")):
+            ks.getparent().remove(ks)
+        data = etree.tostring(root)
     if version == "3.1":  # 3.1 only adds to 3.0; sdmx1 reads it as 3.0
         data = data.replace(b"/schemas/v3_1/", b"/schemas/v3_0/")
     try:
@@ -49,9 +58,34 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
     if h is not None:
         header = {k: str(v) for k, v in (("id", h.id), ("test", h.test), ("prepared", h.prepared),
                                           ("sender", getattr(h.sender, "id", None))) if v is not None}
-    artefacts = convert_message(list(msg.iter_objects()), version != "2.1")
-    _restore_nested_order(root, artefacts)
+    try:
+        artefacts = convert_message(list(msg.iter_objects()), version != "2.1")
+        _restore_nested_order(root, artefacts)
+        for a in artefacts:
+            if a.get("type") == "dataconstraint" and key_sets.get((a["agencyID"], a["id"], a["version"])):
+                a["dataKeySets"] = key_sets[(a["agencyID"], a["id"], a["version"])]
+    except SdmxError:
+        raise
+    except Exception as e:  # a valid message with a construct the converter does not expect
+        raise BadInput(f"the structure message could not be converted: {type(e).__name__}: {e}") from None
     return StructureMessageContent(header, artefacts)
+
+
+def _data_key_sets(root: etree._Element) -> dict[tuple[str, str, str], list[dict]]:
+    """Each constraint's DataKeySets as the message writes them, by (agency, id, version).
+
+    sdmx1 keeps one set per constraint, fails on a second and reads ``isIncluded="false"`` as
+    true, so the sets are read here and left out of what sdmx1 reads."""
+    out: dict[tuple[str, str, str], list[dict]] = {}
+    for ks in root.iter("{*}DataKeySet"):
+        con = ks.getparent()
+        keys = []
+        for key in ks.iterfind("{*}Key"):
+            keys.append({"keyValues": [{"id": kv.get("id", ""), "value": (kv.findtext("{*}Value") or "").strip()}
+                                       for kv in key.iterfind("{*}KeyValue")]})
+        ref = (con.get("agencyID", ""), con.get("id", ""), con.get("version", "1.0"))
+        out.setdefault(ref, []).append({"isIncluded": ks.get("isIncluded") in ("true", "1"), "keys": keys})
+    return out
 
 
 _NESTED = {"CategoryScheme": ("categoryscheme", "Category", "categories"),
