@@ -74,3 +74,71 @@ def test_a_reference_of_an_unknown_class_is_a_400_naming_it(admin, engine):
     assert r.status_code == 400, r.data
     assert b"Unicorn" in r.data and b"line" in r.data
     assert dump(engine) == before
+
+
+# -- point 4: mutation fuzz of the structure reader (bounded, deterministic) -------------------------
+
+FUZZ_SEED = 20261207
+FUZZ_CASES = 240
+FUZZ_SOURCES = ("ECB/orgscheme.xml", "ECB/structureset-0.xml", "ECB_EXR/rg-structure.xml", "ESTAT/CL_FREQ.xml",
+                "ESTAT/HCL_WSTATUS_SCL_BNSPART.xml", "ESTAT/esms-structure.xml", "v21/xml/demography/demography.xml",
+                "v3/xml/codelist.xml", "v3/xml/dataflow.xml", "v3/xml/valuelist.xml", "v3/xml/ECB_EXR_CA_DSD.xml")
+_CLASSES = ("Codelist", "ConceptScheme", "Concept", "Dataflow", "DataStructure", "Unicorn", "Code", "AgencyScheme",
+            "ContentConstraint", "Categorisation", "Category", "HierarchicalCodelist", "MetadataStructure")
+
+
+def _mutate(body: bytes, rng: random.Random) -> bytes:
+    """One real message changed as a careless or hostile client would: an element dropped, duplicated or
+    renamed, an attribute dropped or changed, a class or URN class swapped, or the bytes cut short."""
+    kind = rng.choice(("drop", "duplicate", "rename", "drop_attr", "change_attr", "class", "urn_class", "truncate",
+                       "text"))
+    if kind == "truncate":
+        return body[:rng.randrange(1, len(body))]
+    root = etree.fromstring(body)
+    elements = [e for e in root.iter() if isinstance(e.tag, str)][1:]
+    e = rng.choice(elements)
+    if kind == "drop" and e.getparent() is not None:
+        e.getparent().remove(e)
+    elif kind == "duplicate" and e.getparent() is not None:
+        e.addnext(etree.fromstring(etree.tostring(e)))
+    elif kind == "rename":
+        other = rng.choice(elements)
+        e.tag = etree.QName(etree.QName(e).namespace or None, etree.QName(other).localname).text
+    elif kind in ("drop_attr", "change_attr") and e.attrib:
+        name = rng.choice(sorted(e.attrib))
+        if kind == "drop_attr":
+            del e.attrib[name]
+        else:
+            e.set(name, rng.choice(("", "0", "-1", "x y", "9999999999", "1.0", "true", "A" * 300, e.get(name) * 2)))
+    elif kind == "class":
+        refs = [r for r in elements if r.get("class")] or elements
+        rng.choice(refs).set("class", rng.choice(_CLASSES))
+    elif kind == "urn_class":
+        urns = [x for x in elements if (x.text or "").startswith("urn:sdmx")] or elements
+        x = rng.choice(urns)
+        x.text = (x.text or "").replace(".Codelist=", ".ConceptScheme=").replace(".Concept=", ".Code=").replace(
+            ".DataStructure=", ".Dataflow=") or "urn:sdmx:org.sdmx.infomodel.codelist.Unicorn=A:B(1.0)"
+    elif kind == "text":
+        e.text = rng.choice(("", "x", "1.0.0-", "urn:sdmx:bad", "-1", "\u0436" * 50))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_mutated_real_messages_never_answer_500(admin, specimens):
+    """Deterministic: the same FUZZ_CASES mutations every run, in well under 30 s; any 500 fails the test."""
+    rng = random.Random(FUZZ_SEED)
+    sources = [(specimens / p).read_bytes() for p in FUZZ_SOURCES] + [UNICEF.read_bytes()]
+    started = time.perf_counter()
+    statuses: dict[int, int] = {}
+    server_errors = []
+    for i in range(FUZZ_CASES):
+        body = _mutate(rng.choice(sources), rng)
+        r = admin("POST", "/rest/v2/structure", body)
+        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        if r.status_code >= 500:
+            server_errors.append((i, r.data[:300], body[:2000]))
+    elapsed = time.perf_counter() - started
+    assert not server_errors, f"{len(server_errors)} mutated messages answered 5xx; first: {server_errors[0]}"
+    assert elapsed < 30, f"the fuzz took {elapsed:.1f} s"
+    assert set(statuses) <= {200, 201, 207, 400, 404, 409, 413, 422}, statuses
+    assert statuses.get(400, 0) > FUZZ_CASES // 4 and statuses.get(201, 0) + statuses.get(207, 0) + statuses.get(200, 0)
