@@ -142,3 +142,43 @@ def test_mutated_real_messages_never_answer_500(admin, specimens):
     assert elapsed < 30, f"the fuzz took {elapsed:.1f} s"
     assert set(statuses) <= {200, 201, 207, 400, 404, 409, 413, 422}, statuses
     assert statuses.get(400, 0) > FUZZ_CASES // 4 and statuses.get(201, 0) + statuses.get(207, 0) + statuses.get(200, 0)
+
+
+# -- point 5: a refused copy does not make its referrers fail ------------------------------------------
+
+def test_a_refused_copy_of_a_final_artefact_does_not_cascade(admin, specimens):
+    original = (specimens / "ESTAT/apro_mk_cola-structure.xml").read_bytes()
+    assert admin("POST", "/rest/v2/structure", original).status_code == 201
+    cl_freq = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=ESTAT:CL_FREQ(1.0)"
+    stored_before = admin("GET", "/rest/v2/structure/codelist/ESTAT/CL_FREQ/1.0", Accept=JSON20).get_json()
+    # the same message from elsewhere: its copy of the final CL_FREQ differs, and it brings a new DSD using it
+    changed = original.replace(b'id="DSD_apro_mk_cola"', b'id="DSD_apro_mk_cola_B"', 1).replace(
+        b"DataStructure=ESTAT:DSD_apro_mk_cola(1.0)", b"DataStructure=ESTAT:DSD_apro_mk_cola_B(1.0)", 1)
+    start = changed.index(b'id="CL_FREQ"')
+    name_at = changed.index(b"<com:Name", start)
+    changed = changed[:name_at] + b'<com:Name xml:lang="xx">a different copy</com:Name>' + changed[name_at:]
+    r = admin("POST", "/rest/v2/structure", changed)
+    assert r.status_code == 207, r.data
+    by_urn = {urn: (status, text) for status, urn, text in submission_results(r)}
+    assert by_urn[cl_freq][0] == "Failure" and "final" in by_urn[cl_freq][1]
+    dsd = "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ESTAT:DSD_apro_mk_cola_B(1.0)"
+    assert by_urn[dsd][0] == "Success", by_urn[dsd]
+    assert not [t for _, t in by_urn.values() if "do not exist" in t]
+    assert admin("GET", "/rest/v2/structure/datastructure/ESTAT/DSD_apro_mk_cola_B/1.0").status_code == 200
+    stored_after = admin("GET", "/rest/v2/structure/codelist/ESTAT/CL_FREQ/1.0", Accept=JSON20).get_json()
+    assert stored_after["data"] == stored_before["data"]
+
+
+def test_loading_files_does_not_depend_on_their_order(engine, specimens):
+    from sdmx_server.maintenance.structure_intake import read_structures
+    from sdmx_server.maintenance.structure_maintenance import submit
+    from sdmx_server.storage.artefact_store import ArtefactStore
+
+    arts = read_structures((specimens / "ECB_EXR/rg-structure-full.xml").read_bytes())
+    outcomes = []
+    for order in (arts, list(reversed(arts))):
+        with engine.connect() as conn:
+            tx = conn.begin()
+            outcomes.append(sorted((r.urn, r.status) for r in submit(ArtefactStore(conn), order, method="POST")))
+            tx.rollback()
+    assert outcomes[0] == outcomes[1] and {s for _, s in outcomes[0]} == {"Success"}

@@ -53,6 +53,18 @@ def _order_by_dependencies(artefacts: list[Artefact]) -> list[Artefact]:
     return out
 
 
+def _missing_references(store: ArtefactStore, refs: set[str], submitted: set[str], failed: set[str]) -> list[str]:
+    """References that resolve to nothing once the message's own copies are judged.
+
+    A refused copy (a final artefact submitted with other content) does not hide the stored
+    artefact it would have replaced: references resolve against what is stored. A copy still to
+    be judged (a cycle within the message) counts as there.
+    """
+    pending = {r for r in refs if r in submitted and r not in failed}
+    stored = set(store.existing_urns(sorted(refs - pending))) if refs - pending else set()
+    return sorted(r for r in refs - pending if r not in stored)
+
+
 def _merge_partial(stored: Artefact, partial: Artefact) -> Artefact:
     """Items of a partial item scheme replace or extend the stored ones (maintenance.md)."""
     key = TYPES[stored["type"]].items_key
@@ -102,7 +114,7 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
     for a in _order_by_dependencies(artefacts):
         urn = urn_of(a)
         refs = maintainable_references(a)
-        missing = sorted(r for r in refs - stored_ok if r in failed or (r not in submitted and not store.existing_urns([r])))
+        missing = _missing_references(store, refs - stored_ok, submitted, failed)
         if missing:
             failed.add(urn)
             results.append(Result(urn, "Append", "Failure", 409,
