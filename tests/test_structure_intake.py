@@ -182,3 +182,156 @@ def test_loading_files_does_not_depend_on_their_order(engine, specimens):
             outcomes.append(sorted((r.urn, r.status) for r in submit(ArtefactStore(conn), order, method="POST")))
             tx.rollback()
     assert outcomes[0] == outcomes[1] and {s for _, s in outcomes[0]} == {"Success"}
+
+
+# -- point 6: a data structure with no dimensions or no measure is refused ---------------------------
+
+V30 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<mes:Structure xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message"
+  xmlns:str="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure"
+  xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/common">
+ <mes:Header><mes:ID>T1</mes:ID><mes:Test>true</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared>
+  <mes:Sender id="TEST"/></mes:Header><mes:Structures>
+ <str:ConceptSchemes><str:ConceptScheme agencyID="TST" id="CS" version="1.0"><com:Name xml:lang="en">C</com:Name>
+  <str:Concept id="REF_AREA"><com:Name xml:lang="en">Area</com:Name></str:Concept>
+  <str:Concept id="OBS_VALUE"><com:Name xml:lang="en">Value</com:Name></str:Concept></str:ConceptScheme></str:ConceptSchemes>
+ <str:DataStructures><str:DataStructure agencyID="TST" id="DSD" version="1.0"><com:Name xml:lang="en">D</com:Name>
+  COMPONENTS</str:DataStructure></str:DataStructures></mes:Structures></mes:Structure>"""
+DIMENSIONS = (b'<str:DimensionList id="DimensionDescriptor"><str:Dimension id="REF_AREA" position="1"><str:ConceptIdentity>'
+              b"urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=TST:CS(1.0).REF_AREA</str:ConceptIdentity>"
+              b"</str:Dimension></str:DimensionList>")
+MEASURES = (b'<str:MeasureList id="MeasureDescriptor"><str:Measure id="OBS_VALUE"><str:ConceptIdentity>'
+            b"urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=TST:CS(1.0).OBS_VALUE</str:ConceptIdentity>"
+            b"</str:Measure></str:MeasureList>")
+
+
+@pytest.mark.parametrize("components", ["none", "no measure", "no dimension"])
+def test_a_data_structure_without_dimensions_or_measures_is_refused(admin, engine, components):
+    inner = {"none": b"", "no measure": b"<str:DataStructureComponents>" + DIMENSIONS + b"</str:DataStructureComponents>",
+             "no dimension": b"<str:DataStructureComponents>" + MEASURES + b"</str:DataStructureComponents>"}[components]
+    before = dump(engine)
+    r = admin("POST", "/rest/v2/structure/datastructure", V30.replace(b"COMPONENTS", inner).replace(
+        V30[V30.index(b"<str:ConceptSchemes>"):V30.index(b"</str:ConceptSchemes>") + 21], b""))
+    assert r.status_code in (400, 422), r.data
+    assert (b"DSD" in r.data and (b"dimension" in r.data or b"measure" in r.data)) or b"DimensionList" in r.data, r.data
+    assert dump(engine) == before
+    r = admin("POST", "/rest/v2/structure", V30.replace(b"COMPONENTS", inner))  # the concepts load, the DSD not
+    if r.status_code != 400:  # (the XSD itself refuses a DSD with measures and no dimension)
+        by_urn = {urn: (status, text) for status, urn, text in submission_results(r)}
+        status, text = by_urn["urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=TST:DSD(1.0)"]
+        assert status == "Failure" and ("dimension" in text or "measure" in text), text
+    assert admin("GET", "/rest/v2/structure/datastructure/TST/DSD/1.0").status_code in (404, 204)
+    complete = V30.replace(b"COMPONENTS", b"<str:DataStructureComponents>" + DIMENSIONS + MEASURES +
+                           b"</str:DataStructureComponents>")
+    assert admin("POST", "/rest/v2/structure", complete).status_code in (200, 201)
+
+
+# -- point 7: everything accepted is retrievable --------------------------------------------------------
+
+MSD_MESSAGE = MESSAGES / "dsm_data_documentation_msd.xml"
+MSD_PATH = "/rest/v2/structure/metadatastructure/DSM/MSD_DATA_DOCUMENTATION/1.0"
+MF_PATH = "/rest/v2/structure/metadataflow/DSM/MF_DATA_DOCUMENTATION/1.0"
+
+
+def test_a_metadata_structure_and_metadataflow_round_trip_in_3_0_and_json_2_0(admin):
+    from sdmx_server.maintenance.structure_intake import read_structures
+
+    r = admin("POST", "/rest/v2/structure", MSD_MESSAGE.read_bytes())
+    assert r.status_code == 201, r.data
+    results = submission_results(r)
+    assert {s for s, _, _ in results} == {"Success"}
+    assert "urn:sdmx:org.sdmx.infomodel.metadatastructure.MetadataStructure=DSM:MSD_DATA_DOCUMENTATION(1.0)" in [
+        u for _, u, _ in results]
+    submitted = {(a["type"], a["id"]): a for a in read_structures(MSD_MESSAGE.read_bytes())}
+    for path in (MSD_PATH, MF_PATH):
+        ml = admin("GET", path, Accept=ML30)
+        assert ml.status_code == 200, ml.data
+        validate_sdmx_ml(ml.data, "3.0")
+        doc = admin("GET", path, Accept=JSON20)
+        assert doc.status_code == 200, doc.data
+        validate_sdmx_json_structure(doc.data, "2.0")
+        for body in (ml.data, doc.data):  # what the server writes reads back as what was submitted
+            (again,) = read_structures(body)
+            assert again == submitted[(again["type"], again["id"])]
+    mf = etree.fromstring(admin("GET", MF_PATH, Accept=ML30).data)
+    assert [t.text for t in mf.iterfind(".//{*}Metadataflow/{*}Target")] == [
+        "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:*(*)"]
+    attrs = json.loads(admin("GET", MSD_PATH, Accept=JSON20).data)["data"]["metadataStructures"][0][
+        "metadataStructureComponents"]["metadataAttributeList"]["metadataAttributes"]
+    assert [a["id"] for a in attrs] == ["DEFINITIONS", "SOURCE", "COUNTING_UNIT"]
+    assert attrs[0]["metadataAttributes"][0]["id"] == "DEF_FOREIGNER" and attrs[1]["maxOccurs"] == "unbounded"
+
+
+@pytest.mark.parametrize("accept", [ML21, "application/vnd.sdmx.structure+json;version=1.0.0"])
+def test_formats_without_the_3_0_metadata_model_answer_a_coherent_406(admin, accept):
+    assert admin("POST", "/rest/v2/structure", MSD_MESSAGE.read_bytes()).status_code == 201
+    for path in (MSD_PATH, MF_PATH):
+        r = admin("GET", path, Accept=accept)
+        assert r.status_code == 406, r.data
+        text = r.data.decode()
+        assert ML30 in text and JSON20 in text  # the formats that can
+        assert f"{accept} cannot represent" in text and text.count(f"or {accept}") + text.count(f"for {accept}") == 0
+
+
+def test_an_sdmx_ml_2_1_metadata_structure_is_refused_at_submission_not_served_half(admin, specimens):
+    r = admin("POST", "/rest/v2/structure", (specimens / "ESTAT/esms-structure.xml").read_bytes())
+    results = submission_results(r)
+    refused = [(u, t) for s, u, t in results if s == "Failure" and "MetadataStructure=" in u]
+    assert refused and all("SDMX-ML 3.0" in t for _, t in refused), results
+    assert admin("GET", "/rest/v2/structure/metadatastructure/ESTAT/*/*").status_code in (204, 404)
+
+
+def test_types_no_format_serves_are_refused_at_submission_naming_the_type(admin, specimens):
+    r = admin("POST", "/rest/v2/structure", (specimens / "ESTAT/HCL_WSTATUS_SCL_BNSPART.xml").read_bytes())
+    results = submission_results(r)
+    hcl = [(s, t) for s, u, t in results if "Hierarchy=" in u]  # a 2.1 HierarchicalCodelist is a 3.0 Hierarchy
+    assert hcl and all(s == "Failure" and "Hierarchy" in t for s, t in hcl), results
+    assert r.status_code == 422
+    with_codelist = (specimens / "ESTAT/HCL_WSTATUS_SCL_BNSPART.xml").read_bytes().replace(  # the rest still loads
+        b"</message:Structures>", b'<str:Codelists><str:Codelist agencyID="TST" id="CL_T" version="1.0"><com:Name '
+        b'xml:lang="en">T</com:Name><str:Code id="A"><com:Name xml:lang="en">A</com:Name></str:Code></str:Codelist>'
+        b"</str:Codelists></message:Structures>")
+    r = admin("POST", "/rest/v2/structure", with_codelist)
+    assert r.status_code == 207, r.data
+    assert any(s == "Success" and "Codelist=" in u for s, u, _ in submission_results(r))
+    r = admin("POST", "/rest/v2/structure", (specimens / "ECB/structureset-0.xml").read_bytes())
+    assert r.status_code == 422 and b"StructureSet" in r.data, r.data
+
+
+SWEEP = ("ECB/orgscheme.xml", "ECB/structureset-0.xml", "ECB_EXR/1/structure-full.xml", "ESTAT/CL_FREQ.xml",
+         "ESTAT/HCL_WSTATUS_SCL_WSTATUSPR.xml", "ESTAT/esms-structure.xml", "ESTAT/demography-structure.xml",
+         "v21/xml/VTL/VTL_Sample_1.xml", "v21/xml/demography/esms.xml", "v3/xml/VTL_Sample_1.xml",
+         "v3/xml/codelist-extended.xml", "v3/xml/valuelist.xml", "v3/xml/ECB_EXR_CA_DSD.xml")
+FORMATS = (ML21, ML30, JSON20, "application/vnd.sdmx.structure+json;version=1.0.0")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_accepted_artefact_is_served_in_a_format_and_valid(admin, specimens):
+    """No 201 then 406 in every format: each stored artefact answers 200 in at least one structure format,
+    every 200 is valid against the official schema, and every 406 names formats that do answer."""
+    from sdmx_server.sdmx.artefacts import parse_urn
+
+    stored = []
+    for name in SWEEP + (str(MSD_MESSAGE), str(UNICEF)):
+        r = admin("POST", "/rest/v2/structure", (specimens / name).read_bytes())
+        assert r.status_code < 500, (name, r.data)
+        stored += [u for s, u, _ in submission_results(r) if s == "Success"]
+    assert len(stored) > 40
+    for urn in stored:
+        u = parse_urn(urn)
+        path = f"/rest/v2/structure/{u.type}/{u.agency_id}/{u.id}/{u.version}"
+        served = {}
+        for accept in FORMATS:
+            r = admin("GET", path, Accept=accept)
+            assert r.status_code in (200, 406), (urn, accept, r.status_code, r.data[:500])
+            served[accept] = r
+            if r.status_code == 200 and "xml" in accept:
+                validate_sdmx_ml(r.data, "2.1" if accept == ML21 else "3.0")
+            elif r.status_code == 200:
+                validate_sdmx_json_structure(r.data, "2.0" if accept == JSON20 else "1.0")
+        ok = [a for a, r in served.items() if r.status_code == 200]
+        assert ok, f"{urn} was stored but answers 406 in every format"
+        for accept, r in served.items():
+            if r.status_code == 406:
+                named = [f for f in FORMATS if f != accept and f in r.data.decode()]
+                assert named and set(named) <= set(ok), (urn, accept, r.data)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 import re
 
-from ..sdmx.artefacts import Artefact
-from ..sdmx.errors import BadInput
+from ..sdmx.artefacts import TYPES, Artefact
+from ..sdmx.errors import BadInput, UnsupportedArtefact
 
 _NS = re.compile(rb"xmlns(?::\w+)?=[\"']http://www\.sdmx\.org/resources/sdmxml/schemas/(v\d_\d)/message[\"']")
 _READERS = {  # one module reads every SDMX-ML version sdmx1 knows (it checks the root itself)
@@ -37,6 +37,19 @@ def detect_reader(data: bytes, content_type: str | None = None) -> str:
     return reader
 
 
+# SDMX 2.1 classes with no SDMX 3.0 counterpart: no 3.0 URN can name them (not even in a
+# SubmitStructureResponse), so a message carrying one is refused whole, naming it
+_NO_3_0_CLASS = frozenset({"structureset", "process"})
+
+
 def read_structures(data: bytes, content_type: str | None = None) -> list[Artefact]:
     module = importlib.import_module(f"sdmx_server.sdmx.formats.{detect_reader(data, content_type)}")
-    return module.read_structure_message(data).artefacts
+    artefacts = module.read_structure_message(data).artefacts
+    legacy = [a for a in artefacts if a["type"] in _NO_3_0_CLASS]
+    if legacy:
+        names = ", ".join(f"{TYPES[a['type']].urn_class.split('.')[-1]} {a['agencyID']}:{a['id']}({a['version']})"
+                          for a in legacy)
+        raise UnsupportedArtefact(f"{names}: an SDMX 2.1 class with no SDMX 3.0 counterpart, which this server does "
+                                  "not store; leave it out of the message (SDMX 3.0 maps with StructureMap and "
+                                  "RepresentationMap)")
+    return artefacts

@@ -14,6 +14,7 @@ from typing import Literal
 
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
 from ..sdmx.errors import Conflict, NotFound, SemanticError
+from ..sdmx.formats.structure_formats import refusal
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
 
@@ -113,6 +114,11 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
     submitted = {urn_of(a) for a in artefacts}
     for a in _order_by_dependencies(artefacts):
         urn = urn_of(a)
+        refused = refusal(a)
+        if refused:  # what the server could not give back is not stored (never 201 then 406)
+            failed.add(urn)
+            results.append(Result(urn, "Append", "Failure", 422, f"{_label(urn)} cannot be stored: {refused}"))
+            continue
         refs = maintainable_references(a)
         missing = _missing_references(store, refs - stored_ok, submitted, failed)
         if missing:

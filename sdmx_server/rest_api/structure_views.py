@@ -15,6 +15,7 @@ from ..request_context import actor, db, write_transaction
 from ..retrieval.structure_retrieval import retrieve_structures
 from ..sdmx.errors import BadInput, NotAcceptable
 from ..sdmx.formats.sdmx_ml_messages import write_submit_structure_response
+from ..sdmx.formats.structure_formats import not_acceptable_message
 from ..sdmx.media_types import Api, MediaType, languages, negotiate
 from ..sdmx.rest_query import parse_structure_query
 from ..storage.artefact_store import ArtefactStore
@@ -85,8 +86,7 @@ def write_structures(media: MediaType, artefacts: list[dict], langs: list[str]) 
     unsupported = set(module.unsupported(artefacts)) if hasattr(module, "unsupported") else set()
     writable = [a for a in artefacts if _urn(a) not in unsupported]
     if not writable:
-        raise NotAcceptable(f"{media.mime} cannot represent {', '.join(sorted(unsupported))}; "
-                            "ask for application/vnd.sdmx.structure+xml;version=3.0.0")
+        raise NotAcceptable(not_acceptable_message(media, artefacts))
     kwargs = {}
     if "languages" in inspect.signature(module.write_structure_message).parameters:
         kwargs["languages"] = langs or [current_app.extensions["sdmx_config"].default_language]

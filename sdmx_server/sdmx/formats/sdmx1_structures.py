@@ -45,7 +45,7 @@ _FLOAT_FACETS = {"minValue", "maxValue", "startValue", "endValue"}
 # stored (a message holding them still loads) but writers refuse them rather than serve half.
 INCOMPLETE_TYPES = frozenset({"transformationscheme", "rulesetscheme", "userdefinedoperatorscheme",
                               "customtypescheme", "namepersonalisationscheme", "vtlmappingscheme",
-                              "structureset", "metadatastructure", "hierarchy", "hierarchicalcodelist"})
+                              "structureset", "hierarchy", "hierarchicalcodelist"})
 TIME_TYPES = frozenset({"ObservationalTimePeriod", "StandardTimePeriod", "BasicTimePeriod", "GregorianTimePeriod",
                         "GregorianYear", "GregorianYearMonth", "GregorianDay", "ReportingTimePeriod",
                         "ReportingYear", "ReportingSemester", "ReportingTrimester", "ReportingQuarter",

@@ -29,7 +29,7 @@ def unsupported(artefacts: Iterable[Artefact]) -> list[str]:
     out = []
     for a in artefacts:
         comps = a.get("dataStructureComponents", {})
-        if (a["type"] not in _COLLECTIONS or a["type"] in INCOMPLETE_TYPES
+        if (a["type"] not in _COLLECTIONS or a["type"] in INCOMPLETE_TYPES or a["type"] == "metadataflow"
                 or len(comps.get("measureList", {}).get("measures", [])) > 1
                 or any(dt not in DATA_TYPES_2_1 for dt in data_types(a))
                 or not _constraint_fits_2_1(a)

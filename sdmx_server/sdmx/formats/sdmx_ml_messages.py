@@ -64,6 +64,7 @@ def write_submit_structure_response(version: str, results: Iterable) -> bytes:
         if version == "2.1":
             u = parse_urn(r.urn)
             package, cls = u.urn_class.split(".")
+            cls = {"DataConstraint": "ContentConstraint", "Hierarchy": "HierarchicalCodelist"}.get(cls, cls)  # 2.1 names
             etree.SubElement(mo, "Ref", agencyID=u.agency_id, id=u.id, version=u.version,
                              package=package, **{"class": cls})
         else:

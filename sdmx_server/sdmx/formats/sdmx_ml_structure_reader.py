@@ -22,6 +22,7 @@ from lxml import etree
 from ..errors import BadInput, SdmxError
 from ..xml_safety import parse_xml
 from .sdmx1_structures import convert_message
+from .sdmx_ml_metadata_structures import take_out as take_out_metadata_structures
 from .sdmx_ml_schemas import validate_message
 from .structure_message import StructureMessageContent
 
@@ -44,6 +45,8 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
     if key_sets:  # sdmx1 fails on a second DataKeySet in a constraint: it reads none, we read them all
         for ks in list(root.iter("{*}DataKeySet")):
             ks.getparent().remove(ks)
+    metadata_structures = take_out_metadata_structures(root, version)  # sdmx1 fails on 3.0 Metadataflows
+    if key_sets or metadata_structures:
         data = etree.tostring(root)
     if version == "3.1":  # 3.1 only adds to 3.0; sdmx1 reads it as 3.0
         data = data.replace(b"/schemas/v3_1/", b"/schemas/v3_0/")
@@ -60,6 +63,7 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
                                           ("sender", getattr(h.sender, "id", None))) if v is not None}
     try:
         artefacts = convert_message(list(msg.iter_objects()), version != "2.1")
+        artefacts += [a for a in metadata_structures if not a.get("isExternalReference")]
         _restore_nested_order(root, artefacts)
         for a in artefacts:
             if a.get("type") == "dataconstraint" and key_sets.get((a["agencyID"], a["id"], a["version"])):

@@ -40,7 +40,8 @@ _CONTAINERS: dict[str, dict[str, str | None]] = {
         "codelist": "Codelists", "conceptscheme": "ConceptSchemes", "dataconstraint": "DataConstraints",
         "dataconsumerscheme": "DataConsumerSchemes", "dataflow": "Dataflows",
         "dataproviderscheme": "DataProviderSchemes", "datastructure": "DataStructures",
-        "metadataflow": "Metadataflows", "metadataproviderscheme": "MetadataProviderSchemes",
+        "metadataflow": "Metadataflows", "metadatastructure": "MetadataStructures",
+        "metadataproviderscheme": "MetadataProviderSchemes",
         "organisationunitscheme": "OrganisationUnitSchemes", "provisionagreement": "ProvisionAgreements",
         "valuelist": "ValueLists",
     },
@@ -74,7 +75,7 @@ _V21_FIXED = {"agencyscheme": ("AGENCIES", "1.0"), "dataproviderscheme": ("DATA_
               "dataconsumerscheme": ("DATA_CONSUMERS", "1.0")}
 # 3.0 organisation schemes have no version
 _V30_UNVERSIONED = {"agencyscheme", "dataproviderscheme", "dataconsumerscheme", "metadataproviderscheme"}
-_TEXT_FORMAT_ATTRS = {"isSequence": "isSequence", "interval": "interval", "startValue": "startValue",
+_TEXT_FORMAT_ATTRS = {"isSequence": "isSequence", "isMultiLingual": "isMultiLingual", "interval": "interval", "startValue": "startValue",
                       "endValue": "endValue", "timeInterval": "timeInterval", "startTime": "startTime",
                       "endTime": "endTime", "minLength": "minLength", "maxLength": "maxLength",
                       "minValue": "minValue", "maxValue": "maxValue", "decimals": "decimals", "pattern": "pattern"}
@@ -111,6 +112,11 @@ def unsupported_reason(a: Artefact, version: str) -> str | None:
 
 def _unsupported_2_1(a: Artefact) -> str | None:
     t = a["type"]
+    if t in ("metadatastructure", "metadataflow"):
+        # 2.1 metadata structures are built on metadata targets and report structures, and its
+        # metadataflows have no Target: the standard gives no mapping from the 3.0 model back
+        return (f"SDMX-ML 2.1 cannot represent an SDMX 3.0 {t} (the 2.1 model has metadata targets and report "
+                "structures, no metadata attribute list, and metadataflows without targets)")
     if t in _V21_FIXED and (a["id"], a["version"]) != _V21_FIXED[t]:
         return f"SDMX-ML 2.1 fixes the id and version of a {t} to {'/'.join(_V21_FIXED[t])}"
     if not VERSION_2_1.fullmatch(a.get("version", "")):
@@ -354,7 +360,7 @@ class _Writer:
     def format_attrs(self, fmt: dict) -> dict:
         out = {"textType" if self.v21 else "textType": fmt.get("dataType")}
         for key, attr in _TEXT_FORMAT_ATTRS.items():
-            if key in fmt:
+            if key in fmt and not (self.v21 and key == "isMultiLingual"):
                 out[attr] = fmt[key]
         return out
 
@@ -461,6 +467,29 @@ class _Writer:
         if a.get("structure"):
             self.ref(e, "Structure", a["structure"])
 
+    def metadataflow(self, e: etree._Element, a: Artefact) -> None:
+        """3.0 only (see _unsupported_2_1): the structure, then every target (one at least, the XSD says)."""
+        if a.get("structure"):
+            self.ref(e, "Structure", a["structure"])
+        for target in a.get("targets", []):
+            self.S(e, "Target").text = target
+
+    def metadatastructure(self, e: etree._Element, a: Artefact) -> None:
+        mal = a.get("metadataStructureComponents", {}).get("metadataAttributeList")
+        if not mal or not mal.get("metadataAttributes"):
+            return  # a stub
+        lst = self.S(self.S(e, "MetadataStructureComponents"), "MetadataAttributeList", id="MetadataAttributeDescriptor")
+        self.annotations(lst, mal)
+        for attribute in mal["metadataAttributes"]:
+            self.metadata_attribute(lst, attribute)
+
+    def metadata_attribute(self, parent: etree._Element, at: dict) -> None:
+        e = self.S(parent, "MetadataAttribute", id=at["id"], minOccurs=at.get("minOccurs"),
+                   maxOccurs=at.get("maxOccurs"), isPresentational=at.get("isPresentational"))
+        self.component(e, at)
+        for child in at.get("metadataAttributes", []):
+            self.metadata_attribute(e, child)
+
     def categorisation(self, e: etree._Element, a: Artefact) -> None:
         if a.get("source"):
             self.ref(e, "Source", a["source"])
@@ -533,7 +562,8 @@ _BODIES: dict[str, Callable[[_Writer, etree._Element, Artefact], None]] = {
     **{t: _Writer.items for t in _ITEM_ELEMENT},
     "datastructure": _Writer.datastructure,
     "dataflow": _Writer.dataflow,
-    "metadataflow": _Writer.dataflow,
+    "metadataflow": _Writer.metadataflow,
+    "metadatastructure": _Writer.metadatastructure,
     "categorisation": _Writer.categorisation,
     "provisionagreement": _Writer.provisionagreement,
     "dataconstraint": _Writer.dataconstraint,

@@ -1,0 +1,45 @@
+"""Which structure formats can represent an artefact: one answer for intake (refuse what no format
+serves) and for content negotiation (a 406 lists the formats that can)."""
+
+from __future__ import annotations
+
+from ..artefacts import TYPES, Artefact, urn_of
+from ..media_types import STRUCTURE_JSON_10, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_ML_30, MediaType
+from .sdmx_ml_metadata_structures import REFUSAL
+
+STRUCTURE_FORMATS: tuple[MediaType, ...] = (STRUCTURE_ML_30, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_JSON_10)
+
+
+def formats_for(artefacts: list[Artefact]) -> list[MediaType]:
+    """The structure formats that can write every one of ``artefacts``."""
+    out = []
+    for media in STRUCTURE_FORMATS:
+        if not media.writer_module().unsupported(artefacts):
+            out.append(media)
+    return out
+
+
+def refusal(a: Artefact) -> str | None:
+    """Why the server refuses to store ``a`` (no format it serves could give it back), or None."""
+    if a.get(REFUSAL):
+        return a[REFUSAL]
+    if a["type"] == "datastructure" and not a.get("isExternalReference"):
+        comps = a.get("dataStructureComponents") or {}
+        if not comps.get("dimensionList", {}).get("dimensions") and not comps.get("dimensionList", {}).get(
+                "timeDimension"):
+            return "a data structure needs at least one dimension; this one has none"
+        if not comps.get("measureList", {}).get("measures"):
+            return "a data structure needs at least one measure for this server to store observations; this one has none"
+    if not formats_for([a]):
+        return (f"this server serves {TYPES[a['type']].urn_class.split('.')[-1]} artefacts in no format "
+                "(SDMX-ML 2.1 or 3.0, SDMX-JSON 1.0 or 2.0) without losing their content, so it does not store them")
+    return None
+
+
+def not_acceptable_message(media: MediaType, refused: list[Artefact]) -> str:
+    """A 406 text that names what cannot be written and the formats that can write it (never the asked one)."""
+    urns = ", ".join(sorted(urn_of(a) for a in refused))
+    can = [m.mime for m in formats_for(refused) if m.mime != media.mime]
+    if can:
+        return f"{media.mime} cannot represent {urns}; ask for {' or '.join(can)}"
+    return f"{media.mime} cannot represent {urns}, and neither can any other structure format this server writes"
