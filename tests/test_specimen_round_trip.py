@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 
 from sdmx_server.sdmx.artefacts import maintainable_references, urn_of
+from sdmx_server.sdmx.errors import BadInput
 from sdmx_server.sdmx.formats.sdmx1_structures import INCOMPLETE_TYPES
 from sdmx_server.sdmx.formats.sdmx_ml_structure_reader import read_structure_message
 
@@ -23,11 +24,13 @@ from .sdmx1_compare import summarize
 
 ML = {"2.1": "application/vnd.sdmx.structure+xml;version=2.1",
       "3.0": "application/vnd.sdmx.structure+xml;version=3.0.0"}
-# sdmx1 class names of the types this server stores but does not yet write (sdmx1_structures.INCOMPLETE_TYPES)
+# sdmx1 class names of the types no writer serves whole (sdmx1_structures.INCOMPLETE_TYPES): refused at
+# submission, never stored to answer 406 in every format
 NOT_WRITTEN = {"TransformationScheme", "RulesetScheme", "UserDefinedOperatorScheme", "CustomTypeScheme",
-               "NamePersonalisationScheme", "VTLMappingScheme", "StructureSet", "MetadataStructureDefinition",
-               "Hierarchy", "HierarchicalCodelist"}
+               "NamePersonalisationScheme", "VTLMappingScheme", "StructureSet", "Hierarchy", "HierarchicalCodelist"}
 assert len(NOT_WRITTEN) == len(INCOMPLETE_TYPES)
+# SDMX-ML 2.1 metadata structures and metadataflows: the server keeps the SDMX 3.0 metadata model only
+NOT_STORED_FROM_2_1 = {"MetadataStructureDefinition", "MetadataflowDefinition", "Metadataflow"}
 
 
 def structure_specimens() -> list[Path]:
@@ -88,29 +91,43 @@ def test_specimen_loads_and_reads_back(admin, path):
         r = admin("POST", "/rest/v2/structure", body)
         assert r.status_code == 422 and b"cannot be stored" in r.data  # SDMX 3.0 geospatial codelists
         return
+    try:
+        read_structure_message(body)
+    except BadInput:  # v21 VTL_Sample_2 is invalid against the official XSD: a 400 that says so
+        r = admin("POST", "/rest/v2/structure", body)
+        assert r.status_code == 400 and b"XSD" in r.data, r.data[:1500]
+        return
+    if b"<structure:DataStructureComponents>" not in body and b"DEMOGRAPHY Data Structure" in body:
+        r = admin("POST", "/rest/v2/structure", body)  # response_demo_stub: a DSD with no dimension is refused
+        assert r.status_code == 422 and b"dimension" in r.data, r.data[:1500]
+        return
     first, missing = dependencies(path)
     for dep in first:
         r = admin("POST", "/rest/v2/structure", dep.read_bytes())
         assert r.status_code in (200, 201, 207), (dep, r.data[:1500])
     r = admin("POST", "/rest/v2/structure", body)
-    if missing:
-        assert r.status_code in (207, 409), r.data[:1500]
-        text = r.data.decode()
-        assert any(m.split("=")[1] in text for m in missing), text[:1500]
-        return
-    assert r.status_code in (200, 201), r.data[:2000]
     version = version_of(path)
-    back = admin("GET", "/rest/v2/structure/*/*/*/*", Accept=ML[version])
     original = summarize(body)
-    if all(key[0] in NOT_WRITTEN for key in original):
-        assert back.status_code == 406 and b"cannot represent" in back.data
+    refused = NOT_WRITTEN | (NOT_STORED_FROM_2_1 if version == "2.1" else set())
+    if any(key[0] == "StructureSet" for key in original):  # a 2.1 class with no 3.0 URN: the message is refused
+        assert r.status_code == 422 and b"StructureSet" in r.data, r.data[:1500]
         return
+    if missing:
+        assert r.status_code in (207, 409, 422), r.data[:1500]
+        text = r.data.decode()
+        assert any(m.split("=")[1] in text for m in missing) or any(k[0] in refused for k in original), text[:1500]
+        return
+    if all(key[0] in refused for key in original):
+        assert r.status_code == 422 and b"cannot be stored" in r.data, r.data[:1500]
+        return
+    assert r.status_code in ((207,) if any(key[0] in refused for key in original) else (200, 201)), r.data[:2000]
+    back = admin("GET", "/rest/v2/structure/*/*/*/*", Accept=ML[version])
     assert back.status_code == 200
     stored = summarize(back.data)
     partial = {key for key in original if b'isPartial="true"' in body}  # merged into what was stored
     for key, expected in original.items():
-        if key[0] in NOT_WRITTEN:
-            assert key not in stored  # stored, but refused by the writer rather than served in part
+        if key[0] in refused:
+            assert key not in stored  # refused at submission rather than stored and served in part
             continue
         assert key in stored, key
         got = stored[key]

@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 from ..artefacts import TYPES, Artefact, urn_of
 from .sdmx1_structures import INCOMPLETE_TYPES
+from .sdmx_ml_metadata_structures import REFUSAL
 from .sdmx_json_common import envelope, languages_used, pick, single_texts
 
 SCHEMA = "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/structure-message/tools/schemas/2.0.0/sdmx-json-structure-schema.json"
@@ -20,7 +21,7 @@ def unsupported(artefacts: Iterable[Artefact]) -> list[str]:
     carries only in part (INCOMPLETE_TYPES) are refused by the lead's policy, though JSON 2.0 could hold them."""
     out = []
     for a in artefacts:
-        if a["type"] in INCOMPLETE_TYPES:
+        if a["type"] in INCOMPLETE_TYPES or a.get(REFUSAL):  # REFUSAL: a 2.1 metadata structure, read in name only
             out.append(urn_of(a))
             continue
         dims = a.get("dataStructureComponents", {}).get("dimensionList", {}).get("dimensions", [])

@@ -20,6 +20,7 @@ from lxml import etree
 from ..artefacts import TYPES, Artefact, data_types, parse_urn, references, urn_of
 from ..versions import VERSION_2_1
 from .sdmx1_structures import INCOMPLETE_TYPES
+from .sdmx_ml_metadata_structures import REFUSAL
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _BASE = {"2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/",
@@ -99,12 +100,16 @@ def unsupported(artefacts: Iterable[Artefact], version: str) -> list[str]:
 def unsupported_reason(a: Artefact, version: str) -> str | None:
     """Why this artefact cannot be written faithfully in the version, or None when it can."""
     t = a["type"]
+    if a.get(REFUSAL):
+        return a[REFUSAL]
     if t not in _CONTAINERS[version] or t in INCOMPLETE_TYPES:
         return f"SDMX-ML {version} has no element for {t}"
     if version == "2.1":
         return _unsupported_2_1(a)
     if t == "datastructure" and any(d.get("isMeasureDimension") for d in _dimensions(a)):
         return "SDMX 3.0 has no measure dimension"
+    if t == "metadataflow" and not a.get("targets") and not a.get("isExternalReference"):
+        return "an SDMX-ML 3.0 Metadataflow needs at least one Target, and this one has none"
     if t not in _V30_UNVERSIONED and not _SEMVER_3_0.fullmatch(a.get("version", "")):
         return f"version {a.get('version')!r} is not a valid SDMX 3.0 version (major.minor[.patch][-extension])"
     return None
