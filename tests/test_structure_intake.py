@@ -79,7 +79,8 @@ def test_a_reference_of_an_unknown_class_is_a_400_naming_it(admin, engine):
 # -- point 4: mutation fuzz of the structure reader (bounded, deterministic) -------------------------
 
 FUZZ_SEED = 20261207
-FUZZ_CASES = 240
+FUZZ_CASES = 200
+FUZZ_JSON_CASES = 80
 FUZZ_SOURCES = ("ECB/orgscheme.xml", "ECB/structureset-0.xml", "ECB_EXR/rg-structure.xml", "ESTAT/CL_FREQ.xml",
                 "ESTAT/HCL_WSTATUS_SCL_BNSPART.xml", "ESTAT/esms-structure.xml", "v21/xml/demography/demography.xml",
                 "v3/xml/codelist.xml", "v3/xml/dataflow.xml", "v3/xml/valuelist.xml", "v3/xml/ECB_EXR_CA_DSD.xml")
@@ -123,9 +124,39 @@ def _mutate(body: bytes, rng: random.Random) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+def _mutate_json(doc: dict, rng: random.Random) -> bytes:
+    """An SDMX-JSON 2.0 message with one member dropped, retyped, duplicated or replaced by a stray URN."""
+    doc = json.loads(json.dumps(doc))
+    places = []
+
+    def walk(node, path):
+        places.append(path)
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for k, v in items:
+            walk(v, path + (k,))
+
+    walk(doc, ())
+    path = rng.choice(places[1:])
+    parent = doc
+    for k in path[:-1]:
+        parent = parent[k]
+    key = path[-1]
+    kind = rng.choice(("drop", "retype", "duplicate", "urn"))
+    if kind == "drop":
+        del parent[key]
+    elif kind == "retype":
+        parent[key] = rng.choice((None, 1, "x", [], {}, True, [1], {"a": 1}))
+    elif kind == "duplicate" and isinstance(parent, list):
+        parent.append(json.loads(json.dumps(parent[key])))
+    else:
+        parent[key] = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=A:B(1.0)"
+    return json.dumps(doc).encode()
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_mutated_real_messages_never_answer_500(admin, specimens):
-    """Deterministic: the same FUZZ_CASES mutations every run, in well under 30 s; any 500 fails the test."""
+    """Deterministic: the same FUZZ_CASES SDMX-ML and FUZZ_JSON_CASES SDMX-JSON mutations every run, in under
+    30 s; any 5xx fails the test."""
     rng = random.Random(FUZZ_SEED)
     sources = [(specimens / p).read_bytes() for p in FUZZ_SOURCES] + [UNICEF.read_bytes()]
     started = time.perf_counter()
@@ -137,6 +168,13 @@ def test_mutated_real_messages_never_answer_500(admin, specimens):
         statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
         if r.status_code >= 500:
             server_errors.append((i, r.data[:300], body[:2000]))
+    json_source = json.loads((specimens / "v3/json/structure/constructed-sample.json").read_bytes())
+    for i in range(FUZZ_JSON_CASES):
+        body = _mutate_json(json_source, rng)
+        r = admin("POST", "/rest/v2/structure", body, **{"Content-Type": "application/json"})
+        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        if r.status_code >= 500:
+            server_errors.append((f"json {i}", r.data[:300], body[:2000]))
     elapsed = time.perf_counter() - started
     assert not server_errors, f"{len(server_errors)} mutated messages answered 5xx; first: {server_errors[0]}"
     assert elapsed < 30, f"the fuzz took {elapsed:.1f} s"

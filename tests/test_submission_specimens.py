@@ -131,10 +131,10 @@ def na_main_structure(measures: tuple[str, ...] = ("OBS_VALUE",)) -> bytes:
    <str:Codelist agencyID="ESTAT" id="CL_DIM_2" version="1.0"><com:Name xml:lang="en">Dimension 2</com:Name>
     {code("A")}{code("B")}</str:Codelist>
   </str:Codelists>
-  <str:Concepts><str:ConceptScheme agencyID="ESTAT" id="CS_NA_MAIN" version="1.0">
+  <str:ConceptSchemes><str:ConceptScheme agencyID="ESTAT" id="CS_NA_MAIN" version="1.0">
    <com:Name xml:lang="en">National accounts concepts</com:Name>
    {"".join(f'<str:Concept id="{c}"><com:Name xml:lang="en">{c}</com:Name></str:Concept>' for c in ids)}
-  </str:ConceptScheme></str:Concepts>
+  </str:ConceptScheme></str:ConceptSchemes>
   <str:DataStructures><str:DataStructure agencyID="ESTAT" id="DSD_NA_MAIN" version="1.6.0">
    <com:Name xml:lang="en">National Accounts Main Aggregates</com:Name>
    <str:DataStructureComponents>

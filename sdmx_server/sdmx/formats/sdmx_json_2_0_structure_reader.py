@@ -11,6 +11,7 @@ are normalised (see docs/canonical-notes.md).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..artefacts import TYPES, Artefact
@@ -19,6 +20,9 @@ from .structure_message import StructureMessageContent
 
 _BY_KEY = {t.json_key: t.rest for t in TYPES.values()} | {"contentConstraints": "dataconstraint"}  # early 2.0 drafts
 _NOT_STORED = {"geographicCodelists", "geoGridCodelists"}
+# what a URN can hold (artefacts.parse_urn): the identifiers of a maintainable name it in every URN
+_IDENTIFIERS = {"id": re.compile(r"[A-Za-z0-9_@$\-]+"), "agencyID": re.compile(r"[A-Za-z0-9_.@\-]+"),
+                "version": re.compile(r"[0-9A-Za-z.+*\-]+")}
 
 
 def read_structure_message(data: bytes) -> StructureMessageContent:
@@ -47,6 +51,9 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
         for i, a in enumerate(items):
             if not isinstance(a, dict) or not all(isinstance(a.get(k), str) for k in ("id", "agencyID")):
                 raise BadInput(f"data.{key}[{i}] needs at least id and agencyID (strings)")
+            for k, pattern in _IDENTIFIERS.items():
+                if k in a and not (isinstance(a[k], str) and pattern.fullmatch(a[k])):
+                    raise BadInput(f"data.{key}[{i}].{k} {a[k]!r} is not a valid SDMX {k}")
             _check_items(a, TYPES[t].items_key, f"data.{key}[{i}]")
             try:
                 artefacts.append(_artefact(a, t, key, lang))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..artefacts import TYPES, Artefact, urn_of
 from ..media_types import STRUCTURE_JSON_10, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_ML_30, MediaType
 from .sdmx_ml_metadata_structures import REFUSAL
+from .sdmx_ml_structure_writing import unsupported_reason
 
 STRUCTURE_FORMATS: tuple[MediaType, ...] = (STRUCTURE_ML_30, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_JSON_10)
 
@@ -23,16 +24,30 @@ def refusal(a: Artefact) -> str | None:
     """Why the server refuses to store ``a`` (no format it serves could give it back), or None."""
     if a.get(REFUSAL):
         return a[REFUSAL]
-    if a["type"] == "datastructure" and not a.get("isExternalReference"):
-        comps = a.get("dataStructureComponents") or {}
-        if not comps.get("dimensionList", {}).get("dimensions") and not comps.get("dimensionList", {}).get(
-                "timeDimension"):
-            return "a data structure needs at least one dimension; this one has none"
-        if not comps.get("measureList", {}).get("measures"):
-            return "a data structure needs at least one measure for this server to store observations; this one has none"
-    if not formats_for([a]):
-        return (f"this server serves {TYPES[a['type']].urn_class.split('.')[-1]} artefacts in no format "
-                "(SDMX-ML 2.1 or 3.0, SDMX-JSON 1.0 or 2.0) without losing their content, so it does not store them")
+    try:
+        missing = _missing_components(a)
+        servable = formats_for([a])
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as e:  # the writers met a shape they do not know
+        return f"its content does not have the shape an SDMX-JSON 2.0 {a['type']} needs ({type(e).__name__}: {e})"
+    if missing:
+        return missing
+    if not servable:
+        why = unsupported_reason(a, "3.0")
+        return (f"no structure format this server writes (SDMX-ML 2.1 or 3.0, SDMX-JSON 1.0 or 2.0) can give this "
+                f"{TYPES[a['type']].urn_class.split('.')[-1]} back whole, so it is not stored"
+                + (f" (SDMX-ML 3.0: {why})" if why else ""))
+    return None
+
+
+def _missing_components(a: Artefact) -> str | None:
+    if a["type"] != "datastructure" or a.get("isExternalReference"):
+        return None
+    comps = a.get("dataStructureComponents") or {}
+    dims = comps.get("dimensionList") or {}
+    if not dims.get("dimensions") and not dims.get("timeDimension"):
+        return "a data structure needs at least one dimension; this one has none"
+    if not (comps.get("measureList") or {}).get("measures"):
+        return "a data structure needs at least one measure for this server to store observations; this one has none"
     return None
 
 
