@@ -483,7 +483,8 @@ class _Writer:
         mal = a.get("metadataStructureComponents", {}).get("metadataAttributeList")
         if not mal or not mal.get("metadataAttributes"):
             return  # a stub
-        lst = self.S(self.S(e, "MetadataStructureComponents"), "MetadataAttributeList", id="MetadataAttributeDescriptor")
+        components = self.S(e, "MetadataStructureComponents")
+        lst = self.S(components, "MetadataAttributeList", id="MetadataAttributeDescriptor")
         self.annotations(lst, mal)
         for attribute in mal["metadataAttributes"]:
             self.metadata_attribute(lst, attribute)

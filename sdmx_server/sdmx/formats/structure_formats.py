@@ -27,7 +27,7 @@ def refusal(a: Artefact) -> str | None:
     try:
         missing = _missing_components(a)
         servable = formats_for([a])
-    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as e:  # the writers met a shape they do not know
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as e:  # a shape the writers do not know
         return f"its content does not have the shape an SDMX-JSON 2.0 {a['type']} needs ({type(e).__name__}: {e})"
     if missing:
         return missing
