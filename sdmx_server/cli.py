@@ -137,7 +137,8 @@ def release_due_command(obj: Context) -> None:
     click.echo(f"released {len(released)} submission(s)" + (f": {', '.join(map(str, released))}" if released else ""))
 
 
-@main.command(help="Run the server with gunicorn (or Flask's development server with --dev).")
+@main.command(help="Run the server with gunicorn (or Flask's development server with --dev); request heads are "
+                   "read off the worker threads, so slow or idle clients cannot hold them (sdmx_server/serving.py).")
 @click.option("--host", help="Address to bind (default: setting host).")
 @click.option("--port", type=int, help="Port to bind (default: setting port).")
 @click.option("--workers", type=int, help="gunicorn worker processes (default: setting workers).")
@@ -154,8 +155,10 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None,
 
         create_app().run(host=host, port=port, debug=True)
         return
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--limit-request-line", "8190", "--access-logfile", "-", "sdmx_server.app:create_app()"]
+    from .serving import gunicorn_args
+
+    args = [sys.executable, "-m", "gunicorn", *gunicorn_args(cfg, host, port, workers), "--access-logfile", "-",
+            "sdmx_server.app:create_app()"]
     os.execv(sys.executable, args)
 
 

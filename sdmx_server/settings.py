@@ -39,6 +39,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", str, "127.0.0.1", "Address `serve` binds to."),
     Setting("port", int, 8080, "Port `serve` binds to."),
     Setting("workers", int, 2, "gunicorn worker processes for `serve`."),
+    Setting("threads", int, 4, "Threads of each worker process that run requests (`serve`)."),
+    Setting("request_head_seconds", float, 10.0,
+            "Time a client has to send a request's line and headers, from connecting (or from its next request "
+            "on a kept-alive connection); then 408. Heads are read off the threads (sdmx_server/serving.py)."),
+    Setting("keepalive_seconds", int, 5, "How long an idle kept-alive connection stays open."),
+    Setting("socket_seconds", float, 30.0,
+            "Longest wait for a client during a request: each read of its body, each write of the answer."),
     Setting("max_body_bytes", int, 64 * 1024 * 1024,
             "Largest structure message accepted (after decompression); larger bodies get 413."),
     Setting("max_data_body_bytes", int, 4 * 1024 * 1024 * 1024,
@@ -88,6 +95,10 @@ class Config:
     host: str
     port: int
     workers: int
+    threads: int
+    request_head_seconds: float
+    keepalive_seconds: int
+    socket_seconds: float
     max_body_bytes: int
     max_data_body_bytes: int
     max_errors: int

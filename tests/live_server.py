@@ -13,6 +13,9 @@ from typing import Iterator
 from urllib.error import URLError
 from urllib.request import urlopen
 
+from sdmx_server.serving import gunicorn_args
+from sdmx_server.settings import load_config
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,14 +33,16 @@ def cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2) -> Iterator[str]:
-    """Yield the base URL of a running server; stop it afterwards."""
+def gunicorn(database_url: str, workers: int = 2, **settings: object) -> Iterator[str]:
+    """Yield the base URL of a server run as `sdmx-server serve` runs it (``settings``: SDMX_SERVER_* values);
+    stop it afterwards."""
     port = free_port()
-    env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_SECRET_KEY="test")
+    env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_SECRET_KEY="test",
+               **{"SDMX_SERVER_" + k.upper(): str(v) for k, v in settings.items()})
     env.pop("SDMX_SERVER_CONFIG", None)
+    cfg = load_config(environ=env)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--limit-request-line", "8190",
+        [sys.executable, "-m", "gunicorn", *gunicorn_args(cfg, "127.0.0.1", port, workers),
          "sdmx_server.app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
