@@ -125,12 +125,12 @@ def main() -> None:
             for name, url in (("page", page_url), ("api", api_url)):
                 elapsed, sizes[name] = timed(client, url)
                 times[name].append(elapsed)
-        from sdmx_server.web_portal.report_chart import chart_svg
+        from sdmx_server.web_portal.report_chart import draw_svg
         series = [(c, [float(i) for i in range(len(periods))]) for c in countries]
         with app.test_request_context("/en/"):
             t = time.perf_counter()
             for _ in range(5):
-                chart_svg(periods, series, title="Stock of foreigners", lang="en")
+                draw_svg(periods, series, title="Stock of foreigners", lang="en")
             chart = (time.perf_counter() - t) / 5
         exports = {}
         for fmt in ("csv", "xlsx"):

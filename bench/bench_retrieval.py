@@ -190,8 +190,9 @@ def count_observations(base: str, headers: dict, path: str) -> int:
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def wrk(url: str, seconds: int, headers: dict | None = None, accept: str | None = None) -> dict:
-    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+def wrk(url: str, seconds: int, headers: dict | None = None, accept: str | None = None, connections: int = 16
+        ) -> dict:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     if accept:

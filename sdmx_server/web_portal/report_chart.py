@@ -15,14 +15,16 @@ from html import escape
 from types import ModuleType
 
 from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from .report_cache import KEPT_CHART_BYTES, Kept
 
 MAX_SERIES = 8  # more lines than this cannot be told apart: the smallest are summed into "Other"
 # Colour-blind-safe qualitative palette (Okabe-Ito), then grey for "Other"
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 OTHER_COLOUR = "#999999"
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
-
 
 
 @cache
@@ -72,12 +74,28 @@ def describe(periods: list[str], series: list[tuple[str, list[float | None]]]) -
              names=", ".join(name for name, _v in series))
 
 
+# Charts already drawn, by everything they are drawn from: the same figures give the same picture. The key is
+# the figures themselves, never who asked: a caller gets a chart only of figures it read in its own request.
+_charts: Kept[str] = Kept(KEPT_CHART_BYTES, len)
+
+
 def chart_svg(periods: list[str], series: list[tuple[str, list[float | None]]], *, title: str, lang: str) -> str:
     """Inline SVG of the figures: lines over several periods, bars for one; at most MAX_SERIES series.
 
     ``series`` holds (name, one value or None per period). The markup carries role="img", a <title> and a
     <desc> saying what is drawn; it scales to its container (viewBox, no fixed size).
     """
+    # the texts drawn besides the figures ("Other", the description) are in the request's language
+    key = (tuple(periods), tuple((name, tuple(values)) for name, values in series), title, lang, str(get_locale()))
+    svg = _charts.get(key)
+    if svg is None:
+        svg = draw_svg(periods, series, title=title, lang=lang)
+        _charts.put(key, svg)
+    return svg
+
+
+def draw_svg(periods: list[str], series: list[tuple[str, list[float | None]]], *, title: str, lang: str) -> str:
+    """:func:`chart_svg`, drawn afresh."""
     series = reduce_series(series)
     desc = describe(periods, series)
     figure, ticker = _matplotlib()

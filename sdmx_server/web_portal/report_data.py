@@ -143,11 +143,19 @@ def indicators_with_figures(conn, store: ArtefactStore, visible: VisibleProvider
 
 # -- the form -----------------------------------------------------------------------------------------
 
-def _available(conn, store: ArtefactStore, flow: Artefact, visible: VisibleProviders
+def prepare_flow(conn, store: ArtefactStore, flow: Artefact, visible: VisibleProviders) -> PreparedQuery:
+    """The whole dataflow's query prepared for the caller: its ``version`` names everything of the data a
+    report of it can show (the data sets the caller may see and their latest release), as for data ETags."""
+    return prepare_data_query(conn, store, whole_flow_query(flow), visible=visible)
+
+
+def _available(conn, store: ArtefactStore, flow: Artefact, visible: VisibleProviders,
+               prepared: PreparedQuery | None = None
                ) -> tuple[PreparedQuery, dict[str, list[str]], tuple[datetime, datetime] | None]:
     """Values of each dimension with figures the caller may see, and the time they cover (availability)."""
     q = whole_flow_query(flow)
-    prepared = prepare_data_query(conn, store, q, visible=visible)
+    if prepared is None:
+        prepared = prepare_data_query(conn, store, q, visible=visible)
     if not prepared.data_sets:
         return prepared, {}, None
     result = availability(conn, store, AvailabilityQuery(q, None, "exact", ("none",)), prepared)
@@ -265,9 +273,11 @@ ErrorTexts = Callable[[str, dict], str]
 
 
 def build_report(conn, store: ArtefactStore, flow: Artefact, args: Mapping[str, list[str]], *,
-                 visible: VisibleProviders, lang: str, texts: ErrorTexts, max_observations: int) -> Report:
-    """The form (what may be chosen), the selection, and the table of the figures it selects."""
-    prepared, values, span = _available(conn, store, flow, visible)
+                 visible: VisibleProviders, lang: str, texts: ErrorTexts, max_observations: int,
+                 prepared: PreparedQuery | None = None) -> Report:
+    """The form (what may be chosen), the selection, and the table of the figures it selects; ``prepared``:
+    :func:`prepare_flow`'s answer, when the caller has it already."""
+    prepared, values, span = _available(conn, store, flow, visible, prepared)
     info = prepared.structure
     labels = structure_labels(store, info, flow, [lang])
     dims = list(info.dimension_ids)

@@ -7,19 +7,25 @@ language switch keeps it.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import abort, current_app, g, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..request_context import db, visibility
+from ..request_context import actor, db, visibility
+from ..retrieval.data_retrieval import PreparedQuery
+from ..sdmx.artefacts import Artefact, urn_of
 from ..sdmx.media_types import XLSX
 from ..storage.artefact_store import ArtefactStore, utcnow
 from . import report_exports
 from .report_chart import chart_svg
 from .report_html import table_body
+from .report_cache import KEPT_REPORT_BYTES, ReportPages
 from .report_data import (Report, build_report, chart_series, collector_paused, flow_artefact, format_figure,
-                          indicators_with_figures)
+                          indicators_with_figures, prepare_flow)
 from .views import bp
 
 EXPORTS = ("html", "pdf", "csv", "xlsx")
@@ -42,14 +48,21 @@ def _error_text(kind: str, values: dict) -> str:
     return _("The figures could not be read: %(detail)s", **values)
 
 
-def _report(agency: str, resource: str, version: str) -> Report:
-    store = ArtefactStore(db())
+def _flow(store: ArtefactStore, agency: str, resource: str, version: str) -> Artefact:
     flow = flow_artefact(store, agency, resource, version)
     if flow is None or not flow.get("structure"):
         abort(404)
+    return flow
+
+
+def _report(agency: str, resource: str, version: str, flow: Artefact | None = None,
+            prepared: PreparedQuery | None = None) -> Report:
+    store = ArtefactStore(db())
+    flow = flow or _flow(store, agency, resource, version)
     cfg = current_app.extensions["sdmx_config"]
     return build_report(db(), store, flow, request.args.to_dict(flat=False), visible=visibility().providers,
-                        lang=g.lang_code, texts=_error_text, max_observations=cfg.max_observations)
+                        lang=g.lang_code, texts=_error_text, max_observations=cfg.max_observations,
+                        prepared=prepared)
 
 
 def _chart(report: Report) -> tuple[str | None, str]:
@@ -62,6 +75,20 @@ def _chart(report: Report) -> tuple[str | None, str]:
                  "their sum); the table has every figure.") if totals
                else _("The chart shows each row of the table."))
     return chart_svg(table.periods, series, title=report.indicator.name.text, lang=g.lang_code), caption
+
+
+def _report_pages() -> ReportPages:
+    """This process's kept report pages (report_cache), made at the first report."""
+    pages = current_app.extensions.get("sdmx_report_pages")
+    if pages is None:
+        pages = current_app.extensions["sdmx_report_pages"] = ReportPages(KEPT_REPORT_BYTES)
+    return pages
+
+
+def _page(rep: Report) -> str:
+    """The report page of ``rep``, drawn afresh."""
+    return render_template("portal/report.html", report=rep,
+                           content=Markup(render_template("portal/report_content.html", **_context(rep))))
 
 
 def _context(report: Report) -> dict:
@@ -83,9 +110,23 @@ def reports() -> str:
 
 @bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>")
 def report(agency: str, resource: str, version: str) -> tuple[str, int]:
-    with collector_paused():
-        rep = _report(agency, resource, version)
-        return render_template("portal/report.html", **_context(rep)), 400 if rep.selection.errors else 200
+    store = ArtefactStore(db())
+    flow = _flow(store, agency, resource, version)
+    prepared = prepare_flow(db(), store, flow, visibility().providers)
+    # what the report's part of the page is drawn from (report_content.html); never who asks
+    key = (urn_of(flow), prepared.version, store.last_modified(), g.lang_code, request.host_url,
+           request.query_string, not actor().is_anonymous)
+    pages = _report_pages()
+    kept = pages.get(key)
+    if kept is None:
+        with collector_paused():
+            rep = _report(agency, resource, version, flow, prepared)
+            kept = (rep.indicator, render_template("portal/report_content.html", **_context(rep)),
+                    400 if rep.selection.errors else 200)
+        pages.put(key, kept)
+    indicator, content, status = kept
+    return render_template("portal/report.html", report=SimpleNamespace(indicator=indicator),
+                           content=Markup(content)), status
 
 
 @bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>/export.<fmt>")
@@ -99,14 +140,14 @@ def report_export(agency: str, resource: str, version: str, fmt: str) -> Respons
 def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tuple[str, int]:
     rep = _report(agency, resource, version)
     if rep.selection.errors or rep.table is None:  # the page says what is wrong, with the form to correct it
-        return render_template("portal/report.html", **_context(rep)), 400
+        return _page(rep), 400
     if fmt == "pdf" and rep.table.observation_count > report_exports.PDF_MAX_FIGURES:
         rep.selection.errors["pdf"] = _(
             "This report has %(count)s figures: too many for a PDF (at most %(most)s). Choose fewer countries, "
             "breakdowns or periods, or save it as Excel or CSV.",
             count=format_figure(rep.table.observation_count, g.lang_code),
             most=format_figure(report_exports.PDF_MAX_FIGURES, g.lang_code))
-        return render_template("portal/report.html", **_context(rep)), 413
+        return _page(rep), 413
     name = f"{rep.indicator.id}-{g.lang_code}"
     if fmt == "csv":
         return report_exports.download(report_exports.csv_bytes(rep, g.lang_code), "text/csv; charset=utf-8",
