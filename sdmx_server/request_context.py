@@ -66,8 +66,9 @@ def actor() -> Actor:
 def visibility() -> Visibility:
     """Whose data the caller may see, compiled once per request (access/visibility.py)."""
     if "visibility" not in g:
-        grants = access_reads().grants(GrantStore(db()))
-        g.visibility = visibility_for(actor(), grants, current_app.extensions["sdmx_config"])
+        who, reads = actor(), access_reads()
+        grants = reads.grants(GrantStore(db()))
+        g.visibility = reads.visibility(who, lambda: visibility_for(who, grants, current_app.extensions["sdmx_config"]))
     return g.visibility
 
 
@@ -92,8 +93,8 @@ def presume_access() -> bool:
     return True
 
 
-def confirm_access(version: int | None) -> bool:
-    """Whether the request's access reads are of ``version``, the access version a statement read after
+def confirm_access(version: tuple[int, int] | None) -> bool:
+    """Whether the request's access reads are of ``version``, the access stamp a statement read after
     them. If not, the caller, what it may see and the reads are forgotten, and the next access read syncs."""
     if version is not None and g.access_reads.version == version:
         return True

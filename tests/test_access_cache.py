@@ -189,3 +189,57 @@ def test_a_wrong_password_on_a_data_query_counts_one_failure(workers, engine):
     assert _rows(one, {"Authorization": wrong}) == "HTTP 401"
     with engine.connect() as conn:
         assert LoginFailureStore(conn).failures(username_key("kz_admin", "127.0.0.1")) == 1  # the test client
+
+
+@pytest.fixture
+def reciprocal(config, engine):
+    """Two workers with the reciprocity rule on; KZ figures released and granted to KG, which has released
+    none of its own yet; tokens of both countries' administrators and of a KG viewer."""
+    load_structures(engine, list(_seed_artefacts()))
+    cfg = replace(config, release_check_seconds=0, reciprocity=True)
+    one, two = create_app(config=cfg), create_app(config=cfg)
+    tokens = {}
+    with engine.begin() as conn:
+        users = UserStore(conn, one.extensions["sdmx_policy"])
+        for name, role, country in (("kz_admin", "country_administrator", "KZ"),
+                                    ("kg_admin", "country_administrator", "KG"), ("kg_viewer", "viewer", "KG")):
+            users.add(name, "unused", roles=[role], country=country, password_hash=_password_hash())
+            tokens[name], _ = users.create_token(name, days=1)
+        GrantStore(conn).grant("KZ", FLOW_URN, "KG", by="test")
+    auth = {name: {"Authorization": f"Bearer {t}"} for name, t in tokens.items()}
+    r = one.test_client().post(SUBMIT, data=_csv("100"), headers={**auth["kz_admin"], "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.data
+    yield one.test_client(), two.test_client(), auth
+    for app in (one, two):
+        app.extensions["sdmx_engine"].dispose()
+
+
+def test_a_countrys_first_release_on_a_granted_indicator_applies_on_the_next_request(reciprocal):
+    """What a country-bound caller may see is compiled once per access stamp; a release moves the stamp, so
+    the reciprocity condition it depends on is never older than the request."""
+    one, two, auth = reciprocal
+    assert _rows(two, auth["kg_viewer"]) == 0 and _rows(two, auth["kg_viewer"]) == 0  # KG released nothing yet
+    kg = f"{HEAD}\ndataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,S,KG,RU,F,2023-S1,5,PS,A".encode()
+    r = one.post(SUBMIT, data=kg, headers={**auth["kg_admin"], "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.data
+    assert _rows(two, auth["kg_viewer"]) == 1  # KZ's granted figure, the next request in the other worker
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's driver traces every statement
+def test_a_country_bound_callers_visibility_is_not_read_again_on_each_request(reciprocal):
+    """The reciprocity condition (where the caller's country has released data) is read once per access
+    stamp, not per request: a country-bound token costs what an anonymous caller does."""
+    _, two, auth = reciprocal
+    assert _rows(two, auth["kg_viewer"]) == 0
+    statements: list[str] = []
+    app_engine = two.application.extensions["sdmx_engine"]
+
+    def trace(dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+        dbapi_conn.set_trace_callback(statements.append)
+
+    event.listen(app_engine, "checkout", trace)
+    try:
+        assert _rows(two, auth["kg_viewer"]) == 0
+    finally:
+        event.remove(app_engine, "checkout", trace)
+    assert statements and not [s for s in statements if "data_grant" in s or "EXISTS" in s.upper()], statements

@@ -57,7 +57,8 @@ class PreparedQuery:
     version: tuple
     last_modified: datetime | None
     most_rows: int | None = None  # no count can exceed it (Snapshot.most_rows); None: not known
-    access_version: int | None = None  # as the statement that found the data sets saw it (Snapshot)
+    access_version: tuple[int, int] | None = None  # Snapshot.access_stamp, as the statement finding the data sets saw it
+    structures: object = None  # Snapshot.structures: when structures last changed, a stamp for caches of them
 
 
 def resolve_targets(store: ArtefactStore, q: DataQuery) -> tuple[list[FlowTarget], DataStructureInfo]:
@@ -147,7 +148,7 @@ def prepare_data_query(conn, store: ArtefactStore, q: DataQuery, *, visible: Vis
     plan = make_plan(q, info)
     version = (tuple(t.urn for t in targets), tuple(d[0] for d in data_sets), snap.last_submission)
     return PreparedQuery(q, targets, info, plan, data_sets, version, snap.last_modified, snap.most_rows,
-                         snap.access_version)
+                         snap.access_stamp, snap.structures)
 
 
 def read_data(conn, store: ArtefactStore, prepared: PreparedQuery, *, languages: list[str], max_observations: int,

@@ -65,6 +65,12 @@ class SeriesFilter:
     period_first: bool = False
 
 
+# Released submissions, of every dataflow: every change of released data (an ingest, a release, a deletion by key)
+# records a released submission in its own transaction, and none is ever deleted, so the count moves exactly
+# when released data may have changed (e.g. whether a country has released data of its own: reciprocity).
+RELEASES_SQL = "(SELECT COUNT(*) FROM submission WHERE state = 'released')"
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """``structures``: when structures last changed (``change_log``, as the driver gives it), a stamp for
@@ -74,13 +80,20 @@ class Snapshot:
     ``last_submission`` and ``last_modified``: how many submissions to the dataflows were released, and
     when the latest was: the data's version, for ETag and Last-Modified. ``access_version``: the access
     version (migration 0005) as this statement saw it, so a request may check access reads it took from
-    the process's cache without a statement of its own (request_context.confirm_access)."""
+    the process's cache without a statement of its own (request_context.confirm_access). ``releases``: how many
+    submissions were released, of any dataflow (RELEASES_SQL)."""
 
     structures: object
     most_rows: int
     access_version: int
     last_submission: int
     last_modified: datetime | None
+    releases: int = 0  # released submissions of every dataflow (RELEASES_SQL)
+
+    @property
+    def access_stamp(self) -> tuple[int, int]:
+        """(access version, releases): what cached access reads are filed under (access/access_cache.py)."""
+        return self.access_version, self.releases
 
 
 def instant(value: object) -> datetime:
@@ -109,7 +122,7 @@ class ObservationQuery:
                  # PostgreSQL: no index on observation.id (migration 0006); ids come from the sequence
                  "(SELECT last_value FROM observation_id_seq)" if self.postgres else
                  "(SELECT MAX(id) FROM observation)",
-                 f"(SELECT n FROM {access_version.name} WHERE id = 1)"]
+                 f"(SELECT n FROM {access_version.name} WHERE id = 1)", RELEASES_SQL]
         # each flow whose data the caller may see some of, as a condition on dataflow_urn and provider_id
         visible = [(urn, providers) for urn, providers in flows or () if providers is None or providers]
         conditions = [f"dataflow_urn = {self._bind(params, urn)}" + (
@@ -135,8 +148,8 @@ class ObservationQuery:
             row = self._all("SELECT " + ", ".join(parts), params)[0]
             for sql in data_sets:
                 found += self._all(f"SELECT id, dataflow_urn, provider_id {sql}", params)
-        last_id, when = (row[3], row[4]) if flows else (None, None)
-        snap = Snapshot(row[0], row[1] or 0, row[2], last_id or 0, None if when is None else instant(when))
+        last_id, when = (row[4], row[5]) if flows else (None, None)
+        snap = Snapshot(row[0], row[1] or 0, row[2], last_id or 0, None if when is None else instant(when), row[3])
         return snap, [tuple(r) for r in found]
 
     def key_attributes(self, data_set_id: int, as_of: datetime | None = None) -> list[tuple[str, str, dict]]:
