@@ -143,10 +143,21 @@ def indicators_with_figures(conn, store: ArtefactStore, visible: VisibleProvider
 
 # -- the form -----------------------------------------------------------------------------------------
 
-def prepare_flow(conn, store: ArtefactStore, flow: Artefact, visible: VisibleProviders) -> PreparedQuery:
-    """The whole dataflow's query prepared for the caller: its ``version`` names everything of the data a
-    report of it can show (the data sets the caller may see and their latest release), as for data ETags."""
-    return prepare_data_query(conn, store, whole_flow_query(flow), visible=visible)
+def prepare_flow(conn, store: ArtefactStore, agency: str, resource: str, version: str, visible: VisibleProviders
+                 ) -> PreparedQuery | None:
+    """The whole dataflow's query prepared for the caller, or None when there is no such dataflow with a
+    structure: its ``version`` names everything of the data a report of it can show (the data sets the caller
+    may see and their latest release), as for data ETags, its ``structures`` the structures' stamp, and its
+    first target the dataflow. In one statement while the dataflow is remembered (prepare_data_query)."""
+    try:
+        prepared = prepare_data_query(conn, store, parse_data_query_v2("dataflow", agency, resource, version, None,
+                                                                       {}), visible=visible)
+    except SdmxError:
+        return None
+    targets = prepared.targets
+    if len(targets) != 1 or targets[0].urn != urn_for("dataflow", agency, resource, version):
+        return None  # a wildcard or "latest": the report names one version
+    return prepared
 
 
 def _available(conn, store: ArtefactStore, flow: Artefact, visible: VisibleProviders,

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from ..request_context import actor, db, visibility
 from ..retrieval.data_retrieval import PreparedQuery
-from ..sdmx.artefacts import Artefact, urn_of
+from ..sdmx.artefacts import Artefact
 from ..sdmx.media_types import XLSX
 from ..storage.artefact_store import ArtefactStore, utcnow
 from . import report_exports
@@ -110,11 +110,12 @@ def reports() -> str:
 
 @bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>")
 def report(agency: str, resource: str, version: str) -> tuple[str, int]:
-    store = ArtefactStore(db())
-    flow = _flow(store, agency, resource, version)
-    prepared = prepare_flow(db(), store, flow, visibility().providers)
+    prepared = prepare_flow(db(), ArtefactStore(db()), agency, resource, version, visibility().providers)
+    if prepared is None:
+        abort(404)
+    flow = prepared.targets[0].dataflow
     # what the report's part of the page is drawn from (report_content.html); never who asks
-    key = (urn_of(flow), prepared.version, store.last_modified(), g.lang_code, request.host_url,
+    key = (prepared.targets[0].urn, prepared.version, prepared.structures, g.lang_code, request.host_url,
            request.query_string, not actor().is_anonymous)
     pages = _report_pages()
     kept = pages.get(key)
