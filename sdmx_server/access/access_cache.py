@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import Connection
 
+from ..identity.actor import Actor
 from ..storage.grant_store import GrantStore
 from ..storage.observation_query import RELEASES_SQL
 from ..storage.tables import access_version
-from ..identity.actor import Actor
 
 if TYPE_CHECKING:
     from .visibility import Visibility
