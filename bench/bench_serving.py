@@ -11,10 +11,12 @@ country administrator, a two-worker gunicorn started as `sdmx-server serve` star
 1. ``wrk -t2 -c16`` for ``--seconds`` against one series (``S.KZ.CN.F``, SDMX-ML 2.1) anonymously, with the
    tokens of a system administrator (``admin``) and of two country-bound viewers (``kz_viewer``,
    ``kg_viewer``): the ratio of each to the anonymous rate (goal: country-bound >= 0.9x);
-2. ``wrk -t2 -c16`` and ``-c64`` against the report page of one country
+2. the CPU time per request of each, and of the report page below, in one process (Flask's test client:
+   steadier than wrk on a shared machine);
+3. ``wrk -t2 -c16`` and ``-c64`` against the report page of one country
    (/en/reports/DSM/DF_STOCK_FOREIGNERS/1.0?country=KZ), anonymously (goal at 16: >= 100 req/s,
    p99 < 300 ms, no errors);
-3. (SQLite only, unless --no-slow) 50 slow clients for ``--slow-seconds``, each sending a request line and
+4. (SQLite only, unless --no-slow) 50 slow clients for ``--slow-seconds``, each sending a request line and
    then one header every 5 s, while a normal client asks for a dataflow on fresh connections (goal: >= 95 %
    answered within 1 s; tests/slow_clients.py).
 
@@ -124,6 +126,9 @@ def measure(kind: str, args) -> dict:
                 assert status == 200, f"{name}: {status}"
                 out[f"series {name}"] = wrk(base + ONE_SERIES, args.seconds, auth[name])
                 print(f"  {kind} one series, {name}: {_line(out[f'series {name}'])}  ({size} B; {load()})", flush=True)
+            cpu = out["cpu"] = cpu_costs(code, url, auth)
+            print(f"  {kind} CPU per request in process (best of 5 rounds of 100): "
+                  + ", ".join(f"{k} {v:.0f} us" for k, v in cpu.items()), flush=True)
             status, size = warm(base, REPORT, {})
             assert status == 200, status
             for connections in (16, 64):
@@ -137,6 +142,37 @@ def measure(kind: str, args) -> dict:
     return out
 
 
+# CPU time per request in one process (Flask's test client, no HTTP), callers interleaved, best of the rounds:
+# on a shared, loaded machine wrk's rates swing with the neighbours, this much less.
+_CPU_SCRIPT = """
+import json, os, sys, time
+from sdmx_server.app import create_app
+app = create_app(); client = app.test_client()
+paths, auth, rounds, n = json.loads(sys.argv[1])
+best = {}
+for name, (path, headers) in paths.items():
+    for _ in range(5):
+        assert client.get(path, headers=headers).status_code == 200, name
+for _ in range(rounds):
+    for name, (path, headers) in paths.items():
+        started = time.process_time()
+        for _ in range(n):
+            client.get(path, headers=headers)
+        took = (time.process_time() - started) / n * 1e6
+        best[name] = min(best.get(name, took), took)
+print(json.dumps(best))
+"""
+
+
+def cpu_costs(code: Path, url: str, auth: dict[str, dict], rounds: int = 5, n: int = 100) -> dict[str, float]:
+    """Microseconds of CPU per request: one series for each caller, and the report page."""
+    paths = {f"series {name}": (ONE_SERIES, auth[name]) for name in CALLERS}
+    paths["report page"] = (REPORT, {})
+    done = subprocess.run([PY, "-c", _CPU_SCRIPT, json.dumps([paths, auth, rounds, n])], cwd=code,
+                          env=_env(code, url), capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _line(r: dict) -> str:
     return f"{r['rps']:.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, {r['errors']} errors"
 
@@ -146,6 +182,11 @@ def report(kind: str, r: dict) -> None:
     for name in CALLERS[1:]:
         ratio = r[f"series {name}"]["rps"] / anon
         print(f"{'✓' if ratio >= 0.9 else '✗'} {kind}: {name} {ratio:.2f}x anonymous (goal >= 0.9x)")
+    cpu = r["cpu"]
+    for name in CALLERS[2:]:
+        ratio = cpu["series anonymous"] / cpu[f"series {name}"]
+        print(f"{'✓' if ratio >= 0.9 else '✗'} {kind}: {name} in process {ratio:.2f}x anonymous's rate "
+              "(CPU per request; goal >= 0.9x)")
     page = r["report c16"]
     ok = page["rps"] >= 100 and page["p99"] < 300 and page["errors"] == 0
     print(f"{'✓' if ok else '✗'} {kind}: report page at 16 connections {_line(page)} (goal >= 100 req/s, "
