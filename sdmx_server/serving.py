@@ -51,7 +51,7 @@ class HeadBufferingWorker(ThreadWorker):
     def enqueue_req(self, conn) -> None:
         """Every way gthread hands a connection to a thread (new, kept alive and readable, pipelined) comes
         here: only a complete head goes on; anything else is read in the event loop first."""
-        if getattr(conn, "head_complete", False):
+        if getattr(conn, "head_complete", False) or self.cfg.is_ssl:  # TLS (ends in front of serve): as gthread
             conn.head_complete = False
             super().enqueue_req(conn)
             return
