@@ -196,7 +196,7 @@ def reciprocal(config, engine):
     """Two workers with the reciprocity rule on; KZ figures released and granted to KG, which has released
     none of its own yet; tokens of both countries' administrators and of a KG viewer."""
     load_structures(engine, list(_seed_artefacts()))
-    cfg = replace(config, release_check_seconds=0, reciprocity=True)
+    cfg = replace(config, release_check_seconds=0, reciprocity=True, four_eyes_waived=["KZ", "KG"])
     one, two = create_app(config=cfg), create_app(config=cfg)
     tokens = {}
     with engine.begin() as conn:
