@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -10,7 +11,7 @@ from flask import Flask, g, request
 from .access.access_cache import AccessCache
 from .identity.policy import load_policy
 from .rest_api.http_cache import ResponseCache
-from .sdmx.errors import Forbidden, UriTooLong
+from .sdmx.errors import BadInput, Forbidden, UriTooLong
 from .security_headers import add_security_headers
 from .settings import Config, load_config
 from .storage.database import make_engine
@@ -18,6 +19,8 @@ from .storage.database import make_engine
 
 # gunicorn reads request lines up to 8190 bytes (cli.serve), so a longer URL reaches the app and gets 414
 MAX_URL_LENGTH = 4096
+# characters no identifier, key, period or parameter may hold: PostgreSQL refuses NUL and XML every one of them
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | None = None,
@@ -26,6 +29,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     if not cfg.secret_key and not cfg.debug:
         raise RuntimeError("secret_key is not set: set SDMX_SERVER_SECRET_KEY or secret_key in the config file")
     app = Flask(__name__)
+    app.url_map.strict_slashes = False  # a trailing slash is as if absent, on every route (pysdmx sends one)
     app.config.update(SECRET_KEY=cfg.secret_key or "debug-only", MAX_CONTENT_LENGTH=cfg.max_body_bytes,
                       DEBUG=cfg.debug, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.extensions["sdmx_config"] = cfg
@@ -40,6 +44,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
             raise UriTooLong(f"the URL is {len(request.full_path)} characters long; this server reads up to "
                              f"{MAX_URL_LENGTH}: split the query, or use wildcards and c[...] filters instead of long "
                              "lists of codes")
+
+    @app.before_request
+    def _refuse_control_characters() -> None:
+        for where, text in (("path", request.path), *(("query parameter " + repr(k), f"{k}={v}")
+                                                       for k, v in request.args.items(multi=True))):
+            found = CONTROL_CHARACTERS.search(text)
+            if found:  # doc/status.md: 400, the query does not comply with the API
+                raise BadInput(f"the URL's {where} holds the control character U+{ord(found.group()):04X} at "
+                               f"position {found.start() + 1}: identifiers, keys and parameters never do")
 
     @app.before_request
     def _refuse_cross_site_writes() -> None:
@@ -67,7 +80,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
             conn.close()
 
     from .rest_api import (availability_views, data_submission_views, data_views, errors, management_views,
-                           openapi_views, schema_views, structure_views, submission_views)
+                           openapi_views, schema_views, structure_views, submission_views, unimplemented_views)
 
     errors.register(app)
     app.register_blueprint(structure_views.bp)
@@ -78,6 +91,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(schema_views.bp)
     app.register_blueprint(management_views.bp)
     app.register_blueprint(submission_views.bp)
+    app.register_blueprint(unimplemented_views.bp)
 
     if cfg.release_check_seconds > 0:
         from .submission import release_scheduler

@@ -144,6 +144,8 @@ def _session_actor(users: UserStore) -> Actor:
 def check_password(username: str, password: str) -> Actor | None:
     """A throttled password check for HTTP Basic and the portal's sign-in: the active user, or None; while a
     block runs even the right password gets 429 (TooManyRequests with retry_after)."""
+    if not possible_username(username):
+        return None  # no account has such a name: nothing to look up, count or throttle
     users = UserStore(db(), current_app.extensions["sdmx_policy"])
     address = request.remote_addr
     now = utcnow()
@@ -164,6 +166,15 @@ def check_password(username: str, password: str) -> Actor | None:
             if rehash:
                 UserStore(conn, users.policy).rehash_password(found.user_id, password)
     return found
+
+
+MAX_USERNAME_LENGTH = 120  # the users.username column
+
+
+def possible_username(username: str) -> bool:
+    """Whether an account could have this name: not longer than the column holds, and without NUL (which
+    PostgreSQL cannot compare); the rules for new names are the administration's (access/administration.py)."""
+    return len(username) <= MAX_USERNAME_LENGTH and "\x00" not in username
 
 
 def _rejected() -> Actor:

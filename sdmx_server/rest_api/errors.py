@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 
 from flask import Flask, Response, request
@@ -13,6 +14,9 @@ from ..sdmx.formats import sdmx_json_messages, sdmx_ml_messages
 from ..submission.validation import describe
 
 PROBLEM = "application/problem+json"
+API_PREFIX = "/api/"  # the management and submission-workflow JSON API: its errors are problem documents
+# what XML 1.0 cannot carry: a message quoting the caller's input (a %00 in a path) must still be written
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _PHRASES = {s.value for s in HTTPStatus}
 
 DEFAULT_TEXT = {
@@ -35,10 +39,11 @@ def error_response(code: int, message: str, headers: dict[str, str] | None = Non
                    more: list[str] | None = None) -> Response:
     """Answer in SDMX-JSON when the client prefers JSON, else SDMX-ML of the path's API version; a client
     that asks for application/problem+json (as data submitters may) gets an RFC 9457 problem document."""
+    message, more = _printable(message), [_printable(m) for m in more or []]
     accept = request.headers.get("Accept", "")
     fmt = request.args.get("format", "")
-    if PROBLEM in accept:
-        detail = "\n".join([message, *(more or [])])
+    if PROBLEM in accept or request.path.startswith(API_PREFIX):
+        detail = "\n".join([message, *more])
         return _problem({"type": "about:blank", "title": HTTPStatus(code).phrase if code in _PHRASES else "Error",
                          "status": code, "detail": detail}, code, headers)
     json_first = "json" in fmt or ("json" in accept and ("xml" not in accept or accept.find("json") < accept.find("xml")))
@@ -53,6 +58,11 @@ def error_response(code: int, message: str, headers: dict[str, str] | None = Non
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
+
+
+def _printable(text: str) -> str:
+    """The text with each character XML cannot hold shown as its code point (U+0000)."""
+    return _NOT_XML.sub(lambda m: f"U+{ord(m.group()):04X}", text)
 
 
 def _problem(body: dict, code: int, headers: dict[str, str] | None = None) -> Response:
@@ -98,7 +108,7 @@ def register(app: Flask) -> None:
         headers = {k: v for k, v in e.get_headers() if k == "Retry-After"}  # 429 and 503 say when to retry
         if code == 401:
             headers["WWW-Authenticate"] = challenge()
-        if code == 404 and not request.path.startswith("/rest/"):
+        if code == 404 and not request.path.startswith(("/rest/", API_PREFIX)):
             return Response(DEFAULT_TEXT[404], status=404, mimetype="text/plain")
         return error_response(code, text, headers)
 

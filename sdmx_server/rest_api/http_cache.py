@@ -12,7 +12,7 @@ from typing import Iterator
 from flask import Response, request
 from werkzeug.http import http_date, parse_date
 
-from ..sdmx.errors import NotAcceptable
+from ..sdmx.errors import NotAcceptable, NotFound
 
 VARY = "Accept, Accept-Language, Accept-Encoding"
 
@@ -120,8 +120,12 @@ class ResponseCache:
                 self._size -= len(dropped)
 
 
-def no_content() -> Response:
-    """204 for an empty result (doc/status.md): no body, so no content type either."""
+def no_content(api: str, content_type: str) -> Response:
+    """An empty result as each API version's specification says: REST v2 (doc/status.md) answers 204, without
+    a body but with the negotiated Content-Type (clients such as sdmx1 choose their reader by it); the SDMX 2.1
+    RESTful API (Section 7, 5.8: error 100 "No results found") answers 404 with an error message."""
+    if api == "v1":
+        raise NotFound("No results found: nothing that you may see matches the query")
     resp = Response(status=204, headers={"Vary": VARY})
-    del resp.headers["Content-Type"]
+    resp.headers["Content-Type"] = content_type
     return resp

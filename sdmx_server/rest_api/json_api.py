@@ -3,6 +3,7 @@ integer query parameters. Errors are SDMX domain errors, mapped to HTTP in rest_
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import request
@@ -21,11 +22,57 @@ def caller() -> Actor:
     return who
 
 
+# the longest text each field may hold (the columns' sizes; the portal's forms say the same)
+MAX_LENGTHS = {"username": 100, "displayName": 200, "password": 1000, "label": 200, "country": 20, "role": 60,
+               "dataflow": 600, "comment": 10_000}
+MAX_DEPTH = 32  # no body of this API nests deeper; a deeper one is refused before it is read
+
+
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    """The body as a JSON object; anything else (not JSON, nested too deep, a number too long) is a 400."""
+    if not request.is_json:
+        raise BadInput("the request body must be a JSON object (Content-Type: application/json)")
+    text = request.get_data(as_text=True)
+    depth = _nesting(text)
+    if depth > MAX_DEPTH:
+        raise BadInput(f"the JSON body nests {depth} levels deep; this API reads up to {MAX_DEPTH}")
+    try:
+        body = json.loads(text) if text.strip() else None
+    except ValueError as e:  # also a number over Python's 4300 digits
+        raise BadInput(f"the request body is not JSON: {e}") from None
     if not isinstance(body, dict):
         raise BadInput("the request body must be a JSON object (Content-Type: application/json)")
     return body
+
+
+def optional_json_body() -> dict[str, Any]:
+    """The JSON object of a request whose body may be left out (then: {})."""
+    return json_body() if request.get_data() else {}
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest, counted outside strings (the parser recurses once per level)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def json_field(body: dict[str, Any], name: str, kind: type, default: Any = None, *, required: bool = False) -> Any:
@@ -36,6 +83,18 @@ def json_field(body: dict[str, Any], name: str, kind: type, default: Any = None,
     value = body[name]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise BadInput(f"{name!r} must be a JSON {JSON_TYPES[kind]}")
+    if kind is str:
+        check_text(name, value)
+    return value
+
+
+def check_text(name: str, value: str) -> str:
+    """A text field within its length, without NUL (which PostgreSQL refuses to store)."""
+    limit = MAX_LENGTHS.get(name)
+    if limit is not None and len(value) > limit:
+        raise BadInput(f"{name!r} is {len(value)} characters long; it may have at most {limit}")
+    if "\x00" in value:
+        raise BadInput(f"{name!r} holds a NUL character (U+0000) at position {value.index(chr(0)) + 1}")
     return value
 
 

@@ -18,7 +18,7 @@ from ..sdmx.errors import BadInput
 from ..storage.audit_store import AuditEntry
 from ..storage.user_store import TokenRow, UserRow
 
-from .json_api import caller, int_arg, json_body, json_field
+from .json_api import caller, check_text, int_arg, json_body, json_field, optional_json_body
 
 bp = Blueprint("management", __name__, url_prefix="/api")
 SHARING = "/providers/<provider>/sharing/<agency_id>/<resource_id>/<version>"
@@ -34,7 +34,8 @@ def _roles(body: dict[str, Any]) -> list[admin.RoleAssignment]:
         if not isinstance(item, dict) or not isinstance(item.get("role"), str) \
                 or not isinstance(item.get("dataflow") or "", str):
             raise BadInput('each role is {"role": "data_submitter", "dataflow": URN or null}')
-        out.append(admin.RoleAssignment(item["role"], item.get("dataflow") or ""))
+        out.append(admin.RoleAssignment(check_text("role", item["role"]),
+                                        check_text("dataflow", item.get("dataflow") or "")))
     return out
 
 
@@ -120,7 +121,7 @@ def set_roles(username: str) -> Response:
 @bp.post("/users/<username>/password")
 def reset_password(username: str) -> Response:
     who = caller()
-    password = json_field(request.get_json(silent=True) or {}, "password", str)
+    password = json_field(optional_json_body(), "password", str)
     with write_transaction():
         new = admin.reset_password(_stores(), who, username, password)
     return jsonify({"username": username, "password": new})
@@ -136,7 +137,7 @@ def list_tokens() -> Response:
 @bp.post("/tokens")
 def create_token() -> tuple[Response, int]:
     who = caller()
-    body = request.get_json(silent=True) or {}
+    body = optional_json_body()
     days = json_field(body, "days", int, current_app.extensions["sdmx_config"].token_days)
     with write_transaction():
         token, row = admin.create_my_token(_stores(), who, days=days, label=json_field(body, "label", str, ""))

@@ -76,7 +76,7 @@ def structure_query(api: Api, structure_type: str, parts: dict[str, str]) -> Res
         return answer
     result = retrieve_structures(query, answer.store, base_url=request.url_root)
     if not result.artefacts:
-        return http_cache.no_content()
+        return http_cache.no_content(api, answer.media.mime + "; charset=utf-8")
     return answer.finish(write_structures(answer.media, result.artefacts, answer.langs))
 
 

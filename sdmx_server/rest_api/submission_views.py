@@ -21,7 +21,7 @@ from ..sdmx.errors import BadInput, NotFound
 from ..sdmx.media_types import submitted_file_extension, submitted_media_type
 from ..storage.submission_store import SubmissionRow, SubmissionStore, transition_json
 from ..submission import workflow
-from .json_api import caller, int_arg, json_body, json_field
+from .json_api import caller, int_arg, json_body, json_field, optional_json_body
 
 bp = Blueprint("submissions", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -98,7 +98,7 @@ def submission_message(submission_id: int) -> Response:
 @bp.post("/api/submissions/<int:submission_id>/verify")
 def verify(submission_id: int) -> Response:
     who = caller()
-    comment = json_field(request.get_json(silent=True) or {}, "comment", str, "")
+    comment = json_field(optional_json_body(), "comment", str, "")
     with write_transaction():
         row = workflow.verify(db(), who, submission_id, comment, four_eyes=four_eyes())
     return jsonify(submission_json(row, transitions=True))
@@ -116,7 +116,7 @@ def return_submission(submission_id: int) -> Response:
 @bp.post("/api/submissions/<int:submission_id>/release")
 def release(submission_id: int) -> Response:
     who = caller()
-    body = request.get_json(silent=True) or {}
+    body = optional_json_body()
     at = _when(body.get("releaseAt"))
     with write_transaction():
         row = workflow.release(db(), who, submission_id, at=at, options=options(),

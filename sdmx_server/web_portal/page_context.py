@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..identity.actor import Actor
 from ..request_context import actor
+from ..sdmx.errors import Forbidden, SdmxError
 from . import account
 from .forms import SignOutForm
 from .languages import best_language, language_name
@@ -86,6 +87,7 @@ def _page_headers(resp: Response) -> Response:
 
 def error_page(e: HTTPException) -> tuple[str, int, dict[str, str]]:
     code = e.code or 500
+    g.setdefault("lang_code", page_language())  # a page outside the language paths (a static file) has none
     messages = {
         400: _("The request could not be understood."),
         403: _("You may not use this page. If you need it, ask your country's administrator."),
@@ -93,6 +95,7 @@ def error_page(e: HTTPException) -> tuple[str, int, dict[str, str]]:
         413: _("The file is larger than this site accepts. Split it into smaller files, or ask your administrator "
                "how to send it through the API."),
         405: _("This page cannot be used that way."),
+        414: _("This address is too long. Choose fewer items, or start again from the page's form."),
         429: _("Too many attempts. Please wait a little and try again."),
     }
     if isinstance(e, CSRFError):
@@ -102,6 +105,16 @@ def error_page(e: HTTPException) -> tuple[str, int, dict[str, str]]:
         message = messages.get(code, _("Something went wrong on our side. Please try again later."))
     headers = {k: v for k, v in e.get_headers() if k == "Retry-After"}
     return render_template("portal/error.html", code=code, message=message), code, headers
+
+
+def refused_request(e: SdmxError) -> tuple[str, int, dict[str, str]]:
+    """A request the app refused before any page ran (URL too long, control characters, a cross-site write):
+    the portal's error page with the status the API would answer."""
+    if e.status >= 500:
+        return unexpected_error(e)
+    error = CSRFError(str(e)) if isinstance(e, Forbidden) else HTTPException(str(e))  # a cross-site form
+    error.code = e.status
+    return error_page(error)
 
 
 def unexpected_error(e: Exception) -> tuple[str, int, dict[str, str]]:
@@ -117,4 +130,5 @@ def register(bp: Blueprint) -> None:
     bp.context_processor(_page_context)
     bp.after_request(_page_headers)
     bp.register_error_handler(HTTPException, error_page)
+    bp.register_error_handler(SdmxError, refused_request)
     bp.register_error_handler(Exception, unexpected_error)
