@@ -76,7 +76,10 @@ def test_time_series_formats_refuse_other_packagings(exr, get):
 
 
 def test_status_codes(exr, get, app):
-    assert get(V1 + "/D.USD").status_code == 204
+    r = get(V1 + "/D.USD")  # SDMX 2.1 RESTful: no results is error 100, HTTP 404
+    assert r.status_code == 404 and b"No results found" in r.data and r.mimetype == "application/vnd.sdmx.error+xml"
+    r = get(V2 + "/D.USD")  # REST v2 (doc/status.md): 204, typed as the query's format for clients like sdmx1
+    assert r.status_code == 204 and r.data == b"" and r.mimetype.startswith("application/vnd.sdmx.data+")
     r = get("/rest/data/ECB,NOPE,1.0")
     assert r.status_code == 404 and b"NOPE" in r.data
     r = get(V1 + "?startPeriod=2019-13")
@@ -119,10 +122,11 @@ def test_answers_stream(exr, app, admin):
 def test_anonymous_callers_see_no_confidential_data(exr, client, get):
     """Nothing is public by default: an anonymous caller gets what an empty dataflow gives, not 403."""
     assert get(V1).status_code == 200
-    assert client.get(V1).status_code == 204
+    assert client.get(V1).status_code == 404  # v1: no results
+    assert client.get(V2).status_code == 204
     etag = get(V1).headers["ETag"]
     r = client.get(V1, headers={"If-None-Match": etag})
-    assert r.status_code == 204  # the administrator's ETag never makes a 304 for someone who sees less
+    assert r.status_code == 404  # the administrator's ETag never makes a 304 for someone who sees less
     r = client.get("/rest/v2/availability/dataflow/ECB/EXR/1.0")
     assert r.status_code == 200 and b"CubeRegion" not in r.data and b"<com:AnnotationTitle>0<" in r.data
 
