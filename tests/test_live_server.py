@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
+import requests
 import sdmx
 
 from .live_server import cli, gunicorn
@@ -114,5 +116,13 @@ def test_sdmx1_client_fetches_data(initialised, tmp_path):
         males = frame.xs("M", level="SEX")
         assert sorted(males.tolist()) == [121.0, 122.0, 123.0]
         assert sorted(males.index.get_level_values("TIME_PERIOD")) == ["2021", "2022", "2023"]
-        with urlopen(f"{base}/rest/data/DF_ENTRIES/A.KZ", timeout=30) as r:  # KZ published nothing: 204, not 403
-            assert r.status == 204 and r.read() == b""
+        # KZ published nothing: no results, not 403; SDMX 2.1 says 404 (error 100), REST v2 says 204
+        with pytest.raises(HTTPError) as nothing:
+            urlopen(f"{base}/rest/data/DF_ENTRIES/A.KZ", timeout=30)
+        assert nothing.value.code == 404 and nothing.value.headers.get_content_type() == "application/vnd.sdmx.error+xml"
+        anonymous = sdmx.Client("DSM")
+        with pytest.raises(requests.HTTPError) as raised:  # sdmx1 says plainly what happened
+            anonymous.data("DF_ENTRIES", key={"REF_AREA": "KZ"})
+        assert raised.value.response.status_code == 404
+        with urlopen(f"{base}/rest/v2/data/dataflow/DSM/DF_ENTRIES/1.0/A.KZ", timeout=30) as r:
+            assert r.status == 204 and r.read() == b"" and r.headers["Content-Type"].startswith("application/vnd.sdmx")
