@@ -119,10 +119,33 @@ def test_sdmx1_client_fetches_data(initialised, tmp_path):
         # KZ published nothing: no results, not 403; SDMX 2.1 says 404 (error 100), REST v2 says 204
         with pytest.raises(HTTPError) as nothing:
             urlopen(f"{base}/rest/data/DF_ENTRIES/A.KZ", timeout=30)
-        assert nothing.value.code == 404 and nothing.value.headers.get_content_type() == "application/vnd.sdmx.error+xml"
+        assert nothing.value.code == 404
+        assert nothing.value.headers.get_content_type() == "application/vnd.sdmx.error+xml"
         anonymous = sdmx.Client("DSM")
         with pytest.raises(requests.HTTPError) as raised:  # sdmx1 says plainly what happened
             anonymous.data("DF_ENTRIES", key={"REF_AREA": "KZ"})
         assert raised.value.response.status_code == 404
         with urlopen(f"{base}/rest/v2/data/dataflow/DSM/DF_ENTRIES/1.0/A.KZ", timeout=30) as r:
             assert r.status == 204 and r.read() == b"" and r.headers["Content-Type"].startswith("application/vnd.sdmx")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_pysdmx_registry_client_reads_the_structures(initialised):
+    """pysdmx's registry client ends each structure query with a slash (.../dataflow/DSM/): every call works."""
+    from pysdmx.api.fmr import RegistryClient
+
+    database_url, _ = initialised
+    with gunicorn(database_url, workers=1) as base:
+        client = RegistryClient(base + "/rest/v2", timeout=30)
+        assert {a.id for a in client.get_agencies("SDMX")} >= {"DSM", "SDMX"}
+        assert {p.id for p in client.get_providers("DSM")} >= {"KZ", "KG", "MD"}
+        assert len(client.get_categories("DSM", "CAT_MIGRATION").items) == 5
+        assert {c.id for c in client.get_codes("DSM", "CL_SEX")} >= {"F", "M"}
+        assert len(client.get_concepts("DSM", "CS_MIGRATION").items) > 5
+        assert len(client.get_dataflows("DSM")) == 6
+        details = client.get_dataflow_details("DSM", "DF_STOCK_FOREIGNERS", "1.0")
+        assert "REF_AREA" in {c.id for c in details.components}
+        assert len(client.get_data_structures("DSM")) == 3
+        assert client.get_provision_agreement("DSM", "PA_KZ_DF_ENTRIES").id == "PA_KZ_DF_ENTRIES"
+        assert "SEX" in {c.id for c in client.get_schema("dataflow", "DSM", "DF_STOCK_FOREIGNERS", "1.0").components}
+        assert client.get_categorisation("DSM", "CAT_DF_ENTRIES").id == "CAT_DF_ENTRIES"
