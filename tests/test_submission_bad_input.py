@@ -134,7 +134,7 @@ def test_sdmx_csv_without_the_time_period_column(engine, admin, kz):
     head = HEAD.replace(",TIME_PERIOD", "")
     rows = [re.sub(r",2023-S1,", ",", row) for row in ROWS]
     r = admin("POST", URL, csv_body(rows, head), **CSV, **PROBLEM)
-    assert r.status_code == 400
+    assert r.status_code == 422  # a dimension missing is a semantic error in every format (validation's too)
     detail = r.get_json()["detail"]
     # with an ACTION column the key may be partial in Delete rows: the first row adding data is the culprit
     assert detail.startswith("row 2: the column(s) TIME_PERIOD are missing from header row 1"), detail
@@ -392,3 +392,21 @@ def test_ecb_json_sample_without_collection_is_refused_by_default(engine, admin,
     missing = {(e["component"], e["series_key"]) for e in r.get_json()["errors"] if e["rule"] == "missing-attribute"}
     assert ("COLLECTION", "D.RUB.EUR.SP00.A") in missing
     assert dump(engine) == before
+
+
+def test_a_missing_dimension_is_a_422_in_every_format(engine, admin, kz):
+    """One status per condition whatever the reader: a data message without a dimension the structure has is
+    well-formed but not a valid key, a semantic error (doc/status.md: 422)."""
+    no_sex = {
+        "SDMX-CSV": (csv_body([re.sub(r",[FM],2023", ",2023", row) for row in ROWS], HEAD.replace(",SEX", "")),
+                     CSV),
+        "SDMX-ML 2.1 generic": (GENERIC_21.replace('<generic:Value id="SEX" value="F"/>', "")
+                                .replace("{value}", "320").encode(), {}),
+        "SDMX-ML 3.0 structure-specific": (STRUCTURE_SPECIFIC_30.replace(' SEX="F"', "").replace("{value}", "320")
+                                           .encode(), {}),
+    }
+    statuses = {name: admin("POST", URL, body, **headers, **PROBLEM) for name, (body, headers) in no_sex.items()}
+    assert {name: r.status_code for name, r in statuses.items()} == {name: 422 for name in no_sex}, \
+        {name: r.get_data(as_text=True)[:300] for name, r in statuses.items()}
+    assert all("SEX" in r.get_data(as_text=True) for r in statuses.values())
+    assert dump(engine) == kz

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from ..data_structure import DataStructureInfo
-from ..errors import BadInput
+from ..errors import BadInput, SemanticError
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation
 from .excel_template import DATA_SHEET, FIRST_DATA_ROW
 
@@ -64,8 +64,8 @@ def _read(wb, structure: DataStructureInfo) -> Iterator[DataEvent]:
     header = [_text(v) for v in next(rows, ())]
     missing = [c for c in structure.key_ids if c not in header]
     if missing:
-        raise BadInput(f"sheet {DATA_SHEET}, row 1: the column(s) {', '.join(missing)} are missing; "
-                       "keep the header row of the template")
+        raise SemanticError(f"sheet {DATA_SHEET}, row 1: the column(s) {', '.join(missing)} are missing; "
+                            "keep the header row of the template")
     known = {c.id for c in structure.dimensions + structure.attributes + structure.measures} | set(structure.key_ids)
     for i, cid in enumerate(header):
         if cid and cid not in known:

@@ -16,7 +16,7 @@ from itertools import chain
 from typing import BinaryIO, Iterator, TextIO
 
 from ..data_structure import NUMERIC_TYPES, DataStructureInfo
-from ..errors import BadInput
+from ..errors import BadInput, SemanticError
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
 
 _BATCH_ROWS = 1000
@@ -75,8 +75,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     missing = [c for c in structure.key_ids if c not in header]
     if missing and action_col is None:
         # without ACTION every row adds data, and data needs its full key
-        raise BadInput(f"header row 1: the column(s) {', '.join(missing)} are missing "
-                       f"(the header has {', '.join(header)})", line=1)
+        raise SemanticError(f"header row 1: the column(s) {', '.join(missing)} are missing "
+                            f"(the header has {', '.join(header)})", line=1)
     key_cols = [(header.index(c), c) for c in structure.key_ids if c in header]
     measure_ids = [m.id for m in structure.measures]
     level = {a.id: a.attachment for a in structure.attributes}
@@ -171,8 +171,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             if missing and full is False and not measures:
                 pass  # attribute-only row at a partial key (a group, or the data set)
             elif missing:
-                raise BadInput(f"row {row_no}: the column(s) {', '.join(missing)} are missing from header row 1, "
-                               f"and a {action or 'data'} row with values needs the full key", line=row_no)
+                raise SemanticError(f"row {row_no}: the column(s) {', '.join(missing)} are missing from header "
+                                    f"row 1, and a {action or 'data'} row with values needs the full key", line=row_no)
             elif full and missing_measures:
                 raise BadInput(f"header row 1: the measure column(s) {', '.join(missing_measures)} are missing",
                                line=1)

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from xml.parsers import expat
 
 from ..data_structure import DataStructureInfo
-from ..errors import BadInput
+from ..errors import BadInput, SemanticError
 from ..xml_safety import check_no_doctype
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
 
@@ -588,7 +588,9 @@ class _Reader:
                 own[k] = v
         missing = self.series_dims - key.keys()
         if missing:
-            raise self._error(f"a series lacks the dimension(s) {', '.join(sorted(missing))}")
+            p = self.parser  # well-formed, but not a key of the structure: 422, as validation says it elsewhere
+            raise SemanticError(f"a series lacks the dimension(s) {', '.join(sorted(missing))}",
+                                line=p.CurrentLineNumber, column=p.CurrentColumnNumber + 1)
         self.series_event = None
         dims = self.dim_ids
         # rows carry a series key of exactly every dimension but time (time is each row's own)
