@@ -94,6 +94,18 @@ CASES = [
     ("v2_metadata", "GET", "/rest/v2/metadata/metadataset/DSM/X/1.0", None, False, False, {}, 501, ML21),
     ("v1_metadata", "GET", f"/rest/metadata/{V1_FLOW}", None, False, False, {}, 501, ML21),
     ("v2_unknown_resource", "GET", "/rest/v2/nothing/x", None, False, False, {}, 404, ML21),
+    ("v2_schema_context_not_implemented", "GET", "/rest/v2/schema/metadataprovisionagreement/DSM/X/1.0", None,
+     False, False, {}, 501, ML21),
+    ("v1_schema_context_not_implemented", "GET", "/rest/schema/metadatastructure/DSM/X/1.0", None, False, False,
+     {}, 501, ML21),
+    ("v1_structure_as_of", "GET", "/rest/dataflow/DSM?asOf=2024-01-01T00:00:00Z", None, False, False, {}, 501, ML21),
+    ("v2_structure_as_of", "GET", "/rest/v2/structure/dataflow/DSM?asOf=2024-01-01T00:00:00Z", None, False, False,
+     {}, 501, ML21),
+    ("v2_reporting_year_start_day", "GET", f"/rest/v2/data/dataflow/{FLOW}/*?reportingYearStartDay=--07-01", None,
+     False, False, {}, 501, ML21),
+    # not a parameter of the SDMX 2.1 API: the query does not comply with it
+    ("v1_reporting_year_start_day", "GET", f"/rest/data/{V1_FLOW}/all?reportingYearStartDay=--07-01", None, False,
+     False, {}, 400, ML21),
     # no results: 404 in SDMX 2.1 REST, 204 with the query's Content-Type in REST v2
     ("v1_no_structure", "GET", "/rest/dataflow/DSM/NOPE", None, False, False, {}, 404, ML21),
     ("v2_no_structure", "GET", "/rest/v2/structure/dataflow/DSM/NOPE", None, False, False, {}, 204,
