@@ -52,6 +52,8 @@ def optional_json_body() -> dict[str, Any]:
 
 def _nesting(text: str) -> int:
     """How deep arrays and objects nest, counted outside strings (the parser recurses once per level)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # too few to nest too deep: no need to walk the text
     depth = deepest = 0
     in_string = escaped = False
     for ch in text:
