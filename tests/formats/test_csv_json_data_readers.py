@@ -14,7 +14,7 @@ import pytest
 import sdmx
 
 from sdmx_server.sdmx.data_structure import Component as C, DataStructureInfo
-from sdmx_server.sdmx.errors import BadInput
+from sdmx_server.sdmx.errors import BadInput, SemanticError
 from sdmx_server.sdmx.formats import sdmx_csv_data_reader, sdmx_json_data_reader
 from sdmx_server.sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 
@@ -216,12 +216,12 @@ def test_missing_required_measure_column():
 
 
 def test_missing_dimension_column():
-    with pytest.raises(BadInput, match="header row 1.*DIM_2"):
+    with pytest.raises(SemanticError, match="header row 1.*DIM_2"):
         read_csv("DATAFLOW,DIM_1,DIM_3,OBS_VALUE\nESTAT:NA_MAIN(1.6.0),A,2020,1\n")
 
 
 def test_missing_dimension_column_in_non_delete_row():
-    with pytest.raises(BadInput, match="row 3.*DIM_1"):
+    with pytest.raises(SemanticError, match="row 3.*DIM_1"):
         read_csv("STRUCTURE,STRUCTURE_ID,ACTION,DIM_2,DIM_3,OBS_VALUE\n"
                  "dataflow,ESTAT:NA_MAIN(1.6.0),D,B,2020,\ndataflow,ESTAT:NA_MAIN(1.6.0),A,B,2020,1\n")
 

@@ -16,7 +16,7 @@ import pytest
 import sdmx
 
 from sdmx_server.sdmx.data_structure import DataStructureInfo
-from sdmx_server.sdmx.errors import BadInput
+from sdmx_server.sdmx.errors import BadInput, SemanticError
 from sdmx_server.sdmx.formats import sdmx_ml_2_1_data_reader, sdmx_ml_3_0_data_reader
 from sdmx_server.sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 from sdmx_server.sdmx.formats.data_format_detection import detect_data_format
@@ -365,7 +365,7 @@ def test_structure_specific_series_missing_a_dimension() -> None:
     data = (ECB / "sg-ts-ss.xml").read_bytes()
     bad = data.replace(b'<Series FREQ="M" CURRENCY="CHF"', b'<Series FREQ="M"', 1)
     assert bad != data
-    with pytest.raises(BadInput, match="CURRENCY") as e:
+    with pytest.raises(SemanticError, match="CURRENCY") as e:
         _read21(bad, _info(ECB / "sg-structure-full.xml"))
     assert (e.value.line, e.value.column) == (19, 3)  # two tabs, then <Series
     assert str(e.value).endswith("(line 19, column 3)")
