@@ -45,7 +45,7 @@ def test_valid_against_xsd_and_read_by_sdmx1(path):
     msg = sdmx.read_sdmx(path)
     assert sum(len(getattr(msg, name)) for name in (
         "codelist", "concept_scheme", "structure", "dataflow", "category_scheme", "categorisation",
-        "organisation_scheme", "provisionagreement") if hasattr(msg, name)) >= 1
+        "organisation_scheme", "provisionagreement", "constraint") if hasattr(msg, name)) >= 1
 
 
 def _texts(node, where=""):

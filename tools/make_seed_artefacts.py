@@ -265,6 +265,18 @@ def provision_agreements() -> list[dict]:
             for c in PROVIDERS for fid, names, *_ in FLOWS]
 
 
+def constraints() -> list[dict]:
+    """One Allowed content constraint per country, attached to its provision agreements: it reports figures of
+    its own REF_AREA only (DESIGN.md section 3: a provider submits only inside its agreements' constraints)."""
+    return [maintainable("dataconstraint", f"CC_{c}_OWN_AREA",
+                         t(f"{EN[c]} reports its own figures", f"{RU[c]}: только собственные данные"),
+                         role="Allowed",
+                         constraintAttachment={"provisionAgreements": sorted(
+                             urn_for("provisionagreement", AGENCY, f"PA_{c}_{fid}", VERSION) for fid, *_ in FLOWS)},
+                         cubeRegions=[{"include": True, "keyValues": [{"id": "REF_AREA", "values": [c]}]}])
+            for c in PROVIDERS]
+
+
 def files() -> dict[str, list[dict]]:
     out = {f"codelists/{cl['id']}.xml": [cl] for cl in codelists()}
     orgs = organisations()
@@ -277,6 +289,7 @@ def files() -> dict[str, list[dict]]:
     out["dataflows/dataflows.xml"] = dataflows()
     out["dataflows/categories.xml"] = categories()
     out["dataflows/provision_agreements.xml"] = provision_agreements()
+    out["dataflows/constraints.xml"] = constraints()
     return out
 
 

@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from .artefacts import Artefact, parse_urn
+from .artefacts import Artefact, parse_urn, urn_of
 from .data_structure import Component
 from .errors import SemanticError
 
@@ -48,6 +48,19 @@ def allowed_by_constraints(constraints: Iterable[Artefact]) -> dict[str, frozens
                 values = frozenset(v if isinstance(v, str) else v.get("value", "") for v in kv.get("values", []))
                 allowed[kv["id"]] = allowed[kv["id"]] & values if kv["id"] in allowed else values
     return allowed
+
+
+def constraint_values(constraints: Iterable[Artefact]) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+    """Each component's values by constraint: (constraint URN, values its included cube regions allow), for
+    Allowed data constraints. Intake checks against their intersection and names the constraint a value breaks."""
+    out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for art in constraints:
+        allowed = allowed_by_constraints([art])
+        if allowed:
+            urn = urn_of(art)
+            for cid, values in allowed.items():
+                out.setdefault(cid, []).append((urn, values))
+    return {cid: tuple(entries) for cid, entries in out.items()}
 
 
 def component_dicts(dsd: Artefact) -> list[dict]:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import importlib
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from typing import BinaryIO, Sequence
+from typing import BinaryIO, Mapping, Sequence
 
 from ..sdmx.artefacts import Artefact, parse_urn, urn_of
 from ..sdmx.data_keys import parse_key
 from ..sdmx.data_structure import DataStructureInfo
-from ..sdmx.data_validity import allowed_by_constraints, component_codes
+from ..sdmx.data_validity import allowed_by_constraints, component_codes, constraint_values
 from ..sdmx.errors import InvalidData, NotFound, SemanticError
 from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
 from ..sdmx.media_types import submitted_media_type
@@ -33,6 +33,7 @@ from .validation import RepeatedKeys, Validator
 # up to AHEAD_BUFFER rows meanwhile
 APPLY_CHUNK = 50_000
 AHEAD_BUFFER = 6 * BATCH
+Constrained = tuple[tuple[str, frozenset[str]], ...]  # (constraint URN, values it allows) for one component
 
 
 @dataclass
@@ -65,6 +66,18 @@ class DataflowContext:
     codes: dict[str, frozenset[str]]
     allowed: dict[str, frozenset[str]]
     providers: frozenset[str]  # data providers with a provision agreement for the dataflow
+    # component -> ((constraint URN, values allowed), ...): the dataflow's own Allowed constraints, and those
+    # attached to each provider's provision agreements (SDMX: a provider submits only inside them)
+    constraints: Mapping[str, Constrained] = field(default_factory=dict)
+    provider_constraints: Mapping[str, Mapping[str, Constrained]] = field(default_factory=dict)
+
+    def allowed_for(self, provider: str | None) -> dict[str, frozenset[str]]:
+        """The values each component may take in this provider's data (the dataflow's, narrowed by its own)."""
+        allowed = dict(self.allowed)
+        for cid, entries in self.provider_constraints.get(provider or "", {}).items():
+            for _urn, values in entries:
+                allowed[cid] = allowed[cid] & values if cid in allowed else values
+        return allowed
 
 
 def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) -> DataflowContext:
@@ -81,15 +94,22 @@ def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) 
     codes = component_codes(info.dimensions + info.attributes + info.measures, store.get)
     constraints: list[Artefact] = []
     providers: set[str] = set()
-    for urn in store.referrers_of(flow_urn):
-        art = store.get(urn)
-        if art is None:
-            continue
+    provider_of: dict[str, str] = {}  # provision agreement URN -> its data provider
+    for art in store.referencing([flow_urn]):
         if art["type"] == "provisionagreement" and art.get("dataflow") == flow_urn and art.get("dataProvider"):
-            providers.add(parse_urn(art["dataProvider"]).item_id or "")
+            provider_of[urn_of(art)] = parse_urn(art["dataProvider"]).item_id or ""
         elif art["type"] == "dataconstraint":
             constraints.append(art)
-    return DataflowContext(flow, info, codes, allowed_by_constraints(constraints), frozenset(providers))
+    providers.update(provider_of.values())
+    by_provider: dict[str, list[Artefact]] = {}
+    for art in store.referencing(provider_of):
+        if art["type"] == "dataconstraint":
+            for pa in (art.get("constraintAttachment") or {}).get("provisionAgreements", []):
+                if pa in provider_of:
+                    by_provider.setdefault(provider_of[pa], []).append(art)
+    return DataflowContext(flow, info, codes, allowed_by_constraints(constraints), frozenset(providers),
+                           constraint_values(constraints),
+                           {p: constraint_values(arts) for p, arts in by_provider.items()})
 
 
 def submitting_provider(message_provider: str | None, requested: str | None) -> str | None:
@@ -162,7 +182,16 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
     marking = provisional if provisional is not None and provisional.applies_to(ctx) else None
     since = datetime(marking.year, 1, 1, tzinfo=timezone.utc) if marking else None
     validator = Validator(ctx.structure, ctx.codes, ctx.allowed, max_errors,
-                          frozenset({marking.attribute}) if marking else frozenset())
+                          frozenset({marking.attribute}) if marking else frozenset(), ctx.constraints)
+    bound_to: str | None = None  # the provider whose provision agreements' constraints the validator holds
+
+    def bind(provider_id: str | None) -> None:
+        nonlocal bound_to
+        if provider_id and bound_to is None:
+            bound_to = provider_id
+            validator.restrict(ctx.provider_constraints.get(provider_id, {}))
+
+    bind(provider)
     flow_urn = urn_of(ctx.dataflow)
     action = "Information"
     message_provider: str | None = None
@@ -279,6 +308,7 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
                     validator.error("one-provider", f"the message holds data sets of providers {message_provider} "
                                     f"and {event.provider}; send one message per provider", where=event.where)
                 message_provider = event.provider
+                bind(provider_so_far())
     ahead.wait()
     if ready:
         observations.stage_prepared(ready)

@@ -42,12 +42,15 @@ class Validator:
 
     def __init__(self, structure: DataStructureInfo, codes: Mapping[str, frozenset[str]],
                  allowed: Mapping[str, frozenset[str]] | None = None, max_errors: int = 100,
-                 deferred: frozenset[str] = frozenset()):
+                 deferred: frozenset[str] = frozenset(),
+                 constraints: Mapping[str, tuple[tuple[str, frozenset[str]], ...]] | None = None):
         """``deferred``: mandatory observation attributes the server may fill in itself (provisional status);
-        intake checks them after staging, period by period."""
+        intake checks them after staging, period by period. ``constraints``: by component, the (URN, values)
+        of the constraints that narrowed ``allowed``, to name the one a value breaks."""
         self.structure = structure
         self.codes = codes
-        self.allowed = allowed or {}
+        self.allowed = dict(allowed or {})
+        self._constraints = {cid: list(entries) for cid, entries in (constraints or {}).items()}
         self.max_errors = max_errors
         self.errors: list[ValidationError] = []
         self.error_count = 0
@@ -87,6 +90,24 @@ class Validator:
         self.error_count += 1
         if len(self.errors) < self.max_errors:
             self.errors.append(ValidationError(rule, message, **context))
+
+    def restrict(self, constraints: Mapping[str, tuple[tuple[str, frozenset[str]], ...]]) -> None:
+        """Narrow the allowed values by more constraints (the submitting provider's provision agreements').
+
+        Intake calls it once the provider is known, normally before the first observation; series keys that
+        passed before are checked again, so nothing outside the constraints slips through either way."""
+        if not constraints:
+            return
+        for cid, entries in constraints.items():
+            for urn, values in entries:
+                self.allowed[cid] = self.allowed[cid] & values if cid in self.allowed else values
+                self._constraints.setdefault(cid, []).append((urn, values))
+        for values, series_key in list(self._valid_series.items()):
+            bad = [(dim, value) for dim, value in zip(self._dims, values) if not self._code_ok(dim, value)]
+            if bad:
+                del self._valid_series[values]
+                for dim, value in bad:
+                    self._check_code(dim, value, f"series {series_key}")
 
     # -- events ------------------------------------------------------------------------------------
     def observation(self, obs: Observation, action: str) -> tuple | None:
@@ -373,8 +394,9 @@ class Validator:
             self.error("unknown-code", f"{value!r} is not a code of {cid}'s codelist", where=where, component=cid,
                        value=value)
         else:
-            self.error("constraint", f"{value!r} is outside the dataflow's content constraint for {cid}",
-                       where=where, component=cid, value=value)
+            urns = [urn for urn, values in self._constraints.get(cid, ()) if value not in values]
+            self.error("constraint", f"{value!r} is not allowed for {cid} by the content constraint "
+                       f"{' and '.join(urns) or 'of the dataflow'}", where=where, component=cid, value=value)
 
     def _check_value(self, cid: str, value: str | list, text_type: str | None, codelist: str | None,
                      context: dict[str, str]) -> None:

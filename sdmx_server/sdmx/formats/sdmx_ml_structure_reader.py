@@ -21,6 +21,7 @@ from lxml import etree
 
 from ..errors import BadInput, SdmxError
 from ..xml_safety import parse_xml
+from .constraint_regions import restore_cube_regions
 from .sdmx1_structures import convert_message
 from .sdmx_ml_metadata_structures import take_out as take_out_metadata_structures
 from .sdmx_ml_schemas import validate_message
@@ -65,6 +66,7 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
         artefacts = convert_message(list(msg.iter_objects()), version != "2.1")
         artefacts += [a for a in metadata_structures if not a.get("isExternalReference")]
         _restore_nested_order(root, artefacts)
+        restore_cube_regions(root, artefacts)
         for a in artefacts:
             if a.get("type") == "dataconstraint" and key_sets.get((a["agencyID"], a["id"], a["version"])):
                 a["dataKeySets"] = key_sets[(a["agencyID"], a["id"], a["version"])]
