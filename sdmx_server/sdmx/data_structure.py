@@ -45,6 +45,13 @@ class DataStructureInfo:
         """Every dimension id, time last: the full observation key."""
         return self.dimension_ids + ((self.time_dimension,) if self.time_dimension else ())
 
+    @property
+    def numeric_values(self) -> bool:
+        """Whether the primary measure's values are numbers, so that ``1038.0`` and ``1038`` are the same figure:
+        a non-coded measure with a numeric data type. Without one SDMX takes the value as a String (text)."""
+        first = self.measures[0] if self.measures else None
+        return bool(first and not first.codelist and first.text_type in NUMERIC_TYPES)
+
     def component(self, id_: str) -> Component | None:
         for c in self.dimensions + self.attributes + self.measures:
             if c.id == id_:

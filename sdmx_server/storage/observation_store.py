@@ -99,7 +99,10 @@ class ObservationStore:
             inserted=counts.inserted, updated=counts.updated, deleted=counts.deleted, **values))
 
     # -- staging -------------------------------------------------------------------------------
-    def start_staging(self) -> None:
+    def start_staging(self, *, numeric_values: bool = False) -> None:
+        """``numeric_values``: the data set's values are numbers (DataStructureInfo.numeric_values), compared as
+        numbers with the stored ones: a message writing ``1038.0`` over ``1038`` changes nothing."""
+        self._numeric = numeric_values
         self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_obs")
         self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_period")
         # row_no is the key (SQLite's rowid): apply_added reads only the rows staged since its last call
@@ -275,9 +278,18 @@ class ObservationStore:
         updated = 0
         if self._had_series:
             distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+            value_changed = f"o.value {distinct} s.value"
+            if self._numeric:
+                value_changed = f"({value_changed} AND {same_number('o.value', 's.value', self.postgres)} IS NOT TRUE)"
             updated = self._close_found(
                 f"{_STAGED_MATCH}WHERE {staged} AND o.valid_to IS NULL AND o.time_period = s.time_period "
-                f"AND s.action = 'M' AND (o.value {distinct} s.value OR o.attributes {distinct} s.attributes)", p)
+                f"AND s.action = 'M' AND ({value_changed} OR o.attributes {distinct} s.attributes)", p)
+        value = "s.value"
+        if updated and self._numeric:
+            # an observation whose attributes changed but whose number did not keeps the number as stored
+            value = (f"COALESCE((SELECT c.value FROM observation c WHERE c.series_id = se.id AND c.time_period = "
+                     f"s.time_period AND c.valid_to = :now AND {same_number('c.value', 's.value', self.postgres)}), "
+                     "s.value)")
         unchanged = ("AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.series_id = se.id "
                      "AND o.time_period = s.time_period AND o.valid_to IS NULL)") if self._had_series else ""
         # PostgreSQL, into a data set that had no series: hash joins. Staging's statistics are those of the
@@ -290,7 +302,7 @@ class ObservationStore:
         written = self._sql(
             "INSERT INTO observation (series_id, time_period, period_start, period_end, value, attributes, "
             "valid_from, submission_id) "
-            "SELECT se.id, s.time_period, pe.period_start, pe.period_end, s.value, s.attributes, :now, :sub "
+            f"SELECT se.id, s.time_period, pe.period_start, pe.period_end, {value}, s.attributes, :now, :sub "
             "FROM staging_obs s JOIN series se ON se.data_set_id = :ds AND se.series_key = s.series_key "
             "JOIN staging_period pe ON pe.time_period = s.time_period "
             f"WHERE {staged} AND s.action = 'M' {unchanged}", p)
@@ -429,6 +441,24 @@ class ObservationStore:
         if add_rows:
             self.conn.execute(insert(key_attribute), add_rows)
         return len(add)
+
+
+# a number as SDMX data writes it (and Python's float() reads it): digits with an optional point and exponent
+_NUMBER_PATTERN = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?\s*$"
+
+
+def same_number(a: str, b: str, postgres: bool) -> str:
+    """SQL that is true where the texts ``a`` and ``b`` are numbers and equal (``1038.0`` and ``1038``), and
+    false or NULL otherwise ("NaN", "", NULL, text). Never fails on text that is not a number. PostgreSQL
+    compares them as ``numeric`` (exact); SQLite as REAL (doubles, as the values are checked), only for texts with
+    a digit and no underscore, which its CAST would read otherwise than Python's float()."""
+    if postgres:
+        def num(x: str) -> str:
+            return f"(CASE WHEN {x} ~ '{_NUMBER_PATTERN}' THEN CAST({x} AS numeric) END)"
+    else:
+        def num(x: str) -> str:
+            return f"(CASE WHEN {x} GLOB '*[0-9]*' AND {x} NOT GLOB '*[_]*' THEN CAST({x} AS REAL) END)"
+    return f"({num(a)} = {num(b)})"
 
 
 _NULL = "\\N"  # COPY's NULL

@@ -178,7 +178,7 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
     # kept with the submission and served back with it: only ever one of the reader's canonical types
     stored_type = submitted_media_type(format_name, content_type, buffered.peek(4096)[:4096])
     observations = ObservationStore(conn)
-    observations.start_staging()
+    observations.start_staging(numeric_values=ctx.structure.numeric_values)
     marking = provisional if provisional is not None and provisional.applies_to(ctx) else None
     since = datetime(marking.year, 1, 1, tzinfo=timezone.utc) if marking else None
     validator = Validator(ctx.structure, ctx.codes, ctx.allowed, max_errors,
