@@ -17,6 +17,7 @@ from ..sdmx.errors import Conflict, NotFound, SemanticError
 from ..sdmx.formats.structure_formats import refusal
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
+from .item_references import removed_items_in_use
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
             results.append(Result(urn, "Replace", "Failure", 409,
                                   f"{_label(urn)} is final and cannot change; submit it under a new version"))
             continue
+        in_use = removed_items_in_use(store, existing, a) if existing is not None else []
+        if in_use:
+            failed.add(urn)
+            results.append(Result(urn, "Replace", "Failure", 409, _still_referenced(urn, in_use)))
+            continue
         outcome = store.put(a)
         stored_ok.add(urn)
         if outcome != "unchanged":
@@ -183,9 +189,17 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
         for it in updated.get(key, []):
             if it.get("parent") == item_id:
                 del it["parent"]
+    in_use = removed_items_in_use(store, stored, updated)
+    if in_use:
+        raise Conflict(_still_referenced(urn, in_use))
     store.put(updated)
     _audit(store, by, "structure.delete_item", urn, {"item": item_id})
     return Result(urn, "Delete", "Success", 200, f"item {item_id} deleted from {_label(urn)}")
+
+
+def _still_referenced(urn: str, in_use: list[str]) -> str:
+    return (f"{_label(urn)} would remove items still referenced (references must stay resolvable): "
+            + "; ".join(in_use))
 
 
 def _audit(store: ArtefactStore, by: str | None, action: str, urn: str, details: dict | None = None) -> None:

@@ -94,6 +94,16 @@ class ArtefactStore:
              .where(artefact_reference.c.target_urn == urn))
         return [u for (u,) in self.conn.execute(q)]
 
+    def maintained_by(self, agencies: Iterable[str], limit: int = 5) -> dict[str, list[str]]:
+        """Agency id -> URNs of (up to ``limit``) artefacts it maintains, for the ``agencies`` that maintain any."""
+        out: dict[str, list[str]] = {}
+        for agency in sorted(set(agencies)):
+            q = select(artefact.c.urn).where(artefact.c.agency_id == agency).order_by(artefact.c.urn).limit(limit)
+            urns = list(self.conn.execute(q).scalars())
+            if urns:
+                out[agency] = urns
+        return out
+
     def last_modified(self) -> datetime | None:
         row = self.conn.execute(select(change_log.c.changed_at).where(change_log.c.scope == SCOPE_STRUCTURES)).first()
         return as_utc(row[0]) if row else None
