@@ -147,3 +147,15 @@ def test_constraints_are_served_and_valid(world, path, version):
     refs = constraint.xpath(".//*[local-name()='ProvisionAgreement']")
     assert len(refs) == 6
     assert constraint.xpath("string(.//*[local-name()='KeyValue'][@id='REF_AREA']/*[local-name()='Value'])") == "KZ"
+
+
+def test_the_excel_template_offers_the_providers_own_area(world):
+    import openpyxl
+
+    from sdmx_server.sdmx.formats.excel_template import CODES_SHEET
+
+    r = world("kz_submitter")("GET", "/api/dataflows/DSM/DF_STOCK_FOREIGNERS/1.0/template.xlsx?lang=en")
+    assert r.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(r.data))[CODES_SHEET]
+    columns = {col[0].value: [c.value for c in col[1:] if c.value] for col in sheet.iter_cols()}
+    assert columns["REF_AREA"] == ["KZ: Kazakhstan"] and len(columns["CITIZENSHIP"]) > 200

@@ -66,7 +66,7 @@ def excel_template_view(agency_id: str, resource_id: str, version: str) -> Respo
     # the first preferred language the template is written in: "ru-RU, ru;q=0.9" asks for Russian
     preferred = languages(request.headers.get("Accept-Language"), request.args.get("lang"))
     lang = next((base for tag in preferred if (base := tag.split("-")[0]) in LANGUAGES), LANGUAGES[0])
-    body = excel_template(store, ctx, lang)
+    body = excel_template(store, ctx, lang, actor().country)
     name = f"{ctx.dataflow['id']}-{lang}.xlsx"
     return Response(body, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                       "Content-Language": lang, "Vary": "Accept-Language"})

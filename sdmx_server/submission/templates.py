@@ -14,7 +14,10 @@ def pick(names: dict[str, str] | None, language: str) -> str:
     return names.get(language) or names.get("en") or next(iter(names.values()), "")
 
 
-def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str) -> bytes:
+def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str, provider: str | None = None) -> bytes:
+    """The template's code lists offer what the dataflow's constraints allow, narrowed by the provider's own
+    (its provision agreements'): a country's template offers its own REF_AREA only."""
+    allowed = ctx.allowed_for(provider)
     dsd = store.get(ctx.structure.urn) or {}
     concept_of = concepts_of(dsd)
     schemes: dict[str, Artefact | None] = {}
@@ -32,7 +35,7 @@ def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str) ->
         if comp is not None and comp.codelist:
             cl = store.get(parse_urn(comp.codelist).maintainable) or {}
             codes = [(c["id"], pick(c.get("names"), language)) for c in cl.get("codes", [])]
-            codes = [c for c in codes if ctx.allowed.get(cid) is None or c[0] in ctx.allowed[cid]]
+            codes = [c for c in codes if allowed.get(cid) is None or c[0] in allowed[cid]]
         mandatory = comp is None or comp.mandatory or cid in ctx.structure.key_ids
         cols.append(TemplateColumn(cid, label, codes, mandatory))
     flow = ctx.dataflow

@@ -189,7 +189,7 @@ def submit_template(agency: str, resource: str, version: str) -> Response:
     """The Excel template with its labels in the page's language (English when it has no template text)."""
     ctx = _flow(agency, resource, version)
     lang = g.lang_code if g.lang_code in TEMPLATE_LANGUAGES else TEMPLATE_LANGUAGES[0]
-    body = excel_template(ArtefactStore(db()), ctx, lang)
+    body = excel_template(ArtefactStore(db()), ctx, lang, actor().country)
     name = f"{ctx.dataflow['id']}-{lang}.xlsx"
     return Response(body, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                       "Content-Language": lang})
