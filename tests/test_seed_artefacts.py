@@ -136,3 +136,19 @@ def test_tool_reproduces_committed_files():
     rendered = tool().render()
     for path, body in rendered.items():
         assert (ROOT / path).read_bytes() == body, f"{path} differs: run tools/make_seed_artefacts.py"
+
+
+def test_each_provision_agreement_binds_its_country_to_its_own_area():
+    """DESIGN.md section 3: a provider submits only inside its agreements' constraints (its own REF_AREA)."""
+    read = [a for a in read_structure_message((ROOT / "dataflows/constraints.xml").read_bytes()).artefacts]
+    bound = {}
+    for con in read:
+        assert con["type"] == "dataconstraint" and con["role"] == "Allowed"
+        (region,) = con["cubeRegions"]
+        assert region["include"] and region["keyValues"][0]["id"] == "REF_AREA"
+        for pa in con["constraintAttachment"]["provisionAgreements"]:
+            bound[pa] = region["keyValues"][0]["values"]
+    pas = [a for a in canonical() if a["type"] == "provisionagreement"]
+    assert len(pas) == 72
+    for pa in pas:
+        assert bound[urn_of(pa)] == [pa["dataProvider"].rsplit(".", 1)[1]], urn_of(pa)
