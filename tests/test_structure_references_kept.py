@@ -97,8 +97,8 @@ def _flow_with_own_codelist(engine) -> None:
 
 
 def _submit_p1(admin) -> None:
-    body = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS\n"
-            "dataflow,DSM:DF_T(1.0),I,S,KZ,UZ,F,2024-S1,5,PS,E\n").encode()
+    body = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,"
+            "OBS_STATUS\ndataflow,DSM:DF_T(1.0),I,S,KZ,UZ,F,2024-S1,5,PS,E\n").encode()
     r = admin("POST", "/rest/v2/data/dataflow/DSM/DF_T/1.0?provider=P1", body, **{"Content-Type": "text/csv"})
     assert r.status_code == 200, r.data[:1000]
 

@@ -8,7 +8,6 @@ on every path, and nothing is stored. The constraints are served by the structur
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 
 import pytest
 from lxml import etree
