@@ -50,6 +50,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest structure message accepted (after decompression); larger bodies get 413."),
     Setting("max_data_body_bytes", int, 4 * 1024 * 1024 * 1024,
             "Largest data message accepted (after decompression); data messages are streamed, never held in memory."),
+    Setting("max_token_bytes", int, 1 << 20,
+            "Longest single piece of a data message (a CSV line, an XML start tag or text, a JSON string or number, a "
+            "run of whitespace, an Excel cell); longer ones get 413 as soon as that much is read."),
+    Setting("max_inflate_ratio", int, 100,
+            "Most times a compressed data message (gzip body, .xlsx) may inflate its size (past 16 MiB inflated); "
+            "more is a compression bomb and gets 413. Real messages compress 8 to 50 times."),
+    Setting("async_submission_bytes", int, 32 * 1024 * 1024,
+            "Data submissions whose body is larger (Content-Length; a gzip body counts 10 times), of unknown length, "
+            "or sent with `Prefer: respond-async` are checked and stored in the background: 202 with a job to poll."),
     Setting("max_errors", int, 100,
             "Validation errors listed in a rejection (all are counted; the list stops here)."),
     Setting("require_series_attributes", bool, True,
@@ -101,6 +110,9 @@ class Config:
     socket_seconds: float
     max_body_bytes: int
     max_data_body_bytes: int
+    max_token_bytes: int
+    max_inflate_ratio: int
+    async_submission_bytes: int
     max_errors: int
     require_series_attributes: bool
     max_observations: int

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from flask import request
 
 from ..sdmx.errors import BadInput, TooLarge
+from ..sdmx.formats.input_limits import MAX_INFLATE_RATIO, inflate_error, inflates_too_much
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # the body is read from the WSGI server a MiB at a time: gunicorn's reader receives up to a MiB ahead and
@@ -25,11 +26,16 @@ _BODY_READ = 1 << 20
 class _Limited(io.RawIOBase):
     """Reads through ``inner`` and fails with 413 once more than ``limit`` bytes came out."""
 
-    def __init__(self, inner: BinaryIO, limit: int, decompressed: bool = False):
+    def __init__(self, inner: BinaryIO, limit: int, compressed: _Limited | None = None,
+                 max_ratio: int = MAX_INFLATE_RATIO):
+        """``compressed``: the body as received, when this reads it inflated: more than ``max_ratio`` times
+        its size read so far is a gzip bomb (413 within the first MBs, not after gigabytes)."""
         self.inner = inner
         self.limit = limit
         self.seen = 0
-        self.decompressed = decompressed
+        self.compressed = compressed
+        self.decompressed = compressed is not None
+        self.max_ratio = max_ratio
 
     def readable(self) -> bool:
         return True
@@ -44,17 +50,26 @@ class _Limited(io.RawIOBase):
         if self.seen > self.limit:
             raise TooLarge(f"the request body is larger than this server accepts ({self.limit} bytes)"
                            + (" once decompressed" if self.decompressed else ""))
+        if self.compressed is not None and inflates_too_much(self.seen, self.compressed.seen, self.max_ratio):
+            raise inflate_error("the gzip-compressed body would", self.max_ratio)
         buffer[:n] = data
         return n
 
 
-def stream_body(limit: int) -> io.BufferedReader:
+def stream_body(limit: int, max_inflate_ratio: int = MAX_INFLATE_RATIO) -> io.BufferedReader:
     """The body as a buffered stream (``peek`` works, for format detection)."""
     request.max_content_length = limit
-    raw = io.BufferedReader(_Limited(request.stream, limit), _BODY_READ)
+    received = _Limited(request.stream, limit)
+    raw = io.BufferedReader(received, _BODY_READ)
     if request.headers.get("Content-Encoding", "").lower() == "gzip" or raw.peek(2)[:2] == _GZIP_MAGIC:
-        return io.BufferedReader(_Limited(gzip.GzipFile(fileobj=raw, mode="rb"), limit, decompressed=True), 1 << 16)
+        inflated = _Limited(gzip.GzipFile(fileobj=raw, mode="rb"), limit, received, max_inflate_ratio)
+        return io.BufferedReader(inflated, 1 << 16)
     return raw
+
+
+def inflating(body: io.BufferedReader) -> bool:
+    """Whether ``stream_body`` gave a gzip body, inflated as it is read."""
+    return isinstance(body.raw, _Limited) and body.raw.decompressed
 
 
 def read_body(limit: int) -> bytes:

@@ -7,11 +7,21 @@ document.
 
 from __future__ import annotations
 
+import re
 from typing import IO
 
 from lxml import etree
 
 from .errors import BadInput
+
+# characters XML 1.0 forbids (its Char production): lxml refuses them and no parser reads them back
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 forbids written as an escape (``\\x00``), for messages that quote
+    what a client sent (an error naming a bad value must itself be well-formed)."""
+    return XML_FORBIDDEN.sub(lambda m: repr(m.group())[1:-1], text) if XML_FORBIDDEN.search(text) else text
 
 
 def safe_parser() -> etree.XMLParser:

@@ -239,3 +239,20 @@ submission_transition = Table(
     Column("comment", Text, nullable=False, default=""),
     Index("ix_submission_transition", "submission_id", "id"),
 )
+
+# -- background submissions (migration 0008) ------------------------------------------------------------
+# A data message checked and stored outside its request (submission.jobs): running, then done (the receipt,
+# committed with the data) or failed (the error). ``owner`` and ``backend_pid`` tell whether it still runs.
+submission_job = Table(
+    "submission_job", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("dataflow_urn", String(600), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("owner", String(300), nullable=False),
+    Column("backend_pid", Integer),
+    Column("status", Integer),  # the HTTP status of the outcome: the receipt's, or the error's
+    Column("result", Text),  # JSON: the receipt, or the error (status, message, details, count)
+)

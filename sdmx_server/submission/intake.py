@@ -20,6 +20,7 @@ from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.data_validity import allowed_by_constraints, component_codes, constraint_values
 from ..sdmx.errors import InvalidData, NotFound, SemanticError
 from ..sdmx.formats.data_events import DataSetStart, KeyAttributes, Observation, ObservationRows
+from ..sdmx.formats.input_limits import MAX_INFLATE_RATIO, MAX_TOKEN
 from ..sdmx.media_types import submitted_media_type
 from ..sdmx.time_periods import Period
 from ..sdmx.versions import parse_version_query, select
@@ -55,6 +56,14 @@ class Receipt:
                 "observations": {"read": self.observations_read, "inserted": self.counts.inserted,
                                  "updated": self.counts.updated, "deleted": self.counts.deleted},
                 "keyAttributesChanged": self.key_attributes_changed, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """How large one piece of a message (settings max_token_bytes) and its inflation (max_inflate_ratio) may be."""
+
+    max_token: int = MAX_TOKEN
+    max_inflate_ratio: int = MAX_INFLATE_RATIO
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
            provider: str | None = None, replace: bool = False, submitted_by: str | None = None,
            max_errors: int = 100, require_series_attributes: bool = True, pending: bool = False,
            release_of: int | None = None, now: datetime | None = None,
-           provisional: Provisional | None = None) -> Receipt:
+           provisional: Provisional | None = None, limits: InputLimits = InputLimits()) -> Receipt:
     """Validate one message and store it: applied to the observations (released), or, with ``pending``, only
     recorded as a pending submission, the caller keeping the message. ``release_of`` applies the stored
     message of that submission at ``now``. InvalidData (422) or BadInput (400) leave the caller to roll back."""
@@ -160,7 +169,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
         receipt = _ingest(conn, stream, ctx, ahead, content_type=content_type, provider=provider, replace=replace,
                           submitted_by=submitted_by, max_errors=max_errors, pending=pending,
                           require_series_attributes=require_series_attributes, release_of=release_of, now=now,
-                          provisional=provisional)
+                          provisional=provisional, limits=limits)
     except BaseException:
         ahead.close(failing=True)
         raise
@@ -172,7 +181,7 @@ def ingest(conn, stream: BinaryIO, ctx: DataflowContext, *, content_type: str | 
 def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, content_type: str | None,
             provider: str | None, replace: bool, submitted_by: str | None, max_errors: int,
             require_series_attributes: bool, pending: bool, release_of: int | None, now: datetime | None,
-            provisional: Provisional | None) -> Receipt:
+            provisional: Provisional | None, limits: InputLimits) -> Receipt:
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, 1 << 16)
     format_name, reader = reader_for(buffered, content_type)
     # kept with the submission and served back with it: only ever one of the reader's canonical types
@@ -279,8 +288,12 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
         keep(staged)
 
     # the SDMX-ML readers send plain observations as rows only when asked: ingest validates them as such
-    events = (reader.read_data(buffered, ctx.structure, rows=True) if format_name.startswith("sdmx_ml")
-              else reader.read_data(buffered, ctx.structure))
+    bounds: dict = {"max_token": limits.max_token}
+    if format_name.startswith("sdmx_ml"):
+        bounds["rows"] = True
+    elif format_name == "excel_data_reader":
+        bounds["max_inflate_ratio"] = limits.max_inflate_ratio
+    events = reader.read_data(buffered, ctx.structure, **bounds)
     for event in events:
         if type(event) is Observation:
             read += 1

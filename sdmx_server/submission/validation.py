@@ -15,6 +15,7 @@ from typing import Mapping
 from ..sdmx.data_structure import INTEGER_TYPES, NUMERIC_TYPES, DataStructureInfo
 from ..sdmx.formats.data_events import KeyAttributes, Observation, ObservationRows, RowLayout
 from ..sdmx.time_periods import Period, matches_frequency, parse_period
+from ..sdmx.xml_safety import XML_FORBIDDEN
 from ..storage.observation_store import attributes_json
 
 FREQUENCY_DIMENSION = "FREQ"
@@ -144,6 +145,9 @@ class Validator:
                     float(primary)
                 except ValueError:
                     self._check_primary(obs, series_key, period_text, primary)
+                else:  # float() takes padding that XML forbids (form feed, U+001C...): check padded ones
+                    if primary[0] <= " " or primary[-1] <= " ":
+                        self._check_primary(obs, series_key, period_text, primary)
         else:
             primary, extra = self._measures_of(obs, series_key, period_text, deleting)
         attrs = obs.attributes
@@ -382,10 +386,13 @@ class Validator:
     # -- value checks --------------------------------------------------------------------------------
     def _code_ok(self, cid: str, value: str) -> bool:
         codes, allowed = self.codes.get(cid), self.allowed.get(cid)
-        return (codes is None or value in codes) and (allowed is None or value in allowed)
+        return ((value in codes if codes is not None else not XML_FORBIDDEN.search(value))
+                and (allowed is None or value in allowed))
 
     def _check_code(self, cid: str, value: str, where: str) -> None:
         if self._code_ok(cid, value):
+            return
+        if cid not in self.codes and self._bad_character(cid, value, {"where": where}):
             return
         self._reported_codes.add((cid, value))
         self._unreported_codes.pop((cid, value), None)
@@ -404,9 +411,13 @@ class Validator:
             self._check_values(cid, value, text_type, codelist, context)
             return
         if codelist:
-            if cid in self.codes and value not in self.codes[cid]:
+            if cid not in self.codes:
+                self._bad_character(cid, value, context)
+            elif value not in self.codes[cid]:
                 self.error("unknown-code", f"{value!r} is not a code of {cid}'s codelist", component=cid,
                            value=value, **context)
+            return
+        if self._bad_character(cid, value, context):
             return
         if text_type in NUMERIC_TYPES and value not in ("NaN", ""):
             try:
@@ -418,6 +429,16 @@ class Validator:
             if text_type in INTEGER_TYPES and not number.is_integer():
                 self.error("not-an-integer", f"{cid} must be a whole number ({text_type}), not {value!r}",
                            component=cid, value=value, **context)
+
+    def _bad_character(self, cid: str, value: str, context: dict[str, str]) -> bool:
+        """Refuse a character XML 1.0 forbids (NUL, most control characters, lone surrogates): stored, it would
+        make every SDMX-ML answer holding it unreadable."""
+        found = XML_FORBIDDEN.search(value)
+        if found is None:
+            return False
+        self.error("bad-character", f"{cid} holds character U+{ord(found.group()):04X} at position "
+                   f"{found.start() + 1}, which XML 1.0 forbids", component=cid, value=value, **context)
+        return True
 
     def _check_values(self, cid: str, values: object, text_type: str | None, codelist: str | None,
                       context: dict[str, str]) -> None:
@@ -437,6 +458,9 @@ class Validator:
                 self.error("bad-value", f"{cid} value {n} must be a code or number, not multilingual text"
                            if isinstance(value, dict) else f"{cid} value {n} is of an unknown kind",
                            component=cid, **context)
+            else:
+                for lang, text in value.items():
+                    self._bad_character(cid, f"{lang} {text}", context)
 
 
 class RepeatedKeys:

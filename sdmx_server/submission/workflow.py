@@ -38,7 +38,7 @@ from ..settings import Config
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.audit_store import AuditStore
 from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore
-from .intake import DataflowContext, Provisional, Receipt, dataflow_context, ingest
+from .intake import DataflowContext, InputLimits, Provisional, Receipt, dataflow_context, ingest
 
 log = logging.getLogger(__name__)
 EMBARGO = "embargo"  # the actor recorded for releases the scheduler makes
@@ -51,10 +51,12 @@ class IngestOptions:
     max_errors: int = 100
     require_series_attributes: bool = True
     provisional: bool = True
+    limits: InputLimits = InputLimits()
 
     @classmethod
     def from_config(cls, cfg: Config) -> IngestOptions:
-        return cls(cfg.max_errors, cfg.require_series_attributes, cfg.provisional_current_year)
+        return cls(cfg.max_errors, cfg.require_series_attributes, cfg.provisional_current_year,
+                   InputLimits(cfg.max_token_bytes, cfg.max_inflate_ratio))
 
     def provisional_rule(self, now: datetime) -> Provisional | None:
         return Provisional(year=now.year) if self.provisional else None
@@ -132,7 +134,7 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
         receipt = ingest(conn, body, ctx, content_type=content_type, provider=provider, replace=replace,
                          submitted_by=who.username, max_errors=options.max_errors,
                          require_series_attributes=options.require_series_attributes,
-                         provisional=options.provisional_rule(now))
+                         provisional=options.provisional_rule(now), limits=options.limits)
         store = SubmissionStore(conn)
         for before, after in ((None, "pending"), ("pending", "validated"), ("validated", "released")):
             store.record(receipt.submission_id, before, after, actor=who.username or "", at=now,
@@ -144,7 +146,8 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
         tee = io.BufferedReader(_Tee(body, copy), 1 << 16)
         receipt = ingest(conn, tee, ctx, content_type=content_type, provider=provider, replace=replace,
                          submitted_by=who.username, max_errors=options.max_errors,
-                         require_series_attributes=options.require_series_attributes, pending=True)
+                         require_series_attributes=options.require_series_attributes, pending=True,
+                         limits=options.limits)
         while not tee.closed and tee.read(1 << 16):  # a reader may stop before the end: keep the whole message
             pass
         tee.raw.copy.close()

@@ -269,7 +269,7 @@ def test_csv_reader_streams():
     assert [next(it).key["DIM_3"] for _ in range(1000)][-1] == "2020"
 
 
-def _csv_module_blocks(text, delimiter):
+def _csv_module_blocks(text, delimiter, _max_token=None):
     """Every row as the csv module reads it, and its errors at their row: what the reader's own splitting
     must agree with."""
     row_no = 1

@@ -12,6 +12,9 @@ import zipfile
 from datetime import date, datetime
 from typing import BinaryIO, Iterator
 
+from xml.etree import ElementTree
+
+from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -19,6 +22,7 @@ from ..data_structure import DataStructureInfo
 from ..errors import BadInput, SemanticError
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation
 from .excel_template import DATA_SHEET, FIRST_DATA_ROW
+from .input_limits import MAX_INFLATE_RATIO, MAX_TOKEN, inflate_error, inflates_too_much, token_too_long
 
 
 def _text(value: object, coded: bool = True) -> str:
@@ -41,18 +45,39 @@ def _text(value: object, coded: bool = True) -> str:
     return code if sep else s
 
 
-def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
+def read_data(stream: BinaryIO, structure: DataStructureInfo, *, max_token: int = MAX_TOKEN,
+              max_inflate_ratio: int = MAX_INFLATE_RATIO) -> Iterator[DataEvent]:
+    """Events of the workbook's Data sheet. A zip whose parts would inflate beyond ``max_inflate_ratio``
+    times its size (a zip bomb) is refused before anything is inflated; a cell longer than ``max_token``."""
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
         shutil.copyfileobj(stream, spool)
+        size = spool.tell()
         spool.seek(0)
         try:
+            with zipfile.ZipFile(spool) as z:  # the directory's sizes bound what zipfile will inflate
+                inflated = sum(i.file_size for i in z.infolist())
+            if inflates_too_much(inflated, size, max_inflate_ratio):
+                raise inflate_error(f"the workbook's parts ({inflated} bytes inflated)", max_inflate_ratio)
+            spool.seek(0)
             wb = load_workbook(spool, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
             raise BadInput(f"the upload is not an Excel workbook (.xlsx): {e}") from None
         try:
-            yield from _read(wb, structure)
+            for event in _read(wb, structure):
+                if isinstance(event, Observation):
+                    _bound_cells(event, max_token)
+                yield event
+        except (ElementTree.ParseError, etree.XMLSyntaxError) as e:  # openpyxl parses a sheet as it is read
+            raise BadInput(f"the Excel workbook (.xlsx) is damaged: its XML is not well-formed ({e})") from None
         finally:
             wb.close()
+
+
+def _bound_cells(obs: Observation, max_token: int) -> None:
+    for values in (obs.measures, obs.attributes):
+        for cid, value in values.items():
+            if len(value) > max_token:
+                raise token_too_long(f"{(obs.cells or {}).get(cid, obs.where)}", max_token)
 
 
 def _read(wb, structure: DataStructureInfo) -> Iterator[DataEvent]:

@@ -18,6 +18,7 @@ from typing import BinaryIO, Iterator, TextIO
 from ..data_structure import NUMERIC_TYPES, DataStructureInfo
 from ..errors import BadInput, SemanticError
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
+from .input_limits import MAX_BLANK_LINES, MAX_TOKEN, token_too_long
 
 _BATCH_ROWS = 1000
 _READ = 1 << 16  # characters read at a time
@@ -38,13 +39,16 @@ def _header_id(cell: str) -> str:
     return _id(cell).split("[", 1)[0]
 
 
-def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
-    """Yield DataSetStart per distinct structure, Observation per row, KeyAttributes above obs level."""
+def read_data(stream: BinaryIO, structure: DataStructureInfo, *, max_token: int = MAX_TOKEN) -> Iterator[DataEvent]:
+    """Yield DataSetStart per distinct structure, Observation per row, KeyAttributes above obs level.
+    A line longer than ``max_token`` characters, or more than MAX_BLANK_LINES empty lines, is refused."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        first = text.readline()
+        first = text.readline(max_token + 1)
     except UnicodeDecodeError as exc:
         raise BadInput(f"the SDMX-CSV message is not UTF-8: {exc}", line=1) from None
+    if len(first) > max_token:
+        raise token_too_long("header row 1", max_token, line=1)
     if not first.strip():
         raise BadInput("the SDMX-CSV body is empty", line=1)
     delimiter = ";" if first.count(";") > first.count(",") and not first.startswith("STRUCTURE[;]") else ","
@@ -122,7 +126,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
     batch: list[tuple[str, ...]] = []
     batch_first = 0
     row_no = 1
-    for row in chain.from_iterable(_row_blocks(text, delimiter)):
+    blank = 0
+    for row in chain.from_iterable(_row_blocks(text, delimiter, max_token)):
         row_no += 1
         if (layout is not None and len(row) == width and row[0] == current_ref[0]
                 and row[structure_col] == current_ref[1]):
@@ -137,6 +142,10 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
             yield ObservationRows(layout, batch, batch_first)
             batch = []
         if not row or (len(row) == 1 and not row[0].strip()):
+            blank += 1
+            if blank > MAX_BLANK_LINES:
+                raise BadInput(f"row {row_no}: more than {MAX_BLANK_LINES} empty lines; an SDMX-CSV message "
+                               f"holds one row per line", line=row_no)
             continue
         if len(row) != width:
             raise BadInput(f"row {row_no} has {len(row)} fields; the header row 1 has {width}", line=row_no)
@@ -199,17 +208,19 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEv
         yield ObservationRows(layout, batch, batch_first)
 
 
-def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[tuple[str, ...]]]:
+def _row_blocks(text: TextIO, delimiter: str, max_token: int) -> Iterator[list[tuple[str, ...]]]:
     """The rows after the header, a block at a time. A block of whole lines without quotes, NULs, lone
     carriage returns or lines longer than the csv module's longest field (nearly every message) is split
     with ``str.split``: the csv module would give the same rows at twice the cost. From the first block
     that has one on, the csv module reads the rest, a row at a time, so that an error names its row.
-    Rows are tuples, as ObservationRows says why."""
+    Rows are tuples, as ObservationRows says why. No line longer than ``max_token`` is ever held."""
     rows = 0
     rest = ""
     longest = csv.field_size_limit()  # a longer field is an error of the csv module's
     try:
         while block := text.read(_READ):
+            if len(rest) > max_token:
+                raise token_too_long(f"row {rows + 2}", max_token, line=rows + 2)
             whole = rest + block
             body, newline, rest = whole.rpartition("\n")
             if not newline:
@@ -217,7 +228,8 @@ def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[tuple[str, ...]]]
             if ('"' in body or "\0" in body or body.count("\r") != body.count("\r\n") + body.endswith("\r")
                     or len(whole) > longest):
                 # each item a whole line, so that a quoted field may go on over the next ones
-                lines = chain(io.StringIO(f"{body}\n{rest}{text.readline()}", newline=""), text)
+                lines = chain(io.StringIO(f"{body}\n{rest}{text.readline(max_token + 1)}", newline=""),
+                              _bounded_lines(text, max_token, rows + body.count("\n") + 4))
                 for row in csv.reader(lines, delimiter=delimiter):
                     rows += 1
                     yield [tuple(row)]
@@ -231,3 +243,13 @@ def _row_blocks(text: TextIO, delimiter: str) -> Iterator[list[tuple[str, ...]]]
             yield [tuple(row) for row in csv.reader([rest], delimiter=delimiter)]
     except (csv.Error, UnicodeDecodeError) as exc:
         raise BadInput(f"row {rows + 2}: not readable as CSV: {exc}", line=rows + 2) from None
+
+
+def _bounded_lines(text: TextIO, max_token: int, first_row: int) -> Iterator[str]:
+    """The lines of ``text``, refusing one longer than ``max_token`` before it is all read."""
+    row = first_row
+    while line := text.readline(max_token + 1):
+        if len(line) > max_token:
+            raise token_too_long(f"line {row}", max_token, line=row)
+        row += 1
+        yield line

@@ -52,6 +52,7 @@ import ijson
 
 from ..data_structure import DataStructureInfo
 from ..errors import BadInput
+from .input_limits import MAX_TOKEN, token_too_long
 from .data_events import ACTIONS, DataEvent, DataSetStart, KeyAttributes, Observation
 
 _ACTION = {a.lower(): a for a in ACTIONS}
@@ -63,9 +64,10 @@ _CLOSE = frozenset(("end_map", "end_array"))
 _SPILL_BATCH = 2000
 
 
-def read_data(stream: BinaryIO, structure: DataStructureInfo) -> Iterator[DataEvent]:
-    """Yield a DataSetStart per data set, KeyAttributes for data set/series/group, Observations."""
-    source = _Source(stream)
+def read_data(stream: BinaryIO, structure: DataStructureInfo, *, max_token: int = MAX_TOKEN) -> Iterator[DataEvent]:
+    """Yield a DataSetStart per data set, KeyAttributes for data set/series/group, Observations.
+    ``max_token``: the most bytes between two double quotes (so the longest string, number or whitespace run)."""
+    source = _Source(stream, max_token)
     reader = _Reader(source, structure)
     try:
         yield from reader.run()
@@ -562,8 +564,10 @@ class _Source:
     re-encoded to UTF-8 on the fly.
     """
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO, max_token: int = MAX_TOKEN):
         self.raw = raw
+        self.max_token = max_token
+        self.unquoted = 0  # bytes since the last double quote
         self.decoder = None
         self.started = False
         self.pos = 0  # bytes before the current chunk
@@ -583,7 +587,25 @@ class _Source:
             self.pos += len(c)
         data = self._next(n)
         self.chunk = data
+        self._bound(data)
         return data
+
+    def _bound(self, data: bytes) -> None:
+        """Refuse a stretch of more than ``max_token`` bytes without a double quote: yajl holds a string or
+        number whole, and whitespace costs time for nothing. A string's escaped quotes do not count; SDMX-JSON
+        has a quoted key or value every few bytes. Exact to within one read."""
+        if b'\\"' in data:
+            data = data.replace(b'\\"', b"__")
+        first = data.find(b'"')
+        if first < 0:
+            self.unquoted += len(data)
+        elif self.unquoted + first <= self.max_token:
+            self.unquoted = len(data) - data.rfind(b'"') - 1
+        else:
+            self.unquoted += first
+        if self.unquoted > self.max_token:
+            raise token_too_long("a string, number or run of whitespace", self.max_token,
+                                 line=self.lines + 1)
 
     def _next(self, n: int) -> bytes:
         if not self.started:

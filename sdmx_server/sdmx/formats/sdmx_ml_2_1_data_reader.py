@@ -27,6 +27,7 @@ from ..data_structure import DataStructureInfo
 from ..errors import BadInput, SemanticError
 from ..xml_safety import check_no_doctype
 from .data_events import DataEvent, DataSetStart, KeyAttributes, Observation, ObservationRows, RowLayout
+from .input_limits import MAX_TOKEN, token_too_long
 
 _MES = {"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message": "2.1",
         "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message": "3.0",
@@ -65,21 +66,23 @@ Start = Callable[[str, Any], None]  # attributes as a dict, or in data sets a [n
 End = Callable[[str], None]
 
 
-def read_data(stream: BinaryIO, structure: DataStructureInfo, *, rows: bool = False) -> Iterator[DataEvent]:
+def read_data(stream: BinaryIO, structure: DataStructureInfo, *, rows: bool = False,
+              max_token: int = MAX_TOKEN) -> Iterator[DataEvent]:
     """Events of an SDMX-ML 2.1 data message (GenericData, StructureSpecificData and their TimeSeries forms).
 
     ``rows``: plain observations of structure-specific series come as ObservationRows (see _specific_handlers),
-    which ingest validates and stages without an Observation each; otherwise every observation is one."""
-    return read_versioned(stream, structure, ("2.1",), rows=rows)
+    which ingest validates and stages without an Observation each; otherwise every observation is one.
+    ``max_token``: the longest start tag, text or comment, and the longest run of bare whitespace, in bytes."""
+    return read_versioned(stream, structure, ("2.1",), rows=rows, max_token=max_token)
 
 
 def read_versioned(stream: BinaryIO, structure: DataStructureInfo, versions: tuple[str, ...], *,
-                   rows: bool = False) -> Iterator[DataEvent]:
+                   rows: bool = False, max_token: int = MAX_TOKEN) -> Iterator[DataEvent]:
     """The shared loop: refuse DTDs, then stream; ``versions`` are the SDMX-ML versions the caller accepts.
 
     Nothing happens until the first event is asked for, as before; returning the reader's own generator
     rather than delegating to it spares every event a generator hop."""
-    return _Reader(structure, versions, rows).run(stream)
+    return _Reader(structure, versions, rows).run(stream, max_token)
 
 
 class _Prefixed:
@@ -169,6 +172,7 @@ class _Reader:
         self.out: list[DataEvent] = []  # events of the slice being parsed
         self.handlers: list[tuple[Start | None, End | None]] = []  # enclosing states' handlers
         self.parser = self._parser()
+        self.max_token = MAX_TOKEN
 
     # -- the document --------------------------------------------------------------------------
     def _parser(self) -> Any:
@@ -179,9 +183,11 @@ class _Reader:
         p.StartElementHandler = self._root
         return p
 
-    def run(self, stream: BinaryIO) -> Iterator[DataEvent]:
+    def run(self, stream: BinaryIO, max_token: int = MAX_TOKEN) -> Iterator[DataEvent]:
         """Refuse a DTD in the head, then feed the parser slice by slice, handing each slice's events on
-        before parsing more."""
+        before parsing more. After each read, refuse a token (expat holds an unfinished one whole: a start
+        tag with its attributes, a comment) or a run of whitespace (expat reports each line of it, one call
+        each) longer than ``max_token``: a bomb stops there, in a few MB."""
         if hasattr(stream, "peek"):
             check_no_doctype(stream.peek(4096)[:4096])
         else:  # no peek (BytesIO, sockets): read the head and put it back in front
@@ -189,7 +195,14 @@ class _Reader:
             check_no_doctype(head)
             stream = _Prefixed(head, stream)
         out = self.out
+        parser = self.parser
+        self.max_token = max_token
+        fed = blank = 0
         while chunk := stream.read(_READ):
+            fed += len(chunk)
+            blank = blank + len(chunk) if chunk.isspace() else 0
+            if blank > max_token:
+                raise token_too_long("a run of whitespace", max_token, line=parser.CurrentLineNumber)
             view = memoryview(chunk)
             for i in range(0, len(view), _FEED):
                 self._parse(view[i:i + _FEED], False)
@@ -202,6 +215,9 @@ class _Reader:
                     else:
                         yield from out
                         out.clear()
+            if fed - parser.CurrentByteIndex > max_token:
+                raise token_too_long("a start tag, text or comment", max_token, line=parser.CurrentLineNumber,
+                                     column=parser.CurrentColumnNumber + 1)
         self._parse(b"", True)
         yield from out
         out.clear()
@@ -297,6 +313,9 @@ class _Reader:
         def text(data: str) -> None:
             if not stack[-1].children:
                 stack[-1].text += data
+                if len(stack[-1].text) > self.max_token:  # expat hands long text on in pieces
+                    raise token_too_long(f"the text of header element {stack[-1].local}", self.max_token,
+                                         line=p.CurrentLineNumber)
 
         p.CharacterDataHandler = text
         self._enter(start, end)
@@ -537,7 +556,12 @@ class _Reader:
             depth -= 1
             text.clear()
 
-        p.CharacterDataHandler = text.append
+        def add(data: str) -> None:  # expat hands a long text on in pieces: bound what is held
+            text.append(data)
+            if len(text) > 16 and sum(map(len, text)) + sum(map(len, values)) > self.max_token:
+                raise token_too_long(f"<Comp id=\"{cid}\">", self.max_token, line=p.CurrentLineNumber)
+
+        p.CharacterDataHandler = add
         self._enter(start, end)  # type: ignore[arg-type]  # list attributes
 
     def _series_comp(self, cid: str, values: list, where: str) -> None:

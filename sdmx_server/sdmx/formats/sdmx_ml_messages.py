@@ -13,6 +13,7 @@ from typing import Iterable
 from lxml import etree
 
 from ..artefacts import parse_urn
+from ..xml_safety import xml_text
 
 _NS = {
     "2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/",
@@ -39,7 +40,7 @@ def _header(parent: etree._Element, mes: str, *, receiver: bool) -> None:
 def _text(parent: etree._Element, com: str, text: str) -> None:
     t = etree.SubElement(parent, f"{{{com}}}Text")
     t.set(XML_LANG, "en")
-    t.text = text
+    t.text = xml_text(text)
 
 
 def write_error(version: str, code: int, messages: Iterable[str]) -> bytes:
