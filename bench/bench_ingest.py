@@ -161,9 +161,18 @@ def post(base: str, headers: dict, path: Path, fmt: str, provider: str, method: 
         # submission workflow ignores the parameter)
         r = requests.request(method, f"{base}{FLOW}?provider={provider}&release=now", data=body, timeout=3600,
                              headers={**headers, "Content-Type": MEDIA[fmt]})
+        r = finished(base, headers, r)
         seconds = time.perf_counter() - t
     assert r.status_code == 200, r.text[:2000]
     return seconds, r.json()
+
+
+def finished(base: str, headers: dict, r: requests.Response) -> requests.Response:
+    """The answer of a submission: a large one is taken in the background (202 and a job), polled until done."""
+    while r.status_code == 202 and r.json().get("state") == "running":
+        time.sleep(0.02)
+        r = requests.get(base + r.headers.get("Location", r.url), headers=headers, timeout=60)
+    return r
 
 
 def measure(kind: str, fmt: str, big: Path, small: Path, structure: Path, tmp: Path, again: bool = False,

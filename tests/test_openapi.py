@@ -85,7 +85,7 @@ def test_every_data_submission_route_is_documented_with_its_methods(app, doc):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("data_submission."):
             routes.setdefault(_openapi_path(rule.rule), set()).update(rule.methods - {"HEAD", "OPTIONS"})
-    assert len(routes) == 3 and routes[_openapi_path("/rest/v2/data/dataflow/<a>/<b>/<c>")] == {"POST", "PUT"}
+    assert len(routes) == 4 and routes[_openapi_path("/rest/v2/data/dataflow/<a>/<b>/<c>")] == {"POST", "PUT"}
     documented = {re.sub(r"\{[^}]+\}", "{}", path): {m.upper() for m in item if m in
                                                     ("get", "put", "post", "delete", "patch")}
                   for path, item in doc["paths"].items()}

@@ -72,7 +72,8 @@ def test_bombs_are_refused_at_once_naming_the_limit(engine, admin, kz):  # noqa:
         took = time.perf_counter() - started
         assert r.status_code in (400, 413), (name, r.status_code, r.data[:300])
         assert setting in r.get_json()["detail"], (name, r.get_json())
-        assert took < 5, (name, took)  # bench/bench_bombs.py: well under a second on an idle machine
+        # bench/bench_bombs.py: well under a second each on a quiet machine; a loaded CI box is given more
+        assert took < 10, (name, took)
         assert dump(engine) == kz, name
 
 

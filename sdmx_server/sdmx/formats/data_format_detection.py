@@ -41,7 +41,7 @@ def _xml_reader(head: bytes) -> str:
     if m is None:
         body = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", head, flags=re.S)
         found = re.search(rb"<(?:[\w.-]+:)?([A-Za-z][\w.-]*)", body)
-        name = found.group(1).decode() if found else "?"
+        name = found.group(1).decode("utf-8", "replace") if found else "?"
         raise BadInput(f"the XML body is not an SDMX-ML data message (root element <{name}>); send GenericData "
                        "or StructureSpecificData", line=1)
     prefix = m.group(1)
@@ -50,6 +50,7 @@ def _xml_reader(head: bytes) -> str:
     uri = ns.group(1) if ns else b""
     version = _VERSION.fullmatch(uri)
     if version is None:
-        raise BadInput(f"<{m.group(2).decode()}> is in namespace {uri.decode() or '(none)'}, not an SDMX-ML 2.1 "
+        raise BadInput(f"<{m.group(2).decode('utf-8', 'replace')}> is in namespace "
+                       f"{uri.decode('utf-8', 'replace') or '(none)'}, not an SDMX-ML 2.1 "
                        "or 3.0 message namespace", line=1)
     return _READERS[version.group(1)]

@@ -654,8 +654,10 @@ class _Source:
             if m and int(m.group(1)) >= self.pos:
                 offset = int(m.group(1))
                 message = message.rsplit(" at ", 1)[0]
-        if offset is None:
-            return message, None, None
+        if offset is None and b"\x00" in self.chunk:  # yajl's context is a C string: a NUL cuts it short
+            offset = self.pos + self.chunk.index(b"\x00")
+        if offset is None:  # at least the line the parser's last read began in
+            return message, self.lines + 1, None
         seg = self.chunk[:max(offset - self.pos, 0)]
         nl = seg.count(b"\n")
         line_start = self.pos + seg.rindex(b"\n") + 1 if nl else self.line_start

@@ -199,13 +199,19 @@ class _Reader:
         self.max_token = max_token
         fed = blank = 0
         while chunk := stream.read(_READ):
+            start = fed
             fed += len(chunk)
             blank = blank + len(chunk) if chunk.isspace() else 0
             if blank > max_token:
                 raise token_too_long("a run of whitespace", max_token, line=parser.CurrentLineNumber)
             view = memoryview(chunk)
-            for i in range(0, len(view), _FEED):
-                self._parse(view[i:i + _FEED], False)
+            i, n = 0, len(view)
+            while i < n:
+                # while one token is unfinished (a long start tag), expat scans it again on every call: feed the
+                # rest of the chunk at once, else bounding it at max_token costs max_token / _FEED scans of it
+                end = i + _FEED if start + i - parser.CurrentByteIndex < _FEED else n
+                self._parse(view[i:end], False)
+                i = end
                 if out:
                     if self.holding():  # the last event may get <Comp> values yet: keep it
                         last = out.pop()
