@@ -45,10 +45,11 @@ def main() -> None:
             print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, POST answered {r.status_code} in "
                   f"{accepted:.1f} s, Location {r.headers.get('Location')}")
             polls = 0
+            job = base + r.headers.get("Location", "")
             while r.status_code == 202 and r.json().get("state") == "running":
                 time.sleep(1)
                 polls += 1
-                r = requests.get(base + r.headers.get("Location", ""), headers=headers, timeout=60)
+                r = requests.get(job, headers=headers, timeout=60)
             total = time.perf_counter() - started
             print(f"job ended {r.status_code} after {total:.1f} s ({polls} polls): {r.text[:400]}")
             receipt = r.json()

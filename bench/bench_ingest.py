@@ -169,9 +169,10 @@ def post(base: str, headers: dict, path: Path, fmt: str, provider: str, method: 
 
 def finished(base: str, headers: dict, r: requests.Response) -> requests.Response:
     """The answer of a submission: a large one is taken in the background (202 and a job), polled until done."""
+    job = base + r.headers.get("Location", "")
     while r.status_code == 202 and r.json().get("state") == "running":
         time.sleep(0.02)
-        r = requests.get(base + r.headers.get("Location", r.url), headers=headers, timeout=60)
+        r = requests.get(job, headers=headers, timeout=60)
     return r
 
 
