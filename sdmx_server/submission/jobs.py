@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
-from ..access.actor import Actor
+from ..identity.actor import Actor
 from ..sdmx.artefacts import urn_of
 from ..sdmx.errors import InvalidData, NotFound, SdmxError
 from ..storage.database import begin_write
