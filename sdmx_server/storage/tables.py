@@ -240,7 +240,7 @@ submission_transition = Table(
     Index("ix_submission_transition", "submission_id", "id"),
 )
 
-# -- background submissions (migration 0008) ------------------------------------------------------------
+# -- background submissions (migration 0009) ------------------------------------------------------------
 # A data message checked and stored outside its request (submission.jobs): running, then done (the receipt,
 # committed with the data) or failed (the error). ``owner`` and ``backend_pid`` tell whether it still runs.
 submission_job = Table(

@@ -6,13 +6,13 @@ never done without its data, nor the data stored under a job still running); a r
 database session) let any process tell that the one running a job died: the job then ends ``failed``,
 and its transaction, never committed, stored nothing.
 
-Revision ID: 0008
+Revision ID: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
