@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .access.access_cache import AccessCache
 from .identity.policy import load_policy
@@ -29,6 +30,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     if not cfg.secret_key and not cfg.debug:
         raise RuntimeError("secret_key is not set: set SDMX_SERVER_SECRET_KEY or secret_key in the config file")
     app = Flask(__name__)
+    if cfg.proxy_count:  # the client's address and scheme as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.proxy_count, x_proto=cfg.proxy_count)  # type: ignore[method-assign]
     app.url_map.strict_slashes = False  # a trailing slash is as if absent, on every route (pysdmx sends one)
     app.config.update(SECRET_KEY=cfg.secret_key or "debug-only", MAX_CONTENT_LENGTH=cfg.max_body_bytes,
                       DEBUG=cfg.debug, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")

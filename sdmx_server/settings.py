@@ -87,6 +87,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("public_url", str, "",
             "The server's address as the public reaches it (e.g. https://dsm.example.org), for links in Atom feeds; "
             "empty: feeds link by path only. Never taken from the client's Host header."),
+    Setting("proxy_count", int, 0,
+            "Reverse proxies in front of the server whose X-Forwarded-For and X-Forwarded-Proto to trust (Werkzeug's "
+            "ProxyFix); 0: none, the connecting address is the client's. The login throttle counts per client address."),
     Setting("session_cookie_secure", bool, False,
             "Send the portal's session cookie over HTTPS only (Secure); switch on wherever the server is reached by HTTPS."),
 )
@@ -125,6 +128,7 @@ class Config:
     provisional_current_year: bool
     release_check_seconds: float
     public_url: str
+    proxy_count: int
     session_cookie_secure: bool
 
     def path(self, relative: str) -> Path:

@@ -13,6 +13,8 @@ from sqlalchemy import update
 from sdmx_server.access import login_throttle
 from sdmx_server.access.login_throttle import PER_ADDRESS, PER_USERNAME
 from sdmx_server.app import create_app
+from sdmx_server.settings import load_config
+from sdmx_server.storage.database import upgrade_schema
 from sdmx_server.storage.login_failure_store import LoginFailureStore
 from sdmx_server.storage.tables import login_failure
 from sdmx_server.storage.user_store import UserStore
@@ -123,3 +125,28 @@ def test_failing_with_a_name_from_elsewhere_never_locks_its_owner_out(app, engin
     for source in (attacker, owner):
         r = client.get("/api/me", headers={"Authorization": f"Bearer {token}"}, environ_base=source)
         assert r.status_code == 200
+
+
+@pytest.mark.parametrize("proxy_count", [0, 1])
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client(database_url, proxy_count):
+    """Behind a proxy every connection comes from the proxy's address: with `proxy_count` the throttle counts
+    the client the proxy names, so one client's guesses never block another's logins; without it the header
+    is not trusted (a client could pick any address)."""
+    app = create_app(config=load_config(overrides={"database_url": database_url, "secret_key": "test",
+                                                   "release_check_seconds": 0, "proxy_count": proxy_count}))
+    engine = app.extensions["sdmx_engine"]
+    upgrade_schema(engine)
+    with engine.begin() as conn:
+        UserStore(conn, app.extensions["sdmx_policy"]).add("kz_v", PASSWORD, roles=["viewer"], country="KZ")
+    client = app.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {"X-Forwarded-For": "192.0.2.7"}
+    for _ in range(PER_USERNAME.free_failures + 3):
+        client.get("/api/me", headers={**basic("kz_v", "wrong-password"), **attacker}, environ_base=proxy)
+    r = client.get("/api/me", headers={**basic("kz_v", PASSWORD), "X-Forwarded-For": "198.51.100.1"},
+                   environ_base=proxy)
+    assert r.status_code == (200 if proxy_count else 429)
+    with engine.connect() as conn:
+        counted = "user:192.0.2.7:kz_v" if proxy_count else "user:10.0.0.2:kz_v"
+        assert LoginFailureStore(conn).failures(counted) >= PER_USERNAME.free_failures
+    engine.dispose()
