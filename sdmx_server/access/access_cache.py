@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Connection
 
@@ -100,27 +100,13 @@ class AccessReads:
                      ) -> tuple[Actor, datetime] | None:
         """The (actor, expiry) of a token, by its hash; ``load()`` reads it when not cached. Unknown and revoked
         tokens are not remembered: anyone may send any number of them."""
-        found = self._tokens.get(digest)
-        if found is None:
-            found = load()
-            if found is not None:
-                if len(self._tokens) >= MAX_TOKENS:
-                    self._tokens.clear()
-                self._tokens[digest] = found
-        return found
+        return _remembered(self._tokens, digest, load)
 
     def session_holder(self, key: tuple, load: Callable[[], Actor | None]) -> Actor | None:
         """The actor of a portal session, by (user id, username, session epoch); ``load()`` reads it when not
         cached. Every change of the user's row (its epoch, activity) or roles moves the access version, so a
         session ended on any node is read afresh on the next request. Ended sessions are not remembered."""
-        found = self._sessions.get(key)
-        if found is None:
-            found = load()
-            if found is not None:
-                if len(self._sessions) >= MAX_TOKENS:
-                    self._sessions.clear()
-                self._sessions[key] = found
-        return found
+        return _remembered(self._sessions, key, load)
 
     def public_pairs(self, store: GrantStore) -> list[tuple[str, str]]:
         if self._public is None:
@@ -157,3 +143,15 @@ class CachedGrants:
 
     def released_dataflows(self, provider: str) -> frozenset[str]:
         return self._reads.released_dataflows(self._store, provider)
+
+
+def _remembered(cache: dict, key: Any, load: Callable[[], Any]) -> Any:
+    """``cache[key]``, loaded when absent; a miss (None) is not remembered, and a full cache starts afresh."""
+    found = cache.get(key)
+    if found is None:
+        found = load()
+        if found is not None:
+            if len(cache) >= MAX_TOKENS:
+                cache.clear()
+            cache[key] = found
+    return found
