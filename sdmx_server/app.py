@@ -94,6 +94,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(schema_views.bp)
     app.register_blueprint(management_views.bp)
     app.register_blueprint(submission_views.bp)
+    from .rest_api import metadata_views  # reference metadata (issue 17)
+    app.register_blueprint(metadata_views.bp)
     app.register_blueprint(unimplemented_views.bp)
 
     if cfg.release_check_seconds > 0:

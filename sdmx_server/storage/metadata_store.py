@@ -97,6 +97,16 @@ class MetadataStore:
                                              ms.c.provider_id == newest.c.provider_id, ms.c.version == newest.c.v))
         return self._load(query.order_by(ms.c.dataflow_urn, ms.c.provider_id))
 
+    def all_versions(self, *, provider_ids: Iterable[str] | None = None, set_ids: Iterable[str] | None = None,
+                     states: Iterable[str] = ("released",)) -> list[MetadataSet]:
+        """Every version in one of ``states`` (the metadataset query with version ``*`` or a list)."""
+        cond = [ms.c.state.in_(list(states))]
+        if provider_ids is not None:
+            cond.append(ms.c.provider_id.in_(list(provider_ids)))
+        if set_ids is not None:
+            cond.append(ms.c.set_id.in_(list(set_ids)))
+        return self._load(select(ms).where(*cond).order_by(ms.c.dataflow_urn, ms.c.provider_id, ms.c.version))
+
     def count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(ms)).scalar() or 0
 

@@ -1,0 +1,60 @@
+"""REST v2 reference metadata queries (reference/sdmx-rest/doc/metadata.md), under the visibility rule.
+
+Documentation of provider P on dataflow F is shown to whoever may see P's released data on F
+(DESIGN.md section 3, access/visibility.py): only released sets, their newest version unless the
+query names versions.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..sdmx.artefacts import parse_urn
+from ..sdmx.metadata_set import MetadataSet
+from ..storage.metadata_store import MetadataStore
+
+Visible = Callable[[str], "frozenset[str] | None"]
+
+
+def _values(part: str) -> list[str] | None:
+    """A path part: None for every value (``*``, or ``~`` where it means the latest), else its list."""
+    if part in ("*", "~", ""):
+        return None
+    return [p for p in part.split(",") if p]
+
+
+def _visible(sets: list[MetadataSet], visible: Visible) -> list[MetadataSet]:
+    out = []
+    for s in sets:
+        providers = visible(s.dataflow_urn)
+        if providers is None or s.provider_id in providers:
+            out.append(s)
+    return out
+
+
+def by_metadataflow(conn, visible: Visible, agency: str, flow_id: str, version: str,
+                    provider_ref: str) -> list[MetadataSet]:
+    agencies, ids, versions = _values(agency), _values(flow_id), _values(version)
+    providers = None
+    if (refs := _values(provider_ref)) is not None:
+        providers = [r.rsplit(".", 1)[-1] for r in refs]
+    sets = MetadataStore(conn).latest(provider_ids=providers)
+
+    def matches(s: MetadataSet) -> bool:
+        u = parse_urn(s.metadataflow_urn)
+        return ((agencies is None or u.agency_id in agencies) and (ids is None or u.id in ids)
+                and (versions is None or u.version in versions))
+    return _visible([s for s in sets if matches(s)], visible)
+
+
+def by_metadataset(conn, visible: Visible, provider: str, set_id: str, version: str) -> list[MetadataSet]:
+    providers, set_ids = _values(provider), _values(set_id)
+    store = MetadataStore(conn)
+    if version == "~" or version == "":
+        sets = store.latest(provider_ids=providers)
+        sets = [s for s in sets if set_ids is None or s.set_id in set_ids]
+    else:
+        wanted = _values(version)
+        sets = [s for s in store.all_versions(provider_ids=providers, set_ids=set_ids)
+                if wanted is None or f"{s.version}.0" in wanted or str(s.version) in wanted]
+    return _visible(sets, visible)
