@@ -63,6 +63,10 @@ def init(obj: Context) -> None:
         if any(acc.username == "admin" for acc in created):
             create_demo_figures(engine)
             click.echo("demo figures: stock of foreigners of KZ, KG and MD released, one KZ submission pending")
+            from .metadata.demo import create_demo_documentation
+            from .metadata.structure import definitions
+            n = create_demo_documentation(engine, definitions(obj.cfg))
+            click.echo(f"demo documentation: {n} metadata sets on the stock of foreigners released")
 
 
 @main.command(help="Load SDMX-ML 2.1 or 3.0 (or SDMX-JSON 2.0) structure messages into the database.")
