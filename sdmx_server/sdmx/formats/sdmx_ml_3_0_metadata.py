@@ -61,7 +61,6 @@ def write_metadata_message(sets: Iterable[MetadataSet], *, message_id: str, prep
         st = _e(h, MES, "Structure", structureID=parse_urn(flow).id)
         _e(st, COM, "StructureUsage", flow)
     for s in sets:
-        flow = parse_urn(s.metadataflow_urn)
         ms = _e(root, MES, "MetadataSet", id=s.set_id, agencyID=provider_id_agency(s, provider_agency),
                 version=f"{s.version or 1}.0", validFrom=_day(s.valid_from), validTo=_day(s.valid_to),
                 action="Information")
@@ -70,14 +69,18 @@ def write_metadata_message(sets: Iterable[MetadataSet], *, message_id: str, prep
         _e(ms, MD, "Metadataflow", s.metadataflow_urn)
         _e(ms, MD, "Target", s.dataflow_urn)
         _e(ms, MD, "Target", provider_urn(s.provider_id, provider_agency))
+        previous: tuple[str, object] | None = None
         for v in s.values:
+            if v.texts is None and v.value is not None and previous == (v.attribute, "values"):
+                _e(a, MD, "Value", v.value)  # a repeated coded attribute: one element, its values in order
+                continue
             a = _e(ms, MD, "Attribute", id=v.attribute.rsplit(".", 1)[-1])
             if v.texts is not None:
                 for lang, text in sorted(v.texts.items()):
                     _e(a, COM, "Text", text, **{XML_LANG: lang})
             elif v.value is not None:
                 _e(a, MD, "Value", v.value)
-        del flow
+            previous = (v.attribute, "values" if v.texts is None else "texts")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
