@@ -176,3 +176,25 @@ def test_not_a_metadata_message_is_400_and_anonymous_401(world, engine):
     assert r.status_code == 400
     assert world("POST", POST, None, message()).status_code == 401
     assert world("POST", POST, "kg_viewer", message("KG")).status_code == 403
+
+
+def test_a_country_may_make_its_documentation_public_while_its_figures_are_not(world, engine):
+    assert world("POST", POST + "?release=now", "kz_admin", message()).status_code == 200
+    flow_query = "/rest/v2/metadata/metadataflow/DSM/MDF_DATA_DOCUMENTATION"
+    switch = "/api/documentation/KZ/DSM/DF_STOCK_FOREIGNERS/1.0/public"
+    assert world("GET", flow_query).status_code == 204
+    assert world("PUT", switch, "kz_sub", b'{"public": true}', **{"Content-Type": "application/json"}).status_code == 403
+    assert world("PUT", switch, "kg_admin", b'{"public": true}', **{"Content-Type": "application/json"}).status_code == 403
+    r = world("PUT", switch, "kz_admin", b'{"public": true}', **{"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.get_json()["changed"] is True
+    r = world("GET", flow_query)
+    assert r.status_code == 200 and b"DOC_STOCK" in r.data
+    assert world("GET", flow_query, "md_viewer").status_code == 200
+    # the figures stay confidential
+    assert world("GET", "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0", "md_viewer").status_code in (204, 404)
+    assert world("PUT", switch, "kz_admin", b'{"public": false}', **{"Content-Type": "application/json"}).status_code == 200
+    assert world("GET", flow_query).status_code == 204
+    with engine.connect() as conn:
+        from sdmx_server.storage.audit_store import AuditStore
+        actions = [e.action for e in AuditStore(conn).entries(all_countries=True)]
+    assert {"documentation.publish", "documentation.unpublish"} <= set(actions)

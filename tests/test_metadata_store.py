@@ -63,7 +63,7 @@ def test_migration_creates_the_tables_metadata_tables_declares(engine):
 
     from sdmx_server.storage.tables import metadata
 
-    mine = {"metadata_set", "metadata_attribute_value", "metadata_set_transition"}
+    mine = {"metadata_set", "metadata_attribute_value", "metadata_set_transition", "metadata_publicity"}
     assert mine <= set(metadata.tables)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)

@@ -1,8 +1,9 @@
 """REST v2 reference metadata queries (reference/sdmx-rest/doc/metadata.md), under the visibility rule.
 
 Documentation of provider P on dataflow F is shown to whoever may see P's released data on F
-(DESIGN.md section 3, access/visibility.py): only released sets, their newest version unless the
-query names versions.
+(DESIGN.md section 3, access/visibility.py), and to everyone when P made its documentation of F public
+(a country may document openly figures it keeps confidential): only released sets, their newest
+version unless the query names versions.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ def _values(part: str) -> list[str] | None:
     return [p for p in part.split(",") if p]
 
 
-def _visible(sets: list[MetadataSet], visible: Visible) -> list[MetadataSet]:
+def _visible(conn, sets: list[MetadataSet], visible: Visible) -> list[MetadataSet]:
     out = []
+    public = MetadataStore(conn).public_pairs() if sets else set()
     for s in sets:
         providers = visible(s.dataflow_urn)
-        if providers is None or s.provider_id in providers:
+        if providers is None or s.provider_id in providers or (s.dataflow_urn, s.provider_id) in public:
             out.append(s)
     return out
 
@@ -44,7 +46,7 @@ def by_metadataflow(conn, visible: Visible, agency: str, flow_id: str, version: 
         u = parse_urn(s.metadataflow_urn)
         return ((agencies is None or u.agency_id in agencies) and (ids is None or u.id in ids)
                 and (versions is None or u.version in versions))
-    return _visible([s for s in sets if matches(s)], visible)
+    return _visible(conn, [s for s in sets if matches(s)], visible)
 
 
 def by_metadataset(conn, visible: Visible, provider: str, set_id: str, version: str) -> list[MetadataSet]:
@@ -57,4 +59,23 @@ def by_metadataset(conn, visible: Visible, provider: str, set_id: str, version: 
         wanted = _values(version)
         sets = [s for s in store.all_versions(provider_ids=providers, set_ids=set_ids)
                 if wanted is None or f"{s.version}.0" in wanted or str(s.version) in wanted]
-    return _visible(sets, visible)
+    return _visible(conn, sets, visible)
+
+
+def set_public(conn, who, owner: str, dataflow_urn: str, public: bool) -> bool:
+    """A country administrator (or a system administrator) opens or closes its documentation of a dataflow."""
+    from ..access.administration import can_manage_sharing
+    from ..sdmx.errors import Forbidden, NotFound
+    from ..storage.artefact_store import ArtefactStore
+    from ..storage.audit_store import AuditStore
+
+    if not can_manage_sharing(who, owner):
+        raise Forbidden(f"user {who.username} may not decide who sees the documentation of {owner}")
+    found = ArtefactStore(conn).get(dataflow_urn)
+    if found is None or found["type"] != "dataflow":
+        raise NotFound(f"no dataflow {dataflow_urn}")
+    changed = MetadataStore(conn).set_public(owner, dataflow_urn, public, by=who.username)
+    if changed:
+        AuditStore(conn).record(who.username or "", "documentation.publish" if public else "documentation.unpublish",
+                                dataflow_urn, country=owner)
+    return changed

@@ -14,6 +14,8 @@ from ..sdmx.errors import BadInput, NotAcceptable, NotImplementedQuery
 from ..sdmx.formats.sdmx_ml_3_0_metadata import MEDIA_TYPE, write_metadata_message
 from ..sdmx.metadata_set import MetadataSet
 from ..storage.artefact_store import utcnow
+from ..sdmx.artefacts import urn_for
+from .json_api import caller, json_body, json_field
 from .http_cache import etag_for, finish, no_content, not_modified
 from .request_body import read_body
 
@@ -94,3 +96,14 @@ def metadataflow_query(parts: str) -> Response:
 def metadataset_query(parts: str) -> Response:
     provider, set_id, version = _parts(parts, ("*", "*", "~"))
     return _answer(queries.by_metadataset(db(), visibility().providers, provider, set_id, version))
+
+
+@bp.put("/api/documentation/<provider>/<agency_id>/<resource_id>/<version>/public")
+def publish_documentation(provider: str, agency_id: str, resource_id: str, version: str) -> Response:
+    """{"public": true|false}: whether everyone may see the provider's released documentation of the dataflow."""
+    who = caller()
+    public = json_field(json_body(), "public", bool, required=True)
+    flow = urn_for("dataflow", agency_id, resource_id, version)
+    with write_transaction():
+        changed = queries.set_public(db(), who, provider, flow, public)
+    return jsonify({"provider": provider, "dataflow": flow, "public": public, "changed": changed})

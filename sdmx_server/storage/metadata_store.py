@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from ..sdmx.metadata_set import STATES, AttributeValue, MetadataSet
 from .artefact_store import as_utc
 from .metadata_tables import metadata_attribute_value as mav
+from .metadata_tables import metadata_publicity as mp
 from .metadata_tables import metadata_set as ms
 from .metadata_tables import metadata_set_transition as mst
 
@@ -106,6 +107,24 @@ class MetadataStore:
         if set_ids is not None:
             cond.append(ms.c.set_id.in_(list(set_ids)))
         return self._load(select(ms).where(*cond).order_by(ms.c.dataflow_urn, ms.c.provider_id, ms.c.version))
+
+    def set_public(self, owner: str, dataflow_urn: str, is_public: bool, *, by: str | None) -> bool:
+        """Make the owner's documentation of the dataflow public or not; False if it already was so."""
+        where = and_(mp.c.owner_provider == owner, mp.c.dataflow_urn == dataflow_urn)
+        current = self.conn.execute(select(mp.c.is_public).where(where)).first()
+        if (current[0] if current else False) == is_public:
+            return False
+        values = {"is_public": is_public, "changed_by": by, "changed_at": datetime.now(timezone.utc)}
+        if current is None:
+            self.conn.execute(insert(mp).values(owner_provider=owner, dataflow_urn=dataflow_urn, **values))
+        else:
+            self.conn.execute(update(mp).where(where).values(**values))
+        return True
+
+    def public_pairs(self) -> set[tuple[str, str]]:
+        """(dataflow URN, owner) of every documentation made public."""
+        return {(f, o) for f, o in self.conn.execute(select(mp.c.dataflow_urn, mp.c.owner_provider)
+                                                     .where(mp.c.is_public.is_(True)))}
 
     def count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(ms)).scalar() or 0

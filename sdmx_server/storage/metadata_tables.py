@@ -7,7 +7,7 @@ submission for the same target is a new version, and the older versions stay as 
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
 from .tables import metadata
 
@@ -55,4 +55,15 @@ metadata_set_transition = Table(
     Column("to_state", String(20), nullable=False),
     Column("comment", Text, nullable=False, default=""),
     Index("ix_metadata_set_transition", "metadata_set_id", "id"),
+)
+
+# Whether the public and every signed-in user may see an owner's released documentation of a dataflow,
+# whatever the data's own sharing (a country may document openly figures it keeps confidential). No row: no.
+metadata_publicity = Table(
+    "metadata_publicity", metadata,
+    Column("owner_provider", String(200), primary_key=True),
+    Column("dataflow_urn", String(600), primary_key=True),
+    Column("is_public", Boolean, nullable=False),
+    Column("changed_by", String(120)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,5 +1,5 @@
 """Reference metadata: metadata sets (data documentation per dataflow and provider), their attribute
-values and their workflow transitions (storage/metadata_tables.py).
+values, their workflow transitions and whether an owner documents a dataflow publicly (storage/metadata_tables.py).
 
 Revision ID: 0100
 """
@@ -53,9 +53,18 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text, nullable=False, server_default=""),
     )
     op.create_index("ix_metadata_set_transition", "metadata_set_transition", ["metadata_set_id", "id"])
+    op.create_table(
+        "metadata_publicity",
+        sa.Column("owner_provider", sa.String(200), primary_key=True),
+        sa.Column("dataflow_urn", sa.String(600), primary_key=True),
+        sa.Column("is_public", sa.Boolean, nullable=False),
+        sa.Column("changed_by", sa.String(120)),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("metadata_publicity")
     op.drop_table("metadata_set_transition")
     op.drop_table("metadata_attribute_value")
     op.drop_table("metadata_set")
