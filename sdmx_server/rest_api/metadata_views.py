@@ -11,7 +11,10 @@ from ..metadata import queries, submission
 from ..metadata.structure import definitions
 from ..request_context import actor, db, visibility, write_transaction
 from ..sdmx.errors import BadInput, NotAcceptable, NotImplementedQuery
+from ..sdmx.formats.sdmx_json_2_0_metadata_writer import MEDIA_TYPE as JSON_MEDIA_TYPE
+from ..sdmx.formats.sdmx_json_2_0_metadata_writer import write_metadata_json
 from ..sdmx.formats.sdmx_ml_3_0_metadata import MEDIA_TYPE, write_metadata_message
+from ..sdmx.media_types import languages
 from ..sdmx.metadata_set import MetadataSet
 from ..storage.artefact_store import utcnow
 from ..sdmx.artefacts import urn_for
@@ -21,8 +24,10 @@ from .request_body import read_body
 
 bp = Blueprint("metadata", __name__)
 PREFIX = "/rest/v2/metadata"
-OFFERED = ("application/vnd.sdmx.metadata+xml;version=3.0.0", "application/vnd.sdmx.metadata+xml",
-           "application/xml", "text/xml", "*/*", "application/*")
+XML_TYPES = ("application/vnd.sdmx.metadata+xml;version=3.0.0", "application/vnd.sdmx.metadata+xml",
+             "application/xml", "text/xml", "*/*", "application/*")
+JSON_TYPES = ("application/vnd.sdmx.metadata+json;version=2.0.0", "application/vnd.sdmx.metadata+json",
+              "application/json")
 
 
 def _flow_urn(agency: str, flow_id: str, version: str) -> str:
@@ -44,17 +49,30 @@ def submit_metadata(agency: str, flow_id: str, version: str) -> tuple[Response, 
     return jsonify(receipt.as_json()), 200 if release else 202
 
 
-def _accepted() -> None:
+def _accepted() -> str:
+    """The format to answer in: SDMX-ML 3.0 or SDMX-JSON 2.0, in the order the client prefers (q first)."""
     accept = request.headers.get("Accept", "*/*")
-    for part in accept.split(","):
-        media = part.split(";q=")[0].replace(" ", "").lower()
-        if not media or media in OFFERED or media.split(";")[0] in OFFERED[2:]:
-            return
-    raise NotAcceptable(f"reference metadata is offered as {OFFERED[0]}; the request accepts {accept}")
+    wanted = []
+    for i, part in enumerate(accept.split(",")):
+        media, _, q = part.replace(" ", "").lower().partition(";q=")
+        try:
+            weight = float(q.split(";")[0]) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        wanted.append((-weight, i, media))
+    for weight, _, media in sorted(wanted):
+        if weight == 0:
+            continue
+        if not media or media in XML_TYPES or media.split(";")[0] in XML_TYPES[1:]:
+            return MEDIA_TYPE
+        if media in JSON_TYPES or media.split(";")[0] in JSON_TYPES[1:]:
+            return JSON_MEDIA_TYPE
+    raise NotAcceptable(f"reference metadata is offered as {XML_TYPES[0]} and {JSON_TYPES[0]}; the request "
+                        f"accepts {accept}")
 
 
 def _answer(sets: list[MetadataSet]) -> Response:
-    _accepted()
+    media_type = _accepted()
     if request.args.get("asOf"):
         raise NotImplementedQuery("asOf is not supported for reference metadata yet")
     detail = request.args.get("detail", "full").lower()
@@ -64,13 +82,18 @@ def _answer(sets: list[MetadataSet]) -> Response:
         return no_content()
     if detail == "allstubs":
         sets = [replace(s, values=()) for s in sets]
-    etag = etag_for("metadata", MEDIA_TYPE, detail, request.path,
+    etag = etag_for("metadata", media_type, detail, request.path, request.headers.get("Accept-Language"),
                     *[(s.id, s.version, s.state, s.released_at) for s in sets])
     last = max((s.released_at for s in sets if s.released_at), default=None)
     if (nm := not_modified(etag, last)) is not None:
         return nm
-    body = write_metadata_message(sets, message_id=f"MD{uuid.uuid4().hex[:16].upper()}", prepared=utcnow())
-    return finish(body, MEDIA_TYPE, etag, last)
+    message_id = f"MD{uuid.uuid4().hex[:16].upper()}"
+    if media_type == JSON_MEDIA_TYPE:
+        body = write_metadata_json(sets, languages(request.headers.get("Accept-Language"), request.args.get("lang")),
+                                   message_id=message_id)
+    else:
+        body = write_metadata_message(sets, message_id=message_id, prepared=utcnow())
+    return finish(body, media_type, etag, last)
 
 
 def _parts(parts: str, defaults: tuple[str, ...]) -> list[str]:
