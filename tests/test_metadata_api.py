@@ -41,7 +41,7 @@ def message(provider: str = "KZ", *, flow: str = STOCK, attributes: str | None =
   <mes:Header><mes:ID>M1</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-07-01T00:00:00Z</mes:Prepared>
     <mes:Sender id="{provider}"/>
     <mes:Structure structureID="MDF"><com:StructureUsage>{MDF}</com:StructureUsage></mes:Structure></mes:Header>
-  <mes:MetadataSet id="{set_id}" agencyID="{provider}" version="1.0" validFrom="2026-01-01">
+  <mes:MetadataSet id="{set_id}" agencyID="{provider}" version="1.0" validFrom="2026-01-01T00:00:00">
     <com:Name xml:lang="en">Stock of foreigners: documentation</com:Name>
     <md:Metadataflow>{MDF}</md:Metadataflow>
     <md:Target>{flow}</md:Target>

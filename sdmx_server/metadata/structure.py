@@ -76,8 +76,13 @@ def definition_files(cfg) -> list[Path]:
     """The SDMX-ML 3.0 structure files that may hold MSDs and metadataflows."""
     files: list[Path] = []
     for d in [*cfg.seed_dirs, METADATA_DIR]:
-        files += [p for p in sorted(cfg.path(d).glob("*.xml")) if b"/schemas/v3_0/" in p.read_bytes()[:1000]]
+        files += [p for p in sorted(cfg.path(d).glob("*.xml")) if b"/schemas/v3_0/" in _head(p)]
     return files
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(1000)
 
 
 def definitions(cfg) -> dict[str, MetadataflowInfo]:
