@@ -51,6 +51,13 @@ def message(provider: str = "KZ", *, flow: str = STOCK, attributes: str | None =
 
 
 @pytest.fixture
+def config(config):
+    """Kazakhstan waives the four-eyes rule here, so its administrator may release documentation alone."""
+    from dataclasses import replace
+    return replace(config, four_eyes_waived=["KZ"])
+
+
+@pytest.fixture
 def world(app, engine, config):
     """The seed structures, and users: KZ submitter and administrator, KG and MD viewers; tokens by name."""
     load_structures(engine, read_files(seed_files(config)))
@@ -84,6 +91,8 @@ def test_submitted_pending_then_released_on_request_and_queried(world, engine):
     assert world("GET", "/rest/v2/metadata/metadataflow/DSM/MDF_DATA_DOCUMENTATION/1.0", "kz_admin").status_code == 204
     r = world("POST", POST + "?release=now", "kz_sub", message())
     assert r.status_code == 403, "a submitter alone may not release"
+    r = world("POST", POST + "?release=now", "kg_admin", message("KG"))
+    assert r.status_code == 403 and b"four-eyes" in r.data, "KG does not waive the four-eyes rule"
     r = world("POST", POST + "?release=now", "kz_admin", message())
     assert r.status_code == 200 and r.get_json()["metadataSets"][0]["version"] == 2
     r = world("GET", "/rest/v2/metadata/metadataflow/DSM/MDF_DATA_DOCUMENTATION/1.0/KZ", "kz_sub")

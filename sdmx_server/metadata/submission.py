@@ -19,6 +19,7 @@ from ..sdmx.formats.sdmx_ml_3_0_metadata import read_metadata_message
 from ..sdmx.metadata_set import MetadataSet
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.metadata_store import MetadataStore
+from ..submission.workflow import FourEyes
 from .structure import MetadataflowInfo
 from .validation import check_sets
 
@@ -47,7 +48,9 @@ class MetadataReceipt:
 
 
 def submit(conn, body: bytes, who: Actor, flows: dict[str, MetadataflowInfo], *, metadataflow_urn: str | None = None,
-           release_now: bool = False, max_errors: int = 100) -> MetadataReceipt:
+           release_now: bool = False, max_errors: int = 100, four_eyes: FourEyes | None = None) -> MetadataReceipt:
+    """``four_eyes``: the data workflow's rule, which release=now must also pass (one person alone releases only
+    for a country that waives it, or as a system administrator)."""
     if who.is_anonymous:
         raise Unauthorized("submitting metadata needs a token (Authorization: Bearer ...) or HTTP Basic credentials")
     sets = read_metadata_message(body)
@@ -67,6 +70,9 @@ def submit(conn, body: bytes, who: Actor, flows: dict[str, MetadataflowInfo], *,
                 raise HTTPForbidden(f"user {who.username} may not {p.replace('_data', '')} documentation of "
                                     f"{s.dataflow_urn}" + (" (release=now needs submit, verify and release)"
                                                            if release_now else ""))
+    if release_now:
+        for s in sets:
+            (four_eyes or FourEyes()).alone(who, s.provider_id, "releasing documentation at once")
     store, now, out = MetadataStore(conn), utcnow(), []
     for s in sets:
         stored = store.add(s, state="pending", actor=who.username, at=now)
@@ -74,5 +80,7 @@ def submit(conn, body: bytes, who: Actor, flows: dict[str, MetadataflowInfo], *,
             store.transition(stored.id, "validated", actor=who.username or "", comment="released on submission", at=now)
             stored = store.transition(stored.id, "released", actor=who.username or "",
                                       comment="released on submission", at=now)
+            (four_eyes or FourEyes()).record(conn, who, step="release documentation", provider=s.provider_id,
+                                             submission_id=stored.id or 0)
         out.append(stored)
     return MetadataReceipt(out)

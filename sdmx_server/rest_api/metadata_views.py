@@ -17,6 +17,7 @@ from ..sdmx.formats.sdmx_ml_3_0_metadata import MEDIA_TYPE, write_metadata_messa
 from ..sdmx.media_types import languages
 from ..sdmx.metadata_set import MetadataSet
 from ..storage.artefact_store import utcnow
+from ..submission.workflow import FourEyes
 from ..sdmx.artefacts import urn_for
 from .json_api import caller, json_body, json_field
 from .http_cache import etag_for, finish, no_content, not_modified
@@ -45,7 +46,8 @@ def submit_metadata(agency: str, flow_id: str, version: str) -> tuple[Response, 
     with write_transaction():
         receipt = submission.submit(db(), body, actor(), definitions(cfg),
                                     metadataflow_urn=_flow_urn(agency, flow_id, version),
-                                    release_now=bool(release), max_errors=cfg.max_errors)
+                                    release_now=bool(release), max_errors=cfg.max_errors,
+                                    four_eyes=FourEyes.from_config(cfg))
     return jsonify(receipt.as_json()), 200 if release else 202
 
 
