@@ -91,7 +91,7 @@ CASES = [
     ("v2_registration", "GET", "/rest/v2/registration/id/X", None, False, False, {}, 501, ML21),
     ("v2_registration_by_provider", "GET", "/rest/v2/registration/provider/DSM/KZ/", None, False, False, {}, 501,
      ML21),
-    ("v2_metadata", "GET", "/rest/v2/metadata/metadataset/DSM/X/1.0", None, False, False, {}, 501, ML21),
+    ("v2_metadata", "GET", "/rest/v2/metadata/structure/dataflow/DSM/X/1.0", None, False, False, {}, 501, ML21),
     ("v1_metadata", "GET", f"/rest/metadata/{V1_FLOW}", None, False, False, {}, 501, ML21),
     ("v2_unknown_resource", "GET", "/rest/v2/nothing/x", None, False, False, {}, 404, ML21),
     ("v2_schema_context_not_implemented", "GET", "/rest/v2/schema/metadataprovisionagreement/DSM/X/1.0", None,
