@@ -81,7 +81,7 @@ def _answer(sets: list[MetadataSet]) -> Response:
     if detail not in ("full", "allstubs"):
         raise BadInput(f"detail={detail} is not one of full, allstubs")
     if not sets:
-        return no_content()
+        return no_content("v2", media_type)
     if detail == "allstubs":
         sets = [replace(s, values=()) for s in sets]
     etag = etag_for("metadata", media_type, detail, request.path, request.headers.get("Accept-Language"),
