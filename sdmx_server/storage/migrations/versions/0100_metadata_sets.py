@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0100"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
