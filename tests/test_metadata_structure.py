@@ -15,7 +15,7 @@ from tests.xsd import validate_sdmx_ml
 
 ROOT = Path(__file__).resolve().parent.parent
 MSD_FILE = ROOT / "structures/MSD_DATA_DOCUMENTATION.xml"
-MDF_FILE = ROOT / "metadata/MDF_DATA_DOCUMENTATION.xml"
+MDF_FILE = ROOT / "dataflows/MDF_DATA_DOCUMENTATION.xml"
 
 
 @cache
@@ -68,3 +68,21 @@ def test_init_loads_the_msd_and_its_codelists(config, engine):
         assert msd is not None and msd["names"]["ru"] == "Документация данных"
         cl = store.get(urn_for("codelist", "DSM", "CL_DATA_SOURCE", "1.0"))
         assert [c["id"] for c in cl["codes"]] == ["CENSUS", "POP_REGISTER", "SURVEY", "BORDER", "RES_PERMIT", "OTHER"]
+
+
+def test_init_stores_the_metadataflow_and_the_structure_api_serves_it_with_its_targets(config, engine, app):
+    """Its targets are wildcards (any DSM dataflow, any provider): patterns, not references that must exist."""
+    load_structures(engine, read_files(seed_files(config)))
+    client = app.test_client()
+    r = client.get("/rest/v2/structure/metadataflow/DSM/MDF_DATA_DOCUMENTATION/1.0",
+                   headers={"Accept": "application/vnd.sdmx.structure+xml;version=3.0.0"})
+    assert r.status_code == 200, r.data[:500]
+    validate_sdmx_ml(r.data, "3.0")
+    flow = etree.fromstring(r.data).find(".//{*}Metadataflow")
+    assert flow.findtext("{*}Structure").endswith("MetadataStructure=DSM:MSD_DATA_DOCUMENTATION(1.0)")
+    assert [t.text for t in flow.findall("{*}Target")] == [
+        "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:*(*)",
+        "urn:sdmx:org.sdmx.infomodel.base.DataProvider=DSM:DATA_PROVIDERS(*).*"]
+    r = client.get("/rest/v2/structure/metadataflow/DSM/MDF_DATA_DOCUMENTATION/1.0",
+                   headers={"Accept": "application/vnd.sdmx.structure+json;version=2.0.0"})
+    assert r.status_code == 200 and r.json["data"]["metadataflows"][0]["id"] == "MDF_DATA_DOCUMENTATION"

@@ -203,7 +203,7 @@ def metadataflow_message() -> etree._Element:
 def render() -> dict[str, bytes]:
     return {path: etree.tostring(build(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
             for path, build in (("structures/MSD_DATA_DOCUMENTATION.xml", msd_message),
-                                ("metadata/MDF_DATA_DOCUMENTATION.xml", metadataflow_message))}
+                                ("dataflows/MDF_DATA_DOCUMENTATION.xml", metadataflow_message))}
 
 
 if __name__ == "__main__":

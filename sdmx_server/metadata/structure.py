@@ -1,9 +1,8 @@
 """What a metadataflow's metadata sets must hold: its MSD's attributes, read from SDMX-ML 3.0.
 
-The structure store keeps a MetadataStructure's names but not yet its attribute list (sdmx1 2.28
-does not convert it; the structure intake work does), and sdmx1 cannot read a 3.0 Metadataflow's
-structure reference at all. Until both land, the definitions are read here, with lxml, from the
-SDMX-ML 3.0 files of the seed directories and ``metadata/`` (tools/make_metadata_structure.py).
+Read here, with lxml, from the SDMX-ML 3.0 files of the seed directories (tools/make_metadata_structure.py),
+the same files `init` stores: the metadata layer does not yet read MSDs submitted later through the structure
+API from the store.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from typing import Iterable
 from ..sdmx.xml_safety import parse_xml
 
 STR = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure"
-METADATA_DIR = "metadata"
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def _spec(a, prefix: str, out: dict[str, AttributeSpec]) -> None:
 def definition_files(cfg) -> list[Path]:
     """The SDMX-ML 3.0 structure files that may hold MSDs and metadataflows."""
     files: list[Path] = []
-    for d in [*cfg.seed_dirs, METADATA_DIR]:
+    for d in cfg.seed_dirs:
         files += [p for p in sorted(cfg.path(d).glob("*.xml")) if b"/schemas/v3_0/" in _head(p)]
     return files
 

@@ -215,13 +215,16 @@ def data_types(node: Any) -> Iterator[str]:
 
 
 def maintainable_references(artefact: Artefact) -> set[str]:
-    """URNs of the maintainable artefacts this one depends on."""
+    """URNs of the maintainable artefacts this one depends on. A wildcard (`DSM:*(*)`, a metadataflow's
+    targets in SDMX 3.0) is a pattern of what the artefact may apply to, not an artefact it needs."""
     out = set()
     for urn in references(artefact):
         try:
-            out.add(parse_urn(urn).maintainable)
+            maintainable = parse_urn(urn).maintainable
         except ValueError:
-            pass
+            continue
+        if "*" not in maintainable:
+            out.add(maintainable)
     return out
 
 
