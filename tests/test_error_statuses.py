@@ -2,7 +2,7 @@
 PostgreSQL; each error and empty answer carries a Content-Type; errors under /api are problem documents.
 
 The conditions are the ones found by hardening (issue 22, point 7) and conformance (issue 16, points 13-15);
-docs/conformance-status.md lists the same rows.
+docs/conformance.md, section "Status codes", lists the same rows.
 """
 
 from __future__ import annotations
