@@ -78,7 +78,7 @@ def test_csv_without_a_dimension_column_is_refused(engine, admin, dsm):
     lines = (dsm / "small.csv").read_text().splitlines()
     cut = "\n".join(",".join(cell for i, cell in enumerate(line.split(",")) if i != 3) for line in lines)
     r = admin("POST", URL, cut.encode(), **{"Content-Type": "text/csv"})
-    assert r.status_code == 400 and b"CITIZENSHIP" in r.data and b"row 1" in r.data
+    assert r.status_code == 422 and b"CITIZENSHIP" in r.data and b"row 1" in r.data
     assert dump(engine) == before
 
 

@@ -24,7 +24,7 @@ from sdmx_server.storage.database import make_engine
 
 from .live_server import cli, gunicorn
 
-URL = "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0?release=now"  # applied at once: contention on one data set
+URL = "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0?release=now&provider=KZ"  # applied at once: one data set
 HEAD = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
 SHARED = [(c, s, f"{y}-S{h}") for c in ("RU", "UZ", "KG", "TJ", "CN", "TR", "AM", "BY") for s in ("F", "M", "_T", "_U")
           for y in range(1994, 2024) for h in (1, 2)]  # 1920 keys every message reports

@@ -25,7 +25,7 @@ CODELIST = """<?xml version="1.0" encoding="UTF-8"?>
 <mes:Header><mes:ID>PORTAL_TEST</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared>
 <mes:Sender id="DSM"/></mes:Header>
 <mes:Structures><str:Codelists>
-<str:Codelist id="CL_PERMIT_KIND" agencyID="DSM" version="1.0" isFinal="false">
+<str:Codelist id="CL_PERMIT_KIND" agencyID="DSM" version="1.0">
 <com:Name xml:lang="en">Kind of permit</com:Name><com:Name xml:lang="ru">Вид разрешения</com:Name>
 <str:Code id="W"><com:Name xml:lang="en">Work</com:Name></str:Code>
 <str:Code id="S"><com:Name xml:lang="en">Study</com:Name></str:Code>
