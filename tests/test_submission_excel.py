@@ -307,3 +307,21 @@ def test_a_changed_header_row_is_refused_naming_the_cell(engine, kz):
     assert r.status_code == 400
     assert f"sheet Data, cell {letter}1: 'OBS_COMENT' is not a component" in r.get_data(as_text=True)
     assert dump(engine) == before
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"])
+def test_a_workbook_whose_compressed_part_is_damaged_is_a_400(engine, kz, part):
+    """Damaged deflate data makes zlib raise while openpyxl reads (found by tests/test_data_reader_fuzz.py)."""
+    import zipfile
+    body = bytearray(fill(load_workbook(io.BytesIO(template(kz))), FILLED))
+    with zipfile.ZipFile(io.BytesIO(bytes(body))) as z:
+        names = {i.filename: i for i in z.infolist()}
+    info = names.get(part) or names["xl/worksheets/sheet1.xml"]
+    start = info.header_offset + 30 + int.from_bytes(body[info.header_offset + 26:info.header_offset + 28], "little") \
+        + int.from_bytes(body[info.header_offset + 28:info.header_offset + 30], "little")
+    body[start + 2:start + info.compress_size - 2] = b"\xff" * (info.compress_size - 4)  # not inflatable
+    before = dump(engine)
+    r = kz("POST", SUBMIT, bytes(body), **{"Content-Type": XLSX, "Accept": "application/problem+json"})
+    assert r.status_code == 400, r.data[:300]
+    assert "damaged" in r.get_json()["detail"] or "not an Excel workbook" in r.get_json()["detail"]
+    assert dump(engine) == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+import zlib
 from datetime import date, datetime
 from typing import BinaryIO, Iterator
 
@@ -45,6 +46,10 @@ def _text(value: object, coded: bool = True) -> str:
     return code if sep else s
 
 
+# what zipfile raises for a part whose compressed bytes are damaged or of an unknown method
+_DAMAGED_ZIP = (zlib.error, EOFError, NotImplementedError)
+
+
 def read_data(stream: BinaryIO, structure: DataStructureInfo, *, max_token: int = MAX_TOKEN,
               max_inflate_ratio: int = MAX_INFLATE_RATIO) -> Iterator[DataEvent]:
     """Events of the workbook's Data sheet. A zip whose parts would inflate beyond ``max_inflate_ratio``
@@ -60,7 +65,7 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo, *, max_token: int 
                 raise inflate_error(f"the workbook's parts ({inflated} bytes inflated)", max_inflate_ratio)
             spool.seek(0)
             wb = load_workbook(spool, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, *_DAMAGED_ZIP) as e:
             raise BadInput(f"the upload is not an Excel workbook (.xlsx): {e}") from None
         try:
             for event in _read(wb, structure):
@@ -69,6 +74,8 @@ def read_data(stream: BinaryIO, structure: DataStructureInfo, *, max_token: int 
                 yield event
         except (ElementTree.ParseError, etree.XMLSyntaxError) as e:  # openpyxl parses a sheet as it is read
             raise BadInput(f"the Excel workbook (.xlsx) is damaged: its XML is not well-formed ({e})") from None
+        except _DAMAGED_ZIP as e:  # and inflates it as it is read
+            raise BadInput(f"the Excel workbook (.xlsx) is damaged: a part does not inflate ({e})") from None
         finally:
             wb.close()
 
