@@ -7,11 +7,10 @@ derandomized: the same examples in every CI run).
 
 from __future__ import annotations
 
-import base64
 import io
 import json
-import re
 import os
+import re
 import time
 
 import pytest
@@ -19,16 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from sdmx_server.app import create_app
-from sdmx_server.seeding import load_structures, read_files, seed_files
-from sdmx_server.settings import load_config
-from sdmx_server.storage.database import make_engine, upgrade_schema
-from sdmx_server.storage.user_store import UserStore
-
-from .test_submission_bad_input import GENERIC_21, ROWS, STRUCTURE_SPECIFIC_30, URL, csv_body
+from .test_submission_bad_input import GENERIC_21, ROWS, STRUCTURE_SPECIFIC_30, URL, csv_body, seeded_server
 from .test_submission_limits import SS_HEAD, SS_TAIL
 
-SECONDS = float(os.environ.get("FUZZ_SECONDS", "5"))  # per format: new examples stop being tried after this (CI time stays bounded on a busy machine)
+# per format: new examples stop being tried after this (CI time stays bounded on a busy machine)
+SECONDS = float(os.environ.get("FUZZ_SECONDS", "5"))
 PLACE = re.compile(r"line \d+|row \d+|column \w|cell [A-Z]+\d|sheet \w|dataSets\[|header")
 # refusals of the message as a whole: nothing in it to point at
 WHOLE = ("the message body is empty", "the body is neither SDMX-ML", "the SDMX-CSV body is empty",
@@ -56,16 +50,7 @@ JSON_MESSAGE = {
 def server(tmp_path_factory):
     """One SQLite server with the seeds, for every example (a fresh one each would spend the budget)."""
     path = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite"
-    cfg = load_config(overrides={"database_url": f"sqlite:///{path}", "secret_key": "t", "release_check_seconds": 0})
-    eng = make_engine(cfg.resolved_database_url)
-    upgrade_schema(eng)
-    app = create_app(config=cfg)
-    load_structures(eng, read_files(seed_files(cfg)))
-    with eng.begin() as conn:
-        UserStore(conn, app.extensions["sdmx_policy"]).add("root", "pw-root-123", roles=["system_administrator"],
-                                                            country=None)
-    client = app.test_client()
-    auth = {"Authorization": "Basic " + base64.b64encode(b"root:pw-root-123").decode()}
+    app, eng, client, auth = seeded_server(f"sqlite:///{path}")
     template = client.get("/api/dataflows/DSM/DF_STOCK_FOREIGNERS/1.0/template.xlsx", headers=auth).data
     yield client, auth, template
     app.extensions["sdmx_engine"].dispose()

@@ -222,11 +222,10 @@ def test_a_body_that_is_no_data_message_is_400(engine, admin, kz, specimens, cas
 LIMIT = 100_000
 
 
-@pytest.fixture
-def small_limit(database_url):
-    """A server accepting data bodies of 100 kB at most, with the seeds and some data of Kazakhstan."""
-    cfg = load_config(overrides={"database_url": database_url, "secret_key": "t", "max_data_body_bytes": LIMIT,
-                                 "release_check_seconds": 0})
+def seeded_server(database_url: str, **overrides):
+    """(app, engine, test client, a system administrator's Basic header) of a server with the seeds loaded."""
+    cfg = load_config(overrides={"database_url": database_url, "secret_key": "t", "release_check_seconds": 0,
+                                 **overrides})
     eng = make_engine(cfg.resolved_database_url)
     upgrade_schema(eng)
     app = create_app(config=cfg)
@@ -234,8 +233,13 @@ def small_limit(database_url):
     with eng.begin() as conn:
         UserStore(conn, app.extensions["sdmx_policy"]).add("root", "pw-root-123", roles=["system_administrator"],
                                                             country=None)
-    client = app.test_client()
-    auth = {"Authorization": "Basic " + base64.b64encode(b"root:pw-root-123").decode()}
+    return app, eng, app.test_client(), {"Authorization": "Basic " + base64.b64encode(b"root:pw-root-123").decode()}
+
+
+@pytest.fixture
+def small_limit(database_url):
+    """A server accepting data bodies of 100 kB at most, with the seeds and some data of Kazakhstan."""
+    app, eng, client, auth = seeded_server(database_url, max_data_body_bytes=LIMIT)
 
     def call(body: bytes, **headers: str):
         return client.post(URL, data=body, headers={**auth, **CSV, **headers})
