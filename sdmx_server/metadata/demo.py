@@ -1,9 +1,13 @@
 """Demo data documentation that ``init`` seeds once (issue 17, point 7): the stock of foreigners as
 Kazakhstan, Kyrgyzstan and Moldova document it, in English and Russian, released.
 
-Moldova's "foreigner" differs: it counts stateless persons apart, where the others include them, so
-the portal's side-by-side comparison has something to show. The sets go through the same checks as a
-submission (validation.check_sets), so the demo cannot drift from the MSD.
+Two countries differ from the regional definition (metadata/regional_definition.toml), so the portal's
+side-by-side comparison has something to show: Moldova's "foreigner" counts stateless persons apart, where
+the others include them, and its stock is taken on the first day of the period; Kyrgyzstan counts residence
+permits (cases), not persons. Moldova describes its source in English only (the Russian page shows it marked
+as English). Moldova makes this documentation public although its figures are not, so a visitor reads it
+at once; Kazakhstan's and Kyrgyzstan's are seen by those who may see their figures. The sets go through the same
+checks as a submission (validation.check_sets), so the demo cannot drift from the MSD.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import Engine
 
 from ..sdmx.metadata_set import AttributeValue, MetadataSet
 from ..storage.artefact_store import ArtefactStore
+from ..storage.audit_store import AuditStore
 from ..storage.metadata_store import MetadataStore
 from .structure import MetadataflowInfo
 from .submission import provision_providers
@@ -54,14 +59,22 @@ def demo_sets() -> list[MetadataSet]:
                                                                  "Миграционная служба и национальный статистический орган")),
             AttributeValue("COLLECTION_CHANNEL", "TERRITORIAL"),
             *[AttributeValue("DATA_SOURCE", s) for s in sources],
+            *([AttributeValue("DATA_SOURCE_TEXT", texts={"en": "Register of foreigners of the General Inspectorate "
+                                                                "for Migration, matched with the 2024 census"})]
+              if code == "MD" else []),
             AttributeValue("COMPILATION_FREQ", "S"),
             AttributeValue("REFERENCE_DATE", ref_date),
-            AttributeValue("COUNTING_UNIT", "PERSONS"),
+            AttributeValue("DEF_CHILD", texts=text("A person under 18 years of age.", "Лицо в возрасте до 18 лет.")),
+            AttributeValue("COUNTING_UNIT", "CASES" if code == "KG" else "PERSONS"),
             AttributeValue("CHILDREN_INCLUDED", "Y"),
             AttributeValue("CHILDREN_SEPARATE", "N" if code == "KG" else "Y"),
             AttributeValue("ASYLUM_SEEKERS", "N"),
             *[AttributeValue("BREAKDOWNS", b) for b in ("CITIZENSHIP", "SEX")],
+            AttributeValue("SHARED_INTERNATIONAL", "Y"),
+            AttributeValue("SHARED_INTERNATIONAL_WITH", texts=text("UN DESA, IOM", "ДЭСВ ООН, МОМ")),
             AttributeValue("PUBLIC", "Y"),
+            AttributeValue("RELEASE_TIMING", texts=text("90 days after the end of the half-year",
+                                                        "Через 90 дней после окончания полугодия")),
             AttributeValue("REVISION_POLICY", "END_OF_PERIOD"),
             AttributeValue("FOCAL_POINT", texts=text(f"National statistical office of {country['en']}",
                                                      f"Национальный статистический орган ({country['ru']})")),
@@ -76,8 +89,12 @@ def demo_sets() -> list[MetadataSet]:
     return out
 
 
+PUBLIC_DOCUMENTATION = ("MD",)  # documentation open to everyone although the figures are not
+
+
 def create_demo_documentation(engine: Engine, flows: dict[str, MetadataflowInfo]) -> int:
-    """Store the demo sets released (checked first); returns how many. ``init`` calls it once."""
+    """Store the demo sets released (checked first) and open Moldova's to the public, as its administrator
+    would (audited); returns how many sets. ``init`` calls it once."""
     sets = demo_sets()
     with engine.begin() as conn:
         artefacts = ArtefactStore(conn)
@@ -85,4 +102,8 @@ def create_demo_documentation(engine: Engine, flows: dict[str, MetadataflowInfo]
         store = MetadataStore(conn)
         for s in sets:
             store.add(s, state="released", actor="init")
+        audit = AuditStore(conn)
+        for owner in PUBLIC_DOCUMENTATION:
+            store.set_public(owner, STOCK, True, by="init")
+            audit.record("init", "documentation.publish", STOCK, country=owner)
     return len(sets)

@@ -49,6 +49,15 @@ def by_metadataflow(conn, visible: Visible, agency: str, flow_id: str, version: 
     return _visible(conn, [s for s in sets if matches(s)], visible)
 
 
+def of_dataflow(conn, visible: Visible, metadataflow_urn: str, dataflow_urn: str,
+                providers: list[str] | None = None) -> list[MetadataSet]:
+    """The newest released set of each country documenting one indicator, as the caller may see them (the
+    portal's indicator page, comparison, report panels and exports: the same rule as the REST queries)."""
+    sets = MetadataStore(conn).latest(metadataflow_urns=[metadataflow_urn], dataflow_urn=dataflow_urn,
+                                      provider_ids=providers)
+    return _visible(conn, sets, visible)
+
+
 def by_metadataset(conn, visible: Visible, provider: str, set_id: str, version: str) -> list[MetadataSet]:
     providers, set_ids = _values(provider), _values(set_id)
     store = MetadataStore(conn)

@@ -32,7 +32,7 @@ class PortalSessions(SecureCookieSessionInterface):
 
 
 def init_portal(app: Flask) -> None:
-    from . import admin_pages, page_context, report_pages, submission_pages, views  # noqa: F401 (routes)
+    from . import admin_pages, documentation_pages, page_context, report_pages, submission_pages, views  # noqa: F401
     from .message_catalogues import compiled_translations  # imported here: `python -m` runs it as a script too
 
     cfg = app.extensions["sdmx_config"]

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from ..request_context import db
+from ..request_context import db, visibility
 from ..storage.artefact_store import ArtefactStore
 from . import account, page_context
+from .documentation import country_documentation
 from .forms import SignInForm
 from .languages import best_language
 from .statistics_catalogue import countries, indicator_detail, rest_links, statistics_catalogue
@@ -55,7 +56,9 @@ def indicator(agency: str, resource: str, version: str) -> str:
         abort(404)
     links = [(REST_LINK_LABELS[link.kind], request.host_url.rstrip("/") + link.path)
              for link in rest_links(agency, resource, version)]
-    return render_template("portal/indicator.html", detail=detail, links=links)
+    documentation = country_documentation(db(), ArtefactStore(db()), visibility().providers, detail.indicator.urn,
+                                          g.lang_code)
+    return render_template("portal/indicator.html", detail=detail, links=links, documentation=documentation)
 
 
 @bp.route("/<portal_lang:lang_code>/sign-in", methods=["GET", "POST"])
