@@ -1,4 +1,5 @@
-"""`init` seeds released demo documentation of KZ, KG and MD on the stock of foreigners (issue 17, point 7)."""
+"""`init` seeds released demo documentation of KZ, KG and MD on the stock of foreigners (issue 17, point 7);
+Moldova's is public."""
 
 from __future__ import annotations
 
@@ -38,12 +39,16 @@ def test_init_seeds_bilingual_released_documentation_once(cli, engine, app):
     with engine.begin() as conn:
         assert MetadataStore(conn).count() == 3  # a second init adds nothing
         token, _ = UserStore(conn, app.extensions["sdmx_policy"]).create_token("kz_viewer", days=1)
-    # KZ and KG share the stock with each other and both have released figures: KZ sees KG's, not MD's
+    # KZ and KG share the stock with each other and both have released figures: KZ sees KG's; MD's is public
     r = app.test_client().get("/rest/v2/metadata/metadataflow/DSM/MDF_DATA_DOCUMENTATION/1.0",
                               headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
     providers = [m.get("agencyID") for m in etree.fromstring(r.data).findall("mes:MetadataSet", NS)]
-    assert sorted(providers) == ["KG", "KZ"]
+    assert sorted(providers) == ["KG", "KZ", "MD"]
+    r = app.test_client().get("/rest/v2/metadata/metadataflow/DSM/MDF_DATA_DOCUMENTATION/1.0")
+    assert [m.get("agencyID") for m in etree.fromstring(r.data).findall("mes:MetadataSet", NS)] == ["MD"]
+    counting = {p: s.values_of("COUNTING_UNIT")[0].value for p, s in sets.items()}
+    assert counting == {"KZ": "PERSONS", "KG": "CASES", "MD": "PERSONS"}  # the comparison's second difference
 
 
 def test_written_documentation_reads_back_and_with_pysdmx():

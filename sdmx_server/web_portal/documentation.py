@@ -48,7 +48,7 @@ class CountryDocumentation:
     country: LocalText
     version: int | None
     released_at: datetime | None
-    as_of: str
+    released_on: str  # the day it was released (ISO 8601)
     answers: tuple[Answer, ...]  # in the MSD's order; only the questions answered
 
     def answer(self, question_id: str) -> Answer | None:
@@ -152,10 +152,10 @@ def _documentation(s: MetadataSet, qs: dict[str, Question], regional: dict, name
         if agreed is not None and a.key != answer_key(agreed.values()):
             a = Answer(a.question, a.values, a.key, differs=True)
         answers.append(a)
-    as_of = next((v.value for v in s.values_of("AS_OF_DATE") if v.value), "")
     country = names.get(urn_for("dataproviderscheme", *PROVIDERS, s.provider_id),
                         LocalText(s.provider_id, lang))
-    return CountryDocumentation(s.provider_id, country, s.version, s.released_at, as_of or "", tuple(answers))
+    released_on = s.released_at.date().isoformat() if s.released_at else ""
+    return CountryDocumentation(s.provider_id, country, s.version, s.released_at, released_on, tuple(answers))
 
 
 def comparison(store: ArtefactStore, documentation: list[CountryDocumentation], dataflow_urn: str,
