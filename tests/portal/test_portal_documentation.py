@@ -218,3 +218,16 @@ def test_csv_export_is_unchanged(client, documented):
     sign_in(client, "kz_viewer")
     body = client.get(REPORT.format(lang="en") + "/export.csv").get_data(as_text=True)
     assert "Notes on the data" not in body and "Law on the legal status" not in body
+
+
+def test_answers_are_text_never_markup(client, documented):
+    kz = next(s for s in demo_sets() if s.provider_id == "KZ")
+    with documented.begin() as conn:
+        MetadataStore(conn).add(replace(kz, values=tuple(
+            AttributeValue("FOCAL_POINT", texts={"en": "<script>alert(1)</script><b>Bureau</b>"})
+            if v.attribute == "FOCAL_POINT" else v for v in kz.values)), state="released", actor="test")
+    sign_in(client, "kz_viewer")
+    for url in (PAGE.format(lang="en"), COMPARE.format(lang="ru"), REPORT.format(lang="en"),
+                REPORT.format(lang="en") + "/export.html"):
+        html = client.get(url).get_data(as_text=True)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;Bureau&lt;/b&gt;" in html and "<script>" not in html, url
