@@ -158,6 +158,16 @@ def _documentation(s: MetadataSet, qs: dict[str, Question], regional: dict, name
     return CountryDocumentation(s.provider_id, country, s.version, s.released_at, released_on, tuple(answers))
 
 
+def undocumented(store: ArtefactStore, documentation: list[CountryDocumentation], countries: list[str],
+                 lang: str) -> list[LocalText]:
+    """The names of the ``countries`` (data provider ids) with no documentation among ``documentation``: a
+    report says so rather than leave a reader to think it was forgotten."""
+    have = {d.provider_id for d in documentation}
+    missing = [urn_for("dataproviderscheme", *PROVIDERS, c) for c in countries if c not in have]
+    names = provider_names(store, missing, lang)
+    return sorted((names.get(u, LocalText(u.rsplit(".", 1)[-1], lang)) for u in missing), key=sort_key)
+
+
 def comparison(store: ArtefactStore, documentation: list[CountryDocumentation], dataflow_urn: str,
                lang: str) -> Comparison:
     """Questions as rows, the regional definition then each country as columns: every question that the

@@ -30,8 +30,12 @@ def notes_rows(documentation: list[CountryDocumentation], lang: str) -> list[lis
     return out
 
 
-def notes_sheet(wb, documentation: list[CountryDocumentation], lang: str) -> None:
-    """Append the sheet to a write-only workbook (report_exports.xlsx_bytes)."""
+def notes_sheet(wb, notes: dict, lang: str) -> None:
+    """Append the sheet to a write-only workbook (report_exports.xlsx_bytes); ``notes``:
+    documentation_pages.report_documentation's answer."""
+    documentation, undocumented = notes["documentation"], notes["undocumented"]
+    if not documentation and not undocumented:
+        return
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
@@ -51,3 +55,7 @@ def notes_sheet(wb, documentation: list[CountryDocumentation], lang: str) -> Non
     sheet.append(head)
     for r in rows[1:]:
         sheet.append(text_cells(sheet, r))
+    if undocumented:
+        sheet.append([])
+        sheet.append(text_cells(sheet, [_("Not documented yet: %(countries)s.",
+                                          countries=", ".join(c.text for c in undocumented))]))

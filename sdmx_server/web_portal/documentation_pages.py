@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..request_context import db, visibility
 from ..sdmx.artefacts import urn_for
 from ..storage.artefact_store import ArtefactStore
-from .documentation import CountryDocumentation, comparison, country_documentation
+from .documentation import CountryDocumentation, comparison, country_documentation, undocumented
 from .statistics_catalogue import indicator_of
 from .views import bp
 
@@ -19,6 +19,14 @@ def documentation_of(dataflow_urn: str, providers: list[str] | None = None) -> l
     """The documentation of the indicator the caller may see (``providers``: only these countries)."""
     return country_documentation(db(), ArtefactStore(db()), visibility().providers, dataflow_urn, g.lang_code,
                                  providers)
+
+
+def report_documentation(dataflow_urn: str, countries: list[str]) -> dict:
+    """What a report and its exports show of the documentation: the documented report countries the caller
+    may see, and the names of the report's countries without any (the template context's two names)."""
+    docs = documentation_of(dataflow_urn, countries) if countries else []
+    return {"documentation": docs,
+            "undocumented": undocumented(ArtefactStore(db()), docs, countries, g.lang_code)}
 
 
 def report_countries(prepared) -> list[str]:

@@ -66,7 +66,7 @@ def _csv_value(v: object) -> object:
     return "" if v is None else csv_text(v)
 
 
-def xlsx_bytes(report: Report, lang: str, documentation: list | None = None) -> bytes:
+def xlsx_bytes(report: Report, lang: str, notes: dict | None = None) -> bytes:
     """Two sheets: the table as on the page (numbers as numbers, marks beside them) and every figure. Every string
     is a text cell, never a formula (footnotes are written by whoever submitted the figures)."""
     from openpyxl import Workbook
@@ -105,9 +105,9 @@ def xlsx_bytes(report: Report, lang: str, documentation: list | None = None) -> 
     figures.append([strong(str(h)) for h in rows[0]])
     for r in rows[1:]:
         figures.append(text_cells(figures, r))
-    if documentation:
+    if notes:  # the data documentation of the report's countries (documentation_pages.report_documentation)
         from .documentation_exports import notes_sheet
-        notes_sheet(wb, documentation, lang)
+        notes_sheet(wb, notes, lang)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -21,7 +21,7 @@ from ..sdmx.artefacts import Artefact
 from ..sdmx.media_types import XLSX
 from ..storage.artefact_store import ArtefactStore, utcnow
 from . import report_exports
-from .documentation_pages import documentation_of, report_countries
+from .documentation_pages import report_countries, report_documentation
 from .report_chart import chart_svg
 from .report_html import table_body
 from .report_cache import KEPT_REPORT_BYTES, ReportPages
@@ -127,9 +127,8 @@ def report(agency: str, resource: str, version: str) -> tuple[str, int]:
                     400 if rep.selection.errors else 200)
         pages.put(key, kept)
     indicator, content, status = kept
-    documentation = documentation_of(prepared.targets[0].urn, report_countries(prepared))
-    return render_template("portal/report.html", report=SimpleNamespace(indicator=indicator),
-                           content=Markup(content), documentation=documentation), status
+    return render_template("portal/report.html", report=SimpleNamespace(indicator=indicator), content=Markup(content),
+                           **report_documentation(prepared.targets[0].urn, report_countries(prepared))), status
 
 
 @bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>/export.<fmt>")
@@ -152,14 +151,14 @@ def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tu
             most=format_figure(report_exports.PDF_MAX_FIGURES, g.lang_code))
         return _page(rep), 413
     name = f"{rep.indicator.id}-{g.lang_code}"
-    documentation = documentation_of(rep.indicator.urn, rep.selection.countries or [c.code for c in rep.form.countries])
+    notes = report_documentation(rep.indicator.urn, rep.selection.countries or [c.code for c in rep.form.countries])
     if fmt == "csv":
         return report_exports.download(report_exports.csv_bytes(rep, g.lang_code), "text/csv; charset=utf-8",
                                        name + ".csv")
     if fmt == "xlsx":
-        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code, documentation), XLSX,
+        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code, notes), XLSX,
                                        name + ".xlsx")
-    document = render_template("portal/report_document.html", **_context(rep), documentation=documentation)
+    document = render_template("portal/report_document.html", **_context(rep), **notes)
     if fmt == "html":
         return report_exports.download(document.encode(), "text/html; charset=utf-8", name + ".html")
     return report_exports.download(report_exports.pdf_bytes(document), "application/pdf", name + ".pdf")

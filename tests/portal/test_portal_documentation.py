@@ -12,6 +12,7 @@ from dataclasses import replace
 from html import unescape
 
 import pytest
+import sqlalchemy
 from openpyxl import load_workbook
 
 from sdmx_server.identity.actor import Actor
@@ -179,11 +180,19 @@ def test_a_report_shows_the_documentation_of_its_countries(client, documented):
     assert "Сравнить документацию стран" in main_text(client, REPORT.format(lang="ru"))
 
 
-def test_a_report_without_documented_countries_has_no_panel(client, documented):
+def test_a_report_names_its_countries_without_documentation(client, documented, tmp_path):
+    grant(documented, "KG", "KZ")
     with documented.begin() as conn:
-        conn.execute(__import__("sqlalchemy").text("DELETE FROM metadata_set"))
+        conn.execute(sqlalchemy.text("DELETE FROM metadata_set WHERE provider_id = 'KG'"))
     sign_in(client, "kz_viewer")
-    assert "How the countries make these figures" not in main_text(client, REPORT.format(lang="en"))
+    panel = main_text(client, REPORT.format(lang="en")).split("How the countries make these figures", 1)[1]
+    assert KZ_FOCAL in panel and "Not documented yet: Kyrgyzstan." in panel
+    panel = main_text(client, REPORT.format(lang="ru") + "?country=KG").split("Как страны составляют", 1)[1]
+    assert "Документации пока нет: Киргизия." in panel and "Сравнить документацию" not in panel
+    wb = load_workbook(io.BytesIO(client.get(REPORT.format(lang="en") + "/export.xlsx").data))
+    assert "Not documented yet: Kyrgyzstan." in [r[0].value for r in wb["Notes on the data"].iter_rows()]
+    html = client.get(REPORT.format(lang="en") + "/export.html?country=KG").get_data(as_text=True)
+    assert "Notes on the data" in html and "Not documented yet: Kyrgyzstan." in html
 
 
 def test_exports_carry_notes_on_the_data_of_their_countries(client, documented, tmp_path):

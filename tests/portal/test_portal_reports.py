@@ -190,7 +190,7 @@ def test_exports(client, figures, tmp_path):
         in rows
     resp = client.get(base + "xlsx" + query)
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["Таблица", "Значения"]
+    assert wb.sheetnames == ["Таблица", "Значения", "Примечания к данным"]  # the last: no documentation yet
     cells = [c for row in wb["Таблица"].iter_rows(values_only=True) for c in row]
     assert "Въезд иностранцев" in cells and 1003 in cells and "p" in cells
     resp = client.get(base + "html" + query)
