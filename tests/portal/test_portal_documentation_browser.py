@@ -46,6 +46,16 @@ def test_a_visitor_reads_public_documentation_in_english_and_russian(live_portal
     shot(page, "41-documentation-ru")
     context.close()
 
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True)
+    page = phone.new_page()
+    page.goto(live_portal + INDICATOR.format(lang="ru") + "/documentation")
+    expect(page.get_by_role("table").get_by_role("columnheader")).to_have_text(["Вопрос", "Региональное определение",
+                                                                               "Молдова"])
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the comparison is {overflow}px wider than a 360px screen"
+    shot(page, "46-documentation-compare-ru-phone")
+    phone.close()
+
 
 def test_a_viewer_compares_reads_a_report_panel_and_saves_the_russian_pdf(live_portal: str, browser: Browser,
                                                                            tmp_path):
