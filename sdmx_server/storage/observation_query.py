@@ -13,7 +13,7 @@ import json
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection
 
@@ -155,10 +155,15 @@ class ObservationQuery:
     def key_attributes(self, data_set_id: int, as_of: datetime | None = None) -> list[tuple[str, str, dict]]:
         """(level, key, values) of data set, group and series attributes current at ``as_of`` (default now)."""
         params: dict = {}
-        return _key_attributes(self._all(self._key_attributes_sql(data_set_id, as_of, params), params))
+        return _key_attributes(self._all(self._key_attributes_sql([data_set_id], as_of, params, False), params))
 
-    def _key_attributes_sql(self, data_set_id: int, as_of: datetime | None, params: dict) -> str:
-        sql = f"SELECT level, key, attributes FROM key_attribute WHERE data_set_id = {self._bind(params, data_set_id)}"
+    def _key_attributes_sql(self, data_set_ids: Sequence[int], as_of: datetime | None, params: dict,
+                            with_data_set: bool) -> str:
+        columns = "data_set_id, level, key, attributes" if with_data_set else "level, key, attributes"
+        ids = data_set_ids[0] if len(data_set_ids) == 1 else None
+        where = (f"data_set_id = {self._bind(params, ids)}" if ids is not None
+                 else f"data_set_id IN ({self._binds(params, data_set_ids)})")
+        sql = f"SELECT {columns} FROM key_attribute WHERE {where}"
         if as_of is None:
             return sql + " AND valid_to IS NULL"
         p = self._bind(params, as_of)
@@ -181,17 +186,27 @@ class ObservationQuery:
         sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params, past=as_of is not None)
         return self._cursor_rows(sql, params)
 
-    def current_with_key_attributes(self, f: SeriesFilter, as_of: datetime | None = None
-                                    ) -> tuple[list[tuple[str, str, dict]], Iterator[tuple]]:
-        """``key_attributes(f.data_set_id, as_of)`` and ``current(f, as_of)`` at once: on PostgreSQL in one
-        round trip (the attributes, the cursor and its first batch), where the query runs now, not lazily."""
-        if not self.postgres:
-            return self.key_attributes(f.data_set_id, as_of), self.current(f, as_of)
+    def current_with_key_attributes(self, f: SeriesFilter, data_set_ids: Sequence[int], as_of: datetime | None = None
+                                    ) -> tuple[list[tuple[int, str, str, str]], list[Iterator[tuple]]]:
+        """``f``'s current observations (at ``as_of``) in each of ``data_set_ids`` (``f.data_set_id`` is not
+        used), one iterator per data set, and the key attributes of them all, in one statement and as stored
+        (``(data set id, level, key, JSON)``: :func:`key_attribute_values` parses a data set's, when it has rows).
+
+        Each data set's observations keep a statement of their own, whose plan reads them in order from the
+        indexes (one statement for several, ordered by their place in the answer, sorts the whole answer:
+        SQLite builds a temporary B-tree), of one text with the data set as its only difference. On PostgreSQL
+        it all goes in one round trip (the attributes, and a cursor with its first batch for each data set),
+        where the queries run now, not lazily; on SQLite each data set's runs when its rows are first asked for.
+        """
         params: dict = {}
-        attributes = self._key_attributes_sql(f.data_set_id, as_of, params)
+        attributes = self._key_attributes_sql(data_set_ids, as_of, params, True)
         sql, params = self._select(f, _ROW, self._valid_at(as_of, params), params, past=as_of is not None)
-        (attribute_rows,), batches = self._declare(sql, params, before=[attributes])
-        return _key_attributes(attribute_rows), itertools.chain.from_iterable(batches)
+        if not self.postgres:
+            return self._all(attributes, params), [self._cursor_rows(sql, {**params, "ds": i}) for i in data_set_ids]
+        # the client binds the values itself (_client_cursor): the data set, an integer, is written in
+        sqls = [sql.replace(self._p("ds"), str(int(i))) for i in data_set_ids]
+        (attribute_rows,), portals = self._declare(sqls, params, before=[attributes])
+        return attribute_rows, [itertools.chain.from_iterable(batches) for batches in portals]
 
     def changed(self, f: SeriesFilter, since: datetime, as_of: datetime | None = None) -> Iterator[tuple]:
         """Observations that became current after ``since`` and are still current (at ``as_of``)."""
@@ -301,7 +316,8 @@ class ObservationQuery:
 
     def _where(self, f: SeriesFilter, params: dict) -> tuple[str, dict]:
         """Conditions on the series ``s``: its data set, its key, c[...] on its dimensions."""
-        parts = [f"s.data_set_id = {self._bind(params, f.data_set_id)}"]
+        params["ds"] = f.data_set_id  # by name: current_with_key_attributes runs one text for several data sets
+        parts = [f"s.data_set_id = {self._p('ds')}"]
         if f.keys is not None:
             alternatives = []
             for key in f.keys:
@@ -415,51 +431,64 @@ class ObservationQuery:
 
     def _portal(self, sql: str, params: dict) -> Iterator[list[tuple]]:
         """PostgreSQL, lazily: the batches of a cursor :meth:`_declare` opens on the first ``next``."""
-        yield from self._declare(sql, params)[1]
+        yield from self._declare([sql], params)[1][0]
 
-    def _declare(self, sql: str, params: dict, before: Sequence[str] = ()) -> tuple[list[list[tuple]],
-                                                                                      Iterator[list[tuple]]]:
-        """PostgreSQL: DECLARE a cursor for ``sql`` and FETCH its first batch in one round trip (with the
-        small ``before`` statements, whose rows come first), then one round trip per further batch.
+    def _declare(self, sqls: Sequence[str], params: dict, before: Sequence[str] = ()
+                 ) -> tuple[list[list[tuple]], list[Iterator[list[tuple]]]]:
+        """PostgreSQL: DECLARE a cursor for each of ``sqls`` and FETCH its first batch, all in one round trip
+        (with the small ``before`` statements, whose rows come first), then one round trip per further batch.
 
         psycopg's server-side cursor takes four round trips for a small answer (DECLARE, describe, FETCH,
         CLOSE); here a client-side binding cursor sends DECLARE and the first FETCH together, and the
         cursor is left to the end of the transaction (the caller's rollback) instead of a CLOSE.
         """
-        n = _PORTALS[self.conn] = _PORTALS.get(self.conn, 0) + 1
-        name = f"q{n}"  # unique on the connection (a request's), and the same from one request to the next
+        names = []
+        for _ in sqls:
+            n = _PORTALS[self.conn] = _PORTALS.get(self.conn, 0) + 1
+            names.append(f"q{n}")  # unique on the connection (a request's), and the same from one request to the next
         driver = self.conn.connection.driver_connection
         # a cursor lives in a transaction: begun here on a connection that reads without one (the rollback
         # that ends the request's reads ends it)
         begin = ["BEGIN"] if driver.autocommit and driver.info.transaction_status.name == "IDLE" else []
+        declared = [part for name, sql in zip(names, sqls)
+                    for part in (f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", f"FETCH FORWARD {FETCH} FROM {name}")]
         cur = _client_cursor(driver)
         try:
-            cur.execute("; ".join([*begin, *before, f"DECLARE {name} NO SCROLL CURSOR FOR {sql}",
-                                   f"FETCH FORWARD {FETCH} FROM {name}"]), params)
-            got = []
+            cur.execute("; ".join([*begin, *before, *declared]), params)
+            got, firsts = [], []
             if begin:
                 cur.nextset()  # past the BEGIN
             for _ in before:
                 got.append(cur.fetchall())
                 cur.nextset()
-            cur.nextset()  # past the DECLARE
-            first = cur.fetchall()
-        except BaseException:
-            cur.close()
-            raise
-        return got, self._fetch_more(cur, name, first)
-
-    @staticmethod
-    def _fetch_more(cur, name: str, rows: list[tuple]) -> Iterator[list[tuple]]:
-        try:
-            while rows:
-                yield rows
-                if len(rows) < FETCH:  # the last batch: asking again would cost a round trip for nothing
-                    break
-                cur.execute(f"FETCH FORWARD {FETCH} FROM {name}")
-                rows = cur.fetchall()
+            for _ in sqls:
+                cur.nextset()  # past the DECLARE
+                firsts.append(cur.fetchall())
+                cur.nextset()
         finally:
             cur.close()
+        return got, [self._fetch_more(driver, name, first) for name, first in zip(names, firsts)]
+
+    @staticmethod
+    def _fetch_more(driver, name: str, rows: list[tuple]) -> Iterator[list[tuple]]:
+        """The batches of cursor ``name`` from its first, each further one on a cursor of its own (cursors of
+        several data sets are read in turn)."""
+        while rows:
+            yield rows
+            if len(rows) < FETCH:  # the last batch: asking again would cost a round trip for nothing
+                break
+            cur = _client_cursor(driver)
+            try:
+                cur.execute(f"FETCH FORWARD {FETCH} FROM {name}")
+                rows = cur.fetchall()
+            finally:
+                cur.close()
+
+
+def key_attribute_values(rows: Iterable[tuple], data_set_id: int) -> list[tuple[str, str, dict]]:
+    """(level, key, values) of one data set's key attributes, from stored rows ``(data set id, level, key, JSON)``
+    of any data sets."""
+    return [(level, key, json.loads(values)) for ds, level, key, values in rows if ds == data_set_id]
 
 
 def _key_attributes(rows: list[tuple]) -> list[tuple[str, str, dict]]:
