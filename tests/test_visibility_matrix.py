@@ -16,6 +16,7 @@ from lxml import etree
 
 from sdmx_server.app import create_app
 from sdmx_server.seeding import load_structures
+from sdmx_server.storage import observation_query
 from sdmx_server.storage.grant_store import GrantStore
 from sdmx_server.storage.user_store import UserStore
 
@@ -174,3 +175,22 @@ def test_a_withdrawn_grant_takes_effect_on_the_next_request(world):
     assert r.status_code == 200
     still = 2 if scenario == "public" else 0  # without the grant only publicity shows KZ's figures
     assert {name: seen(call, "kg_viewer", *spec) for name, spec in PATHS.items()} == {name: still for name in PATHS}
+
+
+def test_every_visible_data_set_answers_whole_however_its_rows_are_batched(world, monkeypatch):
+    """The data sets a caller sees (KG's own and KZ's granted or public ones) are read together (one round trip
+    on PostgreSQL, a cursor each): with one row per batch, each still answers all its rows, KG's before KZ's
+    (provider order), and a data set without a matching series is left out."""
+    scenario, call = world
+    monkeypatch.setattr(observation_query, "FETCH", 1)
+    kg_released = SCENARIOS[scenario][1]
+    for user in (None, "kg_viewer", "kz_viewer"):
+        r = call(user, "GET", "/rest/data/DSM,DF_STOCK_FOREIGNERS,1.0/S...", **CSV1)
+        lines = r.get_data(as_text=True).splitlines()[1:] if r.status_code == 200 else []
+        areas = [line.split(",")[2] for line in lines if line.strip()]
+        kg = 1 if kg_released and user == "kg_viewer" else 0
+        assert areas == ["KG"] * kg + ["KZ"] * expected(scenario, user), (user, r.status_code, lines)
+        keys = [line.split(",")[1:5] for line in lines if line.strip()]
+        assert keys == sorted(keys), keys  # series in key order within each data set
+        only_kz = call(user, "GET", V1, **CSV1)  # KG's data set has no S.KZ series: it is passed over
+        assert (only_kz.status_code == 200) == (expected(scenario, user) == 2), (user, only_kz.status_code)
