@@ -92,6 +92,12 @@ SETTINGS: tuple[Setting, ...] = (
             "ProxyFix); 0: none, the connecting address is the client's. The login throttle counts per client address."),
     Setting("session_cookie_secure", bool, False,
             "Send the portal's session cookie over HTTPS only (Secure); switch on wherever the server is reached by HTTPS."),
+    Setting("max_document_bytes", int, 20 * 1024 * 1024,
+            "Largest file of the documents library (PDF, DOCX, XLSX, ODT) a content manager may upload; larger "
+            "ones are refused with a message and nothing is kept."),
+    Setting("document_dir", str, "var/documents",
+            "Folder of the documents library's files (relative paths are under the project root); outside the "
+            "web root, files are served only through the portal's access check."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -130,6 +136,8 @@ class Config:
     public_url: str
     proxy_count: int
     session_cookie_secure: bool
+    max_document_bytes: int
+    document_dir: str
 
     def path(self, relative: str) -> Path:
         p = Path(relative)
