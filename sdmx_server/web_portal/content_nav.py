@@ -11,8 +11,10 @@ from ..content.documents import may_manage_any
 from ..request_context import actor
 from .views import bp
 
-PUBLIC = [("portal.documents", _l("Documents"), ("portal.documents", "portal.document"))]
-MANAGED = ["portal.content_documents"]
+PUBLIC = [("portal.documents", _l("Documents"), ("portal.documents", "portal.document")),
+          ("portal.news", _l("News and events"), ("portal.news", "portal.news_item")),
+          ("portal.links", _l("Links"), ("portal.links",))]
+MANAGED = ["portal.content_documents", "portal.content_news", "portal.content_links"]
 
 
 @bp.context_processor
