@@ -1,4 +1,4 @@
-"""Tables of the mechanism's public face (issue 18; migration 0101): the documents library, news and events, links.
+"""Tables of the mechanism's public face (issue 18; migration 0101): the documents library, news and events, links, country pages.
 
 Declared on the same ``MetaData`` as tables.py, in a module of their own. Bilingual texts are JSON objects
 {lang: text}, as in metadata_tables.py, so a third language needs no new column.
@@ -68,6 +68,19 @@ portal_link = Table(
     Column("titles", Text, nullable=False),
     Column("url", String(1000), nullable=False),
     Column("position", Integer, nullable=False, default=0),
+    Column("updated_by", String(120), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# A participating country's own page: a short text, its institutions and focal points, contacts (bilingual free
+# text), and whether the public may see it (signed-in users of participating countries always may).
+country_page = Table(
+    "country_page", metadata,
+    Column("country", String(200), primary_key=True),
+    Column("about", Text, nullable=False),
+    Column("institutions", Text, nullable=False),
+    Column("contacts", Text, nullable=False),
+    Column("is_public", Boolean, nullable=False),
     Column("updated_by", String(120), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

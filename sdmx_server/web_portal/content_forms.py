@@ -70,3 +70,15 @@ class LinkForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     """Only a CSRF token: deleting changes state."""
+
+
+class CountryPageForm(FlaskForm):
+    about_en = TextAreaField(_l("About the country's statistics, in English"), validators=[Optional(), Length(max=10000)])
+    about_ru = TextAreaField(_l("About the country's statistics, in Russian"), validators=[Optional(), Length(max=10000)])
+    institutions_en = TextAreaField(_l("National institutions and focal points, in English"),
+                                    validators=[Optional(), Length(max=10000)])
+    institutions_ru = TextAreaField(_l("National institutions and focal points, in Russian"),
+                                    validators=[Optional(), Length(max=10000)])
+    contacts_en = TextAreaField(_l("Contacts, in English"), validators=[Optional(), Length(max=10000)])
+    contacts_ru = TextAreaField(_l("Contacts, in Russian"), validators=[Optional(), Length(max=10000)])
+    is_public = BooleanField(_l("Everyone may see this page (signed-in users of participating countries always may)"))

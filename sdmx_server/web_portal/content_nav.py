@@ -13,8 +13,9 @@ from .views import bp
 
 PUBLIC = [("portal.documents", _l("Documents"), ("portal.documents", "portal.document")),
           ("portal.news", _l("News and events"), ("portal.news", "portal.news_item")),
+          ("portal.country_list", _l("Countries"), ("portal.country_list", "portal.country_page")),
           ("portal.links", _l("Links"), ("portal.links",))]
-MANAGED = ["portal.content_documents", "portal.content_news", "portal.content_links"]
+MANAGED = ["portal.content_documents", "portal.content_news", "portal.content_links", "portal.content_countries"]
 
 
 @bp.context_processor

@@ -1,4 +1,5 @@
-"""The mechanism's public face: documents library, news and events, links (storage/content_tables.py).
+"""The mechanism's public face: documents library, news and events, links, country pages
+(storage/content_tables.py).
 
 Revision ID: 0101
 """
@@ -64,9 +65,20 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(120), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "country_page",
+        sa.Column("country", sa.String(200), primary_key=True),
+        sa.Column("about", sa.Text, nullable=False),
+        sa.Column("institutions", sa.Text, nullable=False),
+        sa.Column("contacts", sa.Text, nullable=False),
+        sa.Column("is_public", sa.Boolean, nullable=False),
+        sa.Column("updated_by", sa.String(120), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("country_page")
     op.drop_table("portal_link")
     op.drop_table("news_item")
     op.drop_table("document_indicator")
