@@ -141,7 +141,7 @@ def document_file(doc_id: int) -> Response:
         abort(404)
     resp = send_file(path, mimetype=row.media_type, as_attachment=True, download_name=row.file_name,
                      conditional=True, max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store" if row.access != "public" else "public, max-age=300"
+    resp.headers["Cache-Control"] = "private, no-store" if row.access != "public" else "no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
