@@ -15,6 +15,7 @@ FORBIDDEN = {
     "identity": {"storage", "access", "retrieval", "submission", "maintenance", "rest_api", "web_portal"},
     "storage": {"access", "retrieval", "submission", "maintenance", "rest_api", "web_portal"},
     "access": {"retrieval", "submission", "maintenance", "rest_api", "web_portal"},
+    "content": {"retrieval", "submission", "maintenance", "rest_api", "web_portal"},
 }
 
 

@@ -207,3 +207,30 @@ def test_markup_in_titles_is_shown_escaped_and_names_are_cleaned(app, world):
     assert got.headers["Content-Disposition"] == (
         "attachment; filename=.docx; filename*=UTF-8''%D0%97%D0%B0%D0%BA%D0%BE%D0%BD.docx")
     assert doc.file_name == "Закон.docx" and doc.published_on == date(2026, 3, 1)
+
+
+def test_replacing_the_file_keeps_one_file_and_a_bad_replacement_changes_nothing(app, world):
+    manager = new_client(app, "kz_admin")
+    assert upload(manager, MINIMAL_PDF).status_code == 302
+    doc = only_document(app)
+    first = files_of(app)
+    assert first == {doc.file_key}
+
+    def replace(data: bytes, name: str):
+        edit = manager.get(f"/en/content/documents/{doc.id}/edit").get_data(as_text=True)
+        return manager.post(f"/en/content/documents/{doc.id}/edit", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(edit), "country": "KZ", "doc_type": "methodology", "published_on": "2026-03-02",
+            "title_en": "Law on migration", "access": "restricted", "indicators": [F],
+            "file": (io.BytesIO(data), name)})
+
+    before = dump(app.extensions["sdmx_engine"])
+    answer = replace(EXECUTABLE, "new.docx")
+    assert answer.status_code == 400 and "Nothing was kept" in text_of(answer.get_data(as_text=True))
+    assert dump(app.extensions["sdmx_engine"]) == before and files_of(app) == first
+    new_file = docx()
+    assert replace(new_file, "methods.docx").status_code == 302
+    after = only_document(app)
+    assert (after.file_name, after.doc_type, after.titles) == ("methods.docx", "methodology", {"en": "Law on migration"})
+    assert files_of(app) == {after.file_key} != first  # the old file is gone with its row's reference
+    got = manager.get(f"/en/documents/{doc.id}/file")
+    assert got.data == new_file and got.mimetype.endswith("wordprocessingml.document")
