@@ -62,3 +62,22 @@ def test_the_migration_makes_the_declared_tables(engine):
     found = inspect(engine)
     for table in (document, document_indicator, news_item, portal_link):
         assert {c["name"] for c in found.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+
+
+def test_document_pages_follow_one_another_without_gaps_or_repeats(engine):
+    with engine.begin() as conn:
+        store = DocumentStore(conn)
+        for i in range(7):  # two per day, so pages split days
+            store.add(country="KZ", doc_type="policy", published_on=date(2026, 1, 1 + i // 2), titles={"en": f"D{i}"},
+                      summaries={}, access="public" if i % 3 == 0 else "restricted", participants=False,
+                      file_name="a.pdf", media_type="application/pdf", file_size=1, file_key=f"{i:032x}",
+                      indicators=[], by="u")
+    with engine.connect() as conn:
+        store = DocumentStore(conn)
+        seen, after = [], None
+        while page := store.list(after=after, limit=3):
+            seen += [d.id for d in page]
+            after = (page[-1].published_on, page[-1].id)
+        assert seen == [d.id for d in store.list()] and len(set(seen)) == 7
+        assert [d.titles["en"] for d in store.list(access="public")] == ["D6", "D3", "D0"]
+        assert store.list(doc_type="legislation") == []

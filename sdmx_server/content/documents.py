@@ -29,6 +29,8 @@ from .uploads import CheckedFile
 DOC_TYPES = ("legislation", "policy", "methodology", "analysis")
 MAX_TITLE = 300
 MAX_SUMMARY = 4000
+LIST_LIMIT = 200  # documents a listing shows (the newest)
+SCAN_PAGE = 500  # rows read at a time while looking for those a reader may see
 # state -> the states a manager may move it to (publish, withdraw, back to draft, publish again)
 MOVES = {"draft": ("published",), "published": ("withdrawn",), "withdrawn": ("published", "draft")}
 
@@ -81,11 +83,22 @@ def may_see(actor: Actor, vis: Visibility, doc: DocumentRow) -> bool:
 
 
 def visible_documents(store: DocumentStore, actor: Actor, vis: Visibility, *, doc_type: str | None = None,
-                      country: str | None = None, regional: bool = False) -> list[DocumentRow]:
-    """The published documents the actor may see, newest first, optionally of one type and one owner."""
+                      country: str | None = None, regional: bool = False, limit: int = LIST_LIMIT) -> list[DocumentRow]:
+    """The newest ``limit`` published documents the actor may see, optionally of one type and one owner. Rows
+    are read a page at a time and judged by :func:`may_see`, until ``limit`` are found or none are left, so the
+    rule is written once, here, and a reader who may see few documents still gets the newest of them."""
     countries: list[str | None] | None = [None] if regional else [country] if country else None
-    return [d for d in store.list(states=["published"], countries=countries)
-            if (doc_type is None or d.doc_type == doc_type) and may_see(actor, vis, d)]
+    access = "public" if actor.is_anonymous else None  # all a visitor may see: no need to read the others
+    found: list[DocumentRow] = []
+    after = None
+    while len(found) < limit:
+        page = store.list(states=["published"], countries=countries, doc_type=doc_type, access=access, after=after,
+                          limit=SCAN_PAGE)
+        found += [d for d in page if may_see(actor, vis, d)]
+        if len(page) < SCAN_PAGE:
+            break
+        after = (page[-1].published_on, page[-1].id)
+    return found[:limit]
 
 
 def managed_documents(store: DocumentStore, actor: Actor) -> list[DocumentRow]:

@@ -76,9 +76,18 @@ class DocumentStore:
         return rows[0] if rows else None
 
     def list(self, *, states: Iterable[str] | None = None, countries: Iterable[str | None] | None = None,
+             doc_type: str | None = None, access: str | None = None, after: tuple[date, int] | None = None,
              limit: int = 1000) -> list[DocumentRow]:
-        """Newest publication date first. ``countries`` may hold None for regional documents."""
+        """Newest publication date first. ``countries`` may hold None for regional documents; ``after`` pages on
+        by the (published_on, id) of the last row of the previous page."""
         q = select(document).order_by(document.c.published_on.desc(), document.c.id.desc()).limit(limit)
+        if doc_type is not None:
+            q = q.where(document.c.doc_type == doc_type)
+        if access is not None:
+            q = q.where(document.c.access == access)
+        if after is not None:
+            q = q.where((document.c.published_on < after[0])
+                        | ((document.c.published_on == after[0]) & (document.c.id < after[1])))
         if states is not None:
             q = q.where(document.c.state.in_(list(states)))
         if countries is not None:
