@@ -65,7 +65,9 @@ def init(obj: Context) -> None:
             click.echo("demo figures: stock of foreigners of KZ, KG and MD released, one KZ submission pending")
             from .metadata.demo import create_demo_documentation
             from .metadata.structure import definitions
-            n = create_demo_documentation(engine, definitions(obj.cfg))
+            with engine.connect() as conn:
+                flows = definitions(conn)
+            n = create_demo_documentation(engine, flows)
             click.echo(f"demo documentation: {n} metadata sets on the stock of foreigners released")
 
 

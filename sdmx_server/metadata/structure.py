@@ -1,20 +1,17 @@
-"""What a metadataflow's metadata sets must hold: its MSD's attributes, read from SDMX-ML 3.0.
+"""What a metadataflow's metadata sets must hold: its MSD's attributes, read from the structure store.
 
-Read here, with lxml, from the SDMX-ML 3.0 files of the seed directories (tools/make_metadata_structure.py),
-the same files `init` stores: the metadata layer does not yet read MSDs submitted later through the structure
-API from the store.
+The MSDs and metadataflows are those stored (``init`` loads the seed files; the structure API stores
+later ones), so an MSD replaced through the structure API is the one the checks, the Excel template and
+the portal form use at once. Read per call: a handful of artefacts, each a JSON body.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Iterable
+from typing import Any
 
-from ..sdmx.xml_safety import parse_xml
-
-STR = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure"
+from ..sdmx.artefacts import Artefact, urn_of
+from ..storage.artefact_store import ArtefactStore
 
 
 @dataclass(frozen=True)
@@ -25,69 +22,56 @@ class AttributeSpec:
     codelist: str | None  # codelist URN of a coded attribute
     text_type: str | None  # e.g. String, GregorianDay
     multilingual: bool
+    concept: str | None = None  # the concept URN whose names label the attribute
 
 
 @dataclass(frozen=True)
 class MetadataflowInfo:
     urn: str
     structure_urn: str
-    attributes: dict[str, AttributeSpec]  # by id (dotted path when nested)
+    attributes: dict[str, AttributeSpec]  # by id (dotted path when nested), in MSD order
 
 
-def read_definitions(bodies: Iterable[bytes]) -> dict[str, MetadataflowInfo]:
-    """Metadataflows by URN, each with its MSD's attributes (flows whose MSD is missing are left out)."""
-    msds: dict[str, dict[str, AttributeSpec]] = {}
-    flows: list[tuple[str, str]] = []
-    for body in bodies:
-        root = parse_xml(body)
-        for msd in root.iter(f"{{{STR}}}MetadataStructure"):
-            urn = msd.get("urn") or (f"urn:sdmx:org.sdmx.infomodel.metadatastructure.MetadataStructure="
-                                     f"{msd.get('agencyID')}:{msd.get('id')}({msd.get('version', '1.0')})")
-            specs: dict[str, AttributeSpec] = {}
-            for lst in msd.iter(f"{{{STR}}}MetadataAttributeList"):
-                for a in lst.findall(f"{{{STR}}}MetadataAttribute"):
-                    _spec(a, "", specs)
-            msds[urn] = specs
-        for mf in root.iter(f"{{{STR}}}Metadataflow"):
-            s = mf.find(f"{{{STR}}}Structure")
-            if mf.get("urn") and s is not None and s.text:
-                flows.append((mf.get("urn"), s.text.strip()))
-    return {urn: MetadataflowInfo(urn, msd, msds[msd]) for urn, msd in flows if msd in msds}
+def attributes_of(msd: Artefact) -> dict[str, AttributeSpec]:
+    """The MSD's attributes (canonical artefact, SDMX-JSON 2.0 shape), nested ones under dotted paths."""
+    out: dict[str, AttributeSpec] = {}
+    lst = (msd.get("metadataStructureComponents") or {}).get("metadataAttributeList") or {}
+    for a in lst.get("metadataAttributes") or []:
+        _spec(a, "", out)
+    return out
 
 
-def _spec(a, prefix: str, out: dict[str, AttributeSpec]) -> None:
-    path = f"{prefix}{a.get('id')}"
-    rep = a.find(f"{{{STR}}}LocalRepresentation")
-    enum = rep.find(f"{{{STR}}}Enumeration") if rep is not None else None
-    fmt = rep.find(f"{{{STR}}}TextFormat") if rep is not None else None
-    hi = a.get("maxOccurs", "1")
+def _spec(a: dict[str, Any], prefix: str, out: dict[str, AttributeSpec]) -> None:
+    path = f"{prefix}{a.get('id', '')}"
+    rep = a.get("localRepresentation") or {}
+    enum = rep.get("enumeration")
+    fmt = rep.get("format")
+    hi = a.get("maxOccurs", 1)
     out[path] = AttributeSpec(
-        path, int(a.get("minOccurs", "1")), None if hi == "unbounded" else int(hi),
-        enum.text.strip() if enum is not None and enum.text else None,
-        fmt.get("textType", "String") if fmt is not None else (None if enum is not None else "String"),
-        enum is None and (fmt is None or fmt.get("isMultiLingual", "true") == "true"))
-    for child in a.findall(f"{{{STR}}}MetadataAttribute"):
+        path, int(a.get("minOccurs", 1)), None if hi == "unbounded" else int(hi), enum or None,
+        (fmt or {}).get("dataType", "String") if fmt is not None or not enum else None,
+        not enum and (fmt is None or bool(fmt.get("isMultiLingual", True))), a.get("conceptIdentity"))
+    for child in a.get("metadataAttributes") or []:
         _spec(child, f"{path}.", out)
 
 
-def definition_files(cfg) -> list[Path]:
-    """The SDMX-ML 3.0 structure files that may hold MSDs and metadataflows."""
-    files: list[Path] = []
-    for d in cfg.seed_dirs:
-        files += [p for p in sorted(cfg.path(d).glob("*.xml")) if b"/schemas/v3_0/" in _head(p)]
-    return files
+def stored_definitions(store: ArtefactStore) -> dict[str, MetadataflowInfo]:
+    """Stored metadataflows by URN, each with its stored MSD's attributes (flows whose MSD is missing are left
+    out: their sets are refused as of an unknown metadataflow)."""
+    out: dict[str, MetadataflowInfo] = {}
+    msds: dict[str, Artefact | None] = {}
+    for flow in store.candidates({"metadataflow"}, None, None):
+        structure = flow.get("structure")
+        if not structure:
+            continue
+        if structure not in msds:
+            msds[structure] = store.get(structure)
+        msd = msds[structure]
+        if msd is not None and msd.get("type") == "metadatastructure":
+            out[urn_of(flow)] = MetadataflowInfo(urn_of(flow), structure, attributes_of(msd))
+    return out
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as f:
-        return f.read(1000)
-
-
-def definitions(cfg) -> dict[str, MetadataflowInfo]:
-    files = definition_files(cfg)
-    return _cached(tuple((str(p), p.stat().st_mtime_ns) for p in files))
-
-
-@lru_cache(maxsize=4)
-def _cached(files: tuple[tuple[str, int], ...]) -> dict[str, MetadataflowInfo]:
-    return read_definitions(Path(p).read_bytes() for p, _ in files)
+def definitions(conn) -> dict[str, MetadataflowInfo]:
+    """The stored definitions, on a connection."""
+    return stored_definitions(ArtefactStore(conn))

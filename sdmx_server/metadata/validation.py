@@ -101,6 +101,11 @@ def _check_values(s: MetadataSet, flow: MetadataflowInfo, get, cache, errors: Er
             errors.add("unknown-attribute", f"{v.attribute} is not an attribute of {flow.structure_urn}", v.where, **ctx)
             continue
         counts[v.attribute] = counts.get(v.attribute, 0) + 1
+        if v.value is not None and v.texts is not None:
+            kind = "a code" if spec.codelist else "text" if spec.multilingual else "a value"
+            errors.add("value-and-text", f"{v.attribute} takes {kind}; an answer gives both a value and text",
+                       v.where, **ctx)
+            continue
         if spec.codelist:
             if v.value is None:
                 errors.add("coded-attribute-text", f"{v.attribute} takes codes of {spec.codelist} as Value, not text",

@@ -44,10 +44,11 @@ def submit_metadata(agency: str, flow_id: str, version: str) -> tuple[Response, 
                        "holding submit, verify and release privileges); without it it waits as pending")
     body = read_body(cfg.max_body_bytes)
     with write_transaction():
-        receipt = submission.submit(db(), body, actor(), definitions(cfg),
+        receipt = submission.submit(db(), body, actor(), definitions(db()),
                                     metadataflow_urn=_flow_urn(agency, flow_id, version),
                                     release_now=bool(release), max_errors=cfg.max_errors,
-                                    four_eyes=FourEyes.from_config(cfg))
+                                    four_eyes=FourEyes.from_config(cfg), content_type=request.content_type,
+                                    limits=(cfg.max_token_bytes, cfg.max_inflate_ratio))
     return jsonify(receipt.as_json()), 200 if release else 202
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-STATES = ("pending", "validated", "released")
+STATES = ("pending", "validated", "released", "returned")  # returned: sent back by a verifier, never shown
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from .metadata_tables import metadata_publicity as mp
 from .metadata_tables import metadata_set as ms
 from .metadata_tables import metadata_set_transition as mst
 
-# which state may follow which
-NEXT = {"pending": {"validated"}, "validated": {"released"}}
+# which state may follow which (a verifier returns pending or validated documentation to its submitter)
+NEXT = {"pending": {"validated", "returned"}, "validated": {"released", "returned"}}
 
 
 class MetadataStore:
@@ -54,7 +54,8 @@ class MetadataStore:
 
     def transition(self, set_pk: int, to_state: str, *, actor: str, comment: str = "",
                    at: datetime | None = None) -> MetadataSet:
-        """Move a set along pending -> validated -> released; anything else is a ValueError."""
+        """Move a set along pending -> validated -> released (or back to its submitter, returned); anything else,
+        or a state another transaction changed meanwhile, is a ValueError."""
         current = self.get(set_pk)
         if current is None:
             raise LookupError(f"metadata set {set_pk} does not exist")
@@ -64,7 +65,9 @@ class MetadataStore:
         values = {"state": to_state}
         if to_state == "released":
             values["released_at"] = at
-        self.conn.execute(update(ms).where(ms.c.id == set_pk).values(**values))
+        moved = self.conn.execute(update(ms).where(ms.c.id == set_pk, ms.c.state == current.state).values(**values))
+        if moved.rowcount != 1:
+            raise ValueError(f"metadata set {set_pk} changed state meanwhile; it cannot become {to_state}")
         self.conn.execute(insert(mst).values(metadata_set_id=set_pk, at=at, actor=actor, from_state=current.state,
                                              to_state=to_state, comment=comment))
         return self.get(set_pk)  # type: ignore[return-value]
@@ -107,6 +110,33 @@ class MetadataStore:
         if set_ids is not None:
             cond.append(ms.c.set_id.in_(list(set_ids)))
         return self._load(select(ms).where(*cond).order_by(ms.c.dataflow_urn, ms.c.provider_id, ms.c.version))
+
+    def listing(self, *, states: Iterable[str] | None = None, provider_id: str | None = None,
+                dataflow_urn: str | None = None, limit: int = 200, before: int | None = None) -> list[MetadataSet]:
+        """Sets of every version, newest first (the workflow's lists and queues)."""
+        cond = []
+        if states is not None:
+            cond.append(ms.c.state.in_(list(states)))
+        if provider_id is not None:
+            cond.append(ms.c.provider_id == provider_id)
+        if dataflow_urn is not None:
+            cond.append(ms.c.dataflow_urn == dataflow_urn)
+        if before is not None:
+            cond.append(ms.c.id < before)
+        return self._load(select(ms).where(*cond).order_by(ms.c.id.desc()).limit(limit))
+
+    def newest(self, metadataflow_urn: str | None, dataflow_urn: str, provider_id: str, *,
+               states: Iterable[str] = ("pending", "validated", "released"),
+               below_version: int | None = None) -> MetadataSet | None:
+        """The newest version of one target in one of ``states`` (below ``below_version`` if given; under any
+        metadataflow when ``metadataflow_urn`` is None, newest by submission)."""
+        cond = [ms.c.dataflow_urn == dataflow_urn, ms.c.provider_id == provider_id, ms.c.state.in_(list(states))]
+        if metadataflow_urn is not None:
+            cond.append(ms.c.metadataflow_urn == metadataflow_urn)
+        if below_version is not None:
+            cond.append(ms.c.version < below_version)
+        found = self._load(select(ms).where(*cond).order_by(ms.c.submitted_at.desc(), ms.c.id.desc()).limit(1))
+        return found[0] if found else None
 
     def set_public(self, owner: str, dataflow_urn: str, is_public: bool, *, by: str | None) -> bool:
         """Make the owner's documentation of the dataflow public or not; False if it already was so."""
