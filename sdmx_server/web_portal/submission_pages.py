@@ -83,12 +83,17 @@ def domain_errors() -> Iterator[None]:
 
 def _menu() -> list[dict[str, Any]]:
     """The submission entries of the main menu, only those the signed-in user may use."""
+    from .documentation_entry import may_document_any  # it imports this module
+
     who = actor()
     items: list[tuple[bool, str, Any, tuple[str, ...]]] = [
         (not who.is_anonymous and who.can(SUBMIT), "portal.submit_index", _l("Submit data"),
          ("portal.submit_index", "portal.submit_indicator", "portal.submit_entry")),
         (not who.is_anonymous and has_submissions(who), "portal.submission_list", _l("Submissions"),
          ("portal.submission_list", "portal.submission_detail")),
+        (may_document_any(who), "portal.documentation_index", _l("Documentation"),
+         ("portal.documentation_index", "portal.documentation_edit", "portal.documentation_detail",
+          "portal.documentation_upload")),
         (may_queue(who, VERIFY), "portal.verify_queue", _l("To verify"), ("portal.verify_queue",)),
         (may_queue(who, RELEASE), "portal.release_queue", _l("To release"), ("portal.release_queue",)),
         (True, "portal.revision_notices", _l("Revisions"), ("portal.revision_notices",)),
@@ -333,7 +338,10 @@ def _queue(privilege: str, template: str) -> str:
     who = page_context.signed_in()
     if not may_queue(who, privilege):
         abort(403)
-    return render_template(template, rows=queue(db(), who, privilege), labels=Labels(ArtefactStore(db()), g.lang_code))
+    from .documentation_entry import documentation_queue  # it imports this module
+
+    return render_template(template, rows=queue(db(), who, privilege), labels=Labels(ArtefactStore(db()), g.lang_code),
+                           documentation=documentation_queue(who, privilege))
 
 
 @bp.get("/<portal_lang:lang_code>/queue/verify")
