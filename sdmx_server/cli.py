@@ -274,5 +274,11 @@ def token_revoke(obj: Context, username: str, token_id: int) -> None:
     click.echo(f"token {token_id} of {username} revoked")
 
 
+from .maintenance.backup_commands import backup_command, restore_command  # noqa: E402
+
+main.add_command(backup_command)
+main.add_command(restore_command)
+
+
 if __name__ == "__main__":
     main()
