@@ -40,6 +40,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.extensions["sdmx_engine"] = make_engine(cfg.resolved_database_url)
     app.extensions["sdmx_access_cache"] = AccessCache()
     app.extensions["sdmx_response_cache"] = ResponseCache(cfg.response_cache_bytes)
+    from .monitoring import metrics, views as monitoring
+    app.extensions["sdmx_response_cache"].on_lookup = metrics.count_cache_lookup
+    monitoring.install(app)  # first: request ids, logs, metrics and /health, /metrics (docs/operations.md)
 
     @app.before_request
     def _check_url_length() -> None:

@@ -163,7 +163,8 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None,
         return
     from .serving import gunicorn_args
 
-    args = [sys.executable, "-m", "gunicorn", *gunicorn_args(cfg, host, port, workers), "--access-logfile", "-",
+    access_log = ["--access-logfile", "-"] if cfg.log_format == "text" else []  # json: the app logs each request
+    args = [sys.executable, "-m", "gunicorn", *gunicorn_args(cfg, host, port, workers), *access_log,
             "sdmx_server.app:create_app()"]
     os.execv(sys.executable, args)
 

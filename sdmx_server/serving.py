@@ -36,7 +36,8 @@ def gunicorn_args(cfg: Config, host: str, port: int, workers: int) -> list[str]:
     """gunicorn's arguments for serving the app (what `serve` and the live-server tests run)."""
     return ["--workers", str(workers), "--worker-class", WORKER_CLASS, "--threads", str(cfg.threads),
             "--keep-alive", str(cfg.keepalive_seconds),
-            "--bind", f"{host}:{port}", "--limit-request-line", "8190"]
+            "--bind", f"{host}:{port}", "--limit-request-line", "8190",
+            "--config", "python:sdmx_server.monitoring.gunicorn_hooks"]  # Prometheus multiprocess mode
 
 
 class HeadBufferingWorker(ThreadWorker):

@@ -98,6 +98,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("document_dir", str, "var/documents",
             "Folder of the documents library's files (relative paths are under the project root); outside the "
             "web root, files are served only through the portal's access check."),
+    Setting("log_format", str, "json",
+            "json: the server logs one JSON object a line to stderr, each request's with its X-Request-ID; text: "
+            "Python's and gunicorn's usual lines (docs/operations.md)."),
+    Setting("metrics_networks", list, ["127.0.0.1/32", "::1/128"],
+            "Networks (CIDR) whose clients may read /metrics without a token; the client address is the one "
+            "proxy_count trusts. Empty: only with metrics_token."),
+    Setting("metrics_token", str, "",
+            "Bearer token that also opens /metrics from anywhere (for a scraper that reaches the server through "
+            "the reverse proxy); empty: none."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -138,6 +147,9 @@ class Config:
     session_cookie_secure: bool
     max_document_bytes: int
     document_dir: str
+    log_format: str
+    metrics_networks: list
+    metrics_token: str
 
     def path(self, relative: str) -> Path:
         p = Path(relative)

@@ -7,7 +7,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 
 from flask import Response, request
 from werkzeug.http import http_date, parse_date
@@ -87,13 +87,16 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self.on_lookup: Callable[[bool], None] | None = None  # told each lookup's result (monitoring/metrics.py)
 
     def get(self, key: tuple[str, str]) -> bytes | None:
         with self._lock:
             body = self._entries.get(key)
             if body is not None:
                 self._entries.move_to_end(key)
-            return body
+        if self.on_lookup is not None:
+            self.on_lookup(body is not None)
+        return body
 
     def filling(self, key: tuple[str, str], chunks: Iterator[bytes]) -> Iterator[bytes]:
         """Pass the body through, keeping it when it ends whole and small enough."""
