@@ -275,10 +275,11 @@ def token_revoke(obj: Context, username: str, token_id: int) -> None:
     click.echo(f"token {token_id} of {username} revoked")
 
 
-from .maintenance.backup_commands import backup_command, restore_command  # noqa: E402
+from .maintenance.backup_commands import (backup_command, export_command, import_command,  # noqa: E402
+                                          restore_command)
 
-main.add_command(backup_command)
-main.add_command(restore_command)
+for _command in (backup_command, restore_command, export_command, import_command):  # docs/operations.md
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

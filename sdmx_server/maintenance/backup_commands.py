@@ -1,4 +1,5 @@
-"""`sdmx-server backup` and `restore`: thin commands over maintenance/backup.py."""
+"""`sdmx-server backup`, `restore`, `export` and `import`: thin commands over maintenance/backup.py and
+maintenance/export.py."""
 
 from __future__ import annotations
 
@@ -38,3 +39,37 @@ def restore_command(obj, src: Path, replace: bool) -> None:
         raise click.ClickException(str(e)) from None
     click.echo(f"restored the {m.engine} backup of {m.snapshot_at} (schema {m.schema_revision}, server "
                f"{m.server_version}); schema now current")
+
+
+@click.command("export", help="Write everything the server keeps into the new folder DIR in open formats, in one "
+                              "snapshot: every table as JSON lines (figures with their history, users, roles, grants, "
+                              "submissions, audit records), the artefacts as SDMX-ML 3.0, the settings as JSON "
+                              "(secrets left out). --provider writes one country's own data only.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--provider", help="Data provider id (e.g. KZ): only that country's own data, users and records.")
+@click.pass_obj
+def export_command(obj, directory: Path, provider: str | None) -> None:
+    from .export import export
+
+    try:
+        m = export(obj.engine(), directory, obj.cfg, provider=provider)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    rows = sum(m["tables"].values())
+    click.echo(f"exported {rows} rows of {len(m['tables'])} tables" + (f" of provider {provider}" if provider else "")
+               + f" (schema {m['schema_revision']}) to {directory}")
+
+
+@click.command("import", help="Load a folder written by `sdmx-server export` into the configured database, which "
+                              "must hold no rows (SQLite to PostgreSQL or back); an older export is migrated.")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_obj
+def import_command(obj, directory: Path) -> None:
+    from .export import import_
+
+    try:
+        m = import_(obj.engine(), directory)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"imported {sum(m['tables'].values())} rows of {len(m['tables'])} tables exported at "
+               f"{m['exported_at']}; schema now current")

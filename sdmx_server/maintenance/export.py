@@ -1,0 +1,291 @@
+"""An engine-neutral export of everything the server keeps, and its import: SQLite to PostgreSQL and back with
+nothing lost, and a country's own data to take home (``provider``).
+
+A backup (maintenance/backup.py) is the engine's own copy and restores into the same engine only. An export is
+open files any tool reads:
+
+- ``tables/<table>.jsonl``: every row of every table, one JSON array a line after a first line naming the
+  columns; times as ISO 8601 in UTC, binary columns (stored messages) as base64. Figures keep their whole
+  history (each observation row with its transaction-time interval), submissions their messages and
+  transitions, users their roles (password hashes are argon2, never passwords), and the audit log every entry.
+  This is what ``import`` reads: row for row, ids included, so the copy is exact.
+- ``structures.xml``: every artefact as one SDMX-ML 3.0 Structure message, for SDMX tools.
+- ``settings.json``: the settings in force when exporting, secrets left out (settings live in the operator's
+  files: import does not apply them).
+- ``manifest.json``: format, server version, schema revision, time, the provider (for a country's export) and
+  the number of rows of each table.
+
+The export reads in one snapshot (PostgreSQL REPEATABLE READ; SQLite one read transaction) while the server
+runs. Import wants a database without rows, migrates it to the export's schema revision, inserts every row in
+one transaction, sets PostgreSQL's sequences past the ids, then migrates to the newest revision.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import Column, Connection, DateTime, Engine, LargeBinary, Table, func, select, text, true
+
+from ..settings import Config
+from ..storage import metadata_tables  # noqa: F401 - registers the documentation tables on the shared metadata
+from ..storage.database import MIGRATIONS, begin_write
+from ..storage.tables import metadata
+from .backup import BackupError, known_revisions, server_version
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+BATCH = 5000
+SECRET_SETTINGS = {"secret_key", "metrics_token"}
+# a country's export leaves out what is no country's: credentials, throttling, caches' stamps, running jobs
+NOT_A_COUNTRYS = {"api_token", "login_failure", "access_version", "change_log", "submission_job"}
+# whose rows a table holds, for a country's export: by a column naming the country, or through a parent's id
+_COUNTRY_COLUMNS = ("provider_id", "owner_provider", "country")
+_PARENTS = {"data_set_id": "data_set", "series_id": "series", "submission_id": "submission",
+            "metadata_set_id": "metadata_set", "user_id": "user_account"}
+_SHARED = {"artefact", "artefact_reference"}  # the structures every country's figures are read with
+# tables whose rows the migrations themselves write (a fresh schema holds them) and triggers keep: the
+# export's rows replace them once everything else is in
+MIGRATION_ROWS = {"access_version"}
+
+
+class ExportError(BackupError):
+    """An export or import that cannot be made; the message says what and where."""
+
+
+def tables() -> list[Table]:
+    return list(metadata.sorted_tables)
+
+
+def export(engine: Engine, dest: Path, cfg: Config | None = None, *, provider: str | None = None) -> dict:
+    """Write everything (or ``provider``'s own) into the new folder ``dest``; returns the manifest."""
+    dest = Path(dest)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise ExportError(f"{dest} exists and is not an empty folder: name a new folder for the export")
+    (dest / "tables").mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        _snapshot(conn)
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        conditions = _provider_conditions(provider) if provider else {t.name: true() for t in tables()}
+        for table in tables():
+            where = conditions.get(table.name)
+            if where is None:
+                continue
+            counts[table.name] = _write_table(conn, table, where, dest / "tables" / f"{table.name}.jsonl")
+        _write_structures(conn, dest / "structures.xml")
+        conn.rollback()
+    if cfg is not None:
+        settings = {k: v for k, v in asdict(cfg).items() if k not in SECRET_SETTINGS}
+        settings["database_url"] = _without_password(settings["database_url"])
+        (dest / "settings.json").write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
+    manifest = {"format": FORMAT, "server_version": server_version(), "schema_revision": revision,
+                "exported_at": datetime.now(timezone.utc).isoformat(), "provider": provider, "tables": counts}
+    (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def import_(engine: Engine, src: Path) -> dict:
+    """Load an export into a database that holds no rows; returns its manifest."""
+    src = Path(src)
+    manifest = _read_manifest(src)
+    if manifest.get("provider"):
+        raise ExportError(f"{src} is the export of provider {manifest['provider']}'s own data, to take home: it "
+                          f"is not a whole server and cannot be imported as one")
+    revisions, head = known_revisions()
+    revision = manifest.get("schema_revision")
+    if revision not in revisions:
+        raise ExportError(f"the export's schema revision {revision} is newer than this server's ({head}): "
+                          f"import it with server {manifest.get('server_version')} or later")
+    with engine.connect() as conn:
+        present = conn.dialect.has_table(conn, "alembic_version") and \
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        conn.rollback()
+    if present and present != revision:
+        raise ExportError(f"the target database's schema is at revision {present} and the export's at {revision}: "
+                          f"import into an empty database (do not run `sdmx-server init` on it first)")
+    _upgrade(engine, revision)
+    with engine.connect() as conn:
+        busy = [t.name for t in tables()
+                if t.name not in MIGRATION_ROWS and conn.execute(select(func.count()).select_from(t)).scalar()]
+        conn.rollback()
+        if busy:
+            raise ExportError(f"the target database already holds rows in {', '.join(busy[:5])}: import into an "
+                              f"empty database")
+        with begin_write(conn):
+            # last, the migrations' own rows: inserting the others moved them (access_version's triggers)
+            ordered = [t for t in tables() if t.name not in MIGRATION_ROWS] + \
+                [t for t in tables() if t.name in MIGRATION_ROWS]
+            for table in ordered:
+                if table.name in MIGRATION_ROWS and table.name in manifest["tables"]:
+                    conn.execute(table.delete())
+                path = src / "tables" / f"{table.name}.jsonl"
+                expected = manifest["tables"].get(table.name)
+                if expected is None:
+                    continue  # a table newer than the export: the migrations fill it
+                n = _read_table(conn, table, path)
+                if n != expected:
+                    raise ExportError(f"{path}: {n} rows, the manifest says {expected}: the export is incomplete")
+            _advance_sequences(conn)
+    if revision != head:
+        _upgrade(engine, head)
+    return manifest
+
+
+# -- writing --------------------------------------------------------------------------------------------------
+
+def _snapshot(conn: Connection) -> None:
+    """Every read of the export in one snapshot."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+    else:
+        conn.exec_driver_sql("BEGIN")  # deferred: the first read fixes what this transaction sees
+
+
+def _provider_conditions(provider: str) -> dict[str, Any]:
+    """Table name to the condition selecting ``provider``'s rows (tables absent: left out)."""
+    out: dict[str, Any] = {}
+    for _ in range(4):  # a child may come before its parent where no foreign key orders them (observation)
+        for table in tables():
+            if table.name in out or table.name in NOT_A_COUNTRYS:
+                continue
+            if table.name in _SHARED:
+                out[table.name] = true()
+            elif (own := next((table.c[c] for c in _COUNTRY_COLUMNS if c in table.c), None)) is not None:
+                out[table.name] = own == provider
+            elif parent := next((c for c in _PARENTS if c in table.c and _PARENTS[c] in out), None):
+                parent_table = metadata.tables[_PARENTS[parent]]
+                out[table.name] = table.c[parent].in_(select(parent_table.c.id).where(out[parent_table.name]))
+    return out
+
+
+def _write_table(conn: Connection, table: Table, where: Any, path: Path) -> int:
+    columns = list(table.columns)
+    order = list(table.primary_key.columns) or columns
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps({"columns": [c.name for c in columns]}) + "\n")
+        result = conn.execution_options(yield_per=BATCH).execute(select(table).where(where).order_by(*order))
+        for row in result:
+            f.write(json.dumps([_to_json(c, v) for c, v in zip(columns, row)], ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def _to_json(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, DateTime):
+        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # SQLite keeps UTC without zone
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(column.type, LargeBinary):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+def _write_structures(conn: Connection, path: Path) -> None:
+    from ..sdmx.formats import sdmx_ml_3_0_structure_writer as writer
+    from ..storage.artefact_store import ArtefactStore
+
+    artefacts = ArtefactStore(conn).candidates(None, None, None)
+    writable = [a for a in artefacts if writer.unsupported_reason(a) is None]
+    path.write_bytes(writer.write_structure_message(writable) if writable else b"")
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL: say nothing of it
+        return "?"
+
+
+# -- reading --------------------------------------------------------------------------------------------------
+
+def _read_manifest(src: Path) -> dict:
+    path = src / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ExportError(f"{src} is not an export: it has no {MANIFEST}") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ExportError(f"{path} is not valid JSON: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("tables"), dict):
+        raise ExportError(f"{path}: not an export of format {FORMAT}")
+    return manifest
+
+
+def _rows(path: Path, table: Table) -> Iterator[dict]:
+    try:
+        f = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise ExportError(f"{path} is missing: the export is incomplete") from None
+    with f:
+        try:
+            names = json.loads(f.readline())["columns"]
+        except (ValueError, KeyError, TypeError):
+            raise ExportError(f"{path}, line 1: not a line naming the columns") from None
+        unknown = [n for n in names if n not in table.c]
+        if unknown:
+            raise ExportError(f"{path}: columns {', '.join(unknown)} are not columns of table {table.name}")
+        columns = [table.c[n] for n in names]
+        for number, line in enumerate(f, start=2):
+            try:
+                values = json.loads(line)
+                if not isinstance(values, list) or len(values) != len(columns):
+                    raise ValueError(f"{len(columns)} values expected")
+                yield {c.name: _from_json(c, v) for c, v in zip(columns, values)}
+            except (ValueError, TypeError) as e:
+                raise ExportError(f"{path}, line {number}: {e}") from None
+
+
+def _from_json(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, LargeBinary):
+        return base64.b64decode(value, validate=True)
+    return value
+
+
+def _read_table(conn: Connection, table: Table, path: Path) -> int:
+    n, batch = 0, []
+    for row in _rows(path, table):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            conn.execute(table.insert(), batch)
+            n, batch = n + len(batch), []
+    if batch:
+        conn.execute(table.insert(), batch)
+        n += len(batch)
+    return n
+
+
+def _advance_sequences(conn: Connection) -> None:
+    """PostgreSQL: each serial id's sequence continues after the largest id imported (SQLite's rowids do)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables():
+        for column in table.primary_key.columns:
+            sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                    {"t": table.name, "c": column.name}).scalar()
+            if sequence:
+                conn.execute(text(f"SELECT setval('{sequence}', COALESCE((SELECT max({column.name}) FROM "
+                                  f"{table.name}), 0) + 1, false)"))
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
