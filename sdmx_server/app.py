@@ -89,6 +89,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
                            openapi_views, schema_views, structure_views, submission_views, unimplemented_views)
 
     errors.register(app)
+    from .rest_api import lost_connections
+    lost_connections.register(app)  # a dead database connection: reads run again, writes 503 (issue 21)
     app.register_blueprint(structure_views.bp)
     app.register_blueprint(data_submission_views.bp)
     app.register_blueprint(data_views.bp)

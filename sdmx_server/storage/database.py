@@ -37,8 +37,8 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
     # No pre-ping: it costs a round trip on every request. When the server restarts, the first statement on a
-    # dead pooled connection fails (that one request answers 500), and SQLAlchemy then discards every pooled
-    # connection made before the failure, so the next requests connect afresh.
+    # dead pooled connection fails; rest_api/lost_connections.py empties the pool and runs a read again on a
+    # fresh connection, and answers a write 503 with Retry-After.
     engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
 
     @event.listens_for(engine, "checkin")
