@@ -122,6 +122,12 @@ def test_sqlite_to_postgresql_and_back_loses_nothing(demo_sqlite, pg_schema, cli
     assert manifest["tables"]["observation"] == len(source["observation"]) and manifest["provider"] is None
     settings = json.loads((tmp_path / "from-sqlite" / "settings.json").read_text())
     assert "secret_key" not in settings and settings["database_url"].startswith("sqlite:///")
+    data_files = sorted(p.name for p in (tmp_path / "from-sqlite" / "data").iterdir())
+    assert "DSM_DF_STOCK_FOREIGNERS_1.0__KZ.csv" in data_files, data_files
+    assert data_files == sorted(p.name for p in (tmp_path / "from-postgresql" / "data").iterdir())
+    kz = (tmp_path / "from-sqlite" / "data" / "DSM_DF_STOCK_FOREIGNERS_1.0__KZ.csv").read_text().splitlines()
+    assert kz[0].startswith("STRUCTURE,STRUCTURE_ID") and len(kz) > 1 and "OBS_VALUE" in kz[0]
+    assert all(",KZ," in line for line in kz[1:]), kz[:3]
     structures = etree.parse(str(tmp_path / "from-sqlite" / "structures.xml"))
     assert structures.getroot().tag.endswith("Structure")
     assert len(structures.xpath("//*[local-name()='Dataflow']")) >= 1
@@ -149,6 +155,8 @@ def test_a_countrys_export_holds_its_own_data_only(demo_sqlite, cli, tmp_path):
     assert rows("observation") and all(r["series_id"] in kz_series for r in rows("observation"))
     assert len(rows("observation")) < len(source["observation"])  # KG's and MD's figures stayed behind
     assert len(rows("artefact")) == len(source["artefact"])  # the structures to read them with
+    assert [p.name for p in (tmp_path / "kz" / "data").iterdir()] and \
+        all(p.name.endswith("__KZ.csv") for p in (tmp_path / "kz" / "data").iterdir())
     with pytest.raises(ExportError, match="provider KZ's own data"):
         import_(make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}"), tmp_path / "kz")
 

@@ -10,6 +10,7 @@ open files any tool reads:
   transitions, users their roles (password hashes are argon2, never passwords), and the audit log every entry.
   This is what ``import`` reads: row for row, ids included, so the copy is exact.
 - ``structures.xml``: every artefact as one SDMX-ML 3.0 Structure message, for SDMX tools.
+- ``data/AGENCY_ID_VERSION__PROVIDER.csv``: each data set in SDMX-CSV 2.0 with its history (VALID_FROM/TO).
 - ``settings.json``: the settings in force when exporting, secrets left out (settings live in the operator's
   files: import does not apply them).
 - ``manifest.json``: format, server version, schema revision, time, the provider (for a country's export) and
@@ -78,6 +79,7 @@ def export(engine: Engine, dest: Path, cfg: Config | None = None, *, provider: s
                 continue
             counts[table.name] = _write_table(conn, table, where, dest / "tables" / f"{table.name}.jsonl")
         _write_structures(conn, dest / "structures.xml")
+        _write_data(conn, dest / "data", provider)
         conn.rollback()
     if cfg is not None:
         settings = {k: v for k, v in asdict(cfg).items() if k not in SECRET_SETTINGS}
@@ -194,6 +196,31 @@ def _write_structures(conn: Connection, path: Path) -> None:
     artefacts = ArtefactStore(conn).candidates(None, None, None)
     writable = [a for a in artefacts if writer.unsupported_reason(a) is None]
     path.write_bytes(writer.write_structure_message(writable) if writable else b"")
+
+
+def _write_data(conn: Connection, folder: Path, provider: str | None) -> None:
+    """Each data set (a dataflow's figures of one provider) as SDMX-CSV 2.0 with its history, as the data API
+    answers ``includeHistory=true`` to someone who may see it: ``data/AGENCY_ID_VERSION__PROVIDER.csv``."""
+    from ..retrieval.data_retrieval import prepare_data_query, read_data
+    from ..sdmx.artefacts import parse_urn
+    from ..sdmx.data_query import parse_data_query_v2
+    from ..sdmx.formats import sdmx_csv_2_0_data_writer as writer
+    from ..storage.artefact_store import ArtefactStore
+    from ..storage.tables import data_set
+
+    folder.mkdir()
+    store = ArtefactStore(conn)
+    q = select(data_set.c.dataflow_urn, data_set.c.provider_id).order_by(data_set.c.dataflow_urn, data_set.c.provider_id)
+    for flow_urn, owner in conn.execute(q.where(data_set.c.provider_id == provider) if provider else q).all():
+        ref = parse_urn(flow_urn)
+        query = parse_data_query_v2("dataflow", ref.agency_id, ref.id, ref.version, None, {"includeHistory": "true"})
+        prepared = prepare_data_query(conn, store, query, visible=lambda _urn, owner=owner: frozenset({owner}))
+        message = read_data(conn, store, prepared, languages=["en"], max_observations=1 << 62, need_labels=False)
+        if message is None:
+            continue
+        with open(folder / f"{ref.agency_id}_{ref.id}_{ref.version}__{owner}.csv", "w", encoding="utf-8") as f:
+            for chunk in writer.write_data_message(message):
+                f.write(chunk)
 
 
 def _without_password(url: str) -> str:
