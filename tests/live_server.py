@@ -37,8 +37,9 @@ def gunicorn(database_url: str, workers: int = 2, **settings: object) -> Iterato
     """Yield the base URL of a server run as `sdmx-server serve` runs it (``settings``: SDMX_SERVER_* values);
     stop it afterwards."""
     port = free_port()
+    # text logs: the JSON request log writes a line a request into the pipe below, read only if the start fails
     env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_SECRET_KEY="test",
-               **{"SDMX_SERVER_" + k.upper(): str(v) for k, v in settings.items()})
+               SDMX_SERVER_LOG_FORMAT="text", **{"SDMX_SERVER_" + k.upper(): str(v) for k, v in settings.items()})
     env.pop("SDMX_SERVER_CONFIG", None)
     cfg = load_config(environ=env)
     proc = subprocess.Popen(

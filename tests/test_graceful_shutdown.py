@@ -36,7 +36,7 @@ def node(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *gunicorn_args(load_config(environ=env), "127.0.0.1",
                                                                              port, 1),
                              "--graceful-timeout", "20", "sdmx_server.app:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -45,6 +45,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (a test runner replaces it per test)."""
+
+    @property
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # noqa: ANN001 - StreamHandler.__init__ sets it
+        pass
+
+
 def configure_logging(log_format: str) -> None:
     """``json``: the server's loggers write JSON lines to stderr, at INFO (one line per request), through one
     handler on the root logger (so gunicorn's and pytest's handling stays as it is). ``text``: left as Python
@@ -55,7 +67,7 @@ def configure_logging(log_format: str) -> None:
         return
     root = logging.getLogger()
     if not any(getattr(h, "sdmx_json", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(JsonFormatter())
         handler.sdmx_json = True  # type: ignore[attr-defined]
         root.addHandler(handler)

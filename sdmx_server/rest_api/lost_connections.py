@@ -28,8 +28,10 @@ def register(app: Flask) -> None:
 
     def lost(e: Exception) -> bool:
         if isinstance(e, DBAPIError):
-            return bool(e.connection_invalidated) or (e.statement is None and type(e.orig).__name__ ==
-                                                      "OperationalError")  # could not connect
+            return bool(e.connection_invalidated) or _ended_by_server(e.orig) or (
+                e.statement is None and type(e.orig).__name__ == "OperationalError")  # could not connect
+        if _ended_by_server(e):
+            return True
         conn = g.get("conn")  # the driver's own error: the dialect judges it by the connection's state
         driver = conn.connection.driver_connection if conn is not None and not conn.invalidated else None
         return driver is not None and engine.dialect.is_disconnect(e, driver, None)
@@ -56,6 +58,16 @@ def register(app: Flask) -> None:
     app.register_error_handler(DBAPIError, handle)
     if driver_error is not None:
         app.register_error_handler(driver_error, handle)
+
+
+# PostgreSQL's SQLSTATEs for a session the server ended (administrator, crash, start-up) and class 08, connection
+# exceptions: the driver may not yet have marked its connection broken when the error is raised
+_ENDED = ("57P01", "57P02", "57P03")
+
+
+def _ended_by_server(e: BaseException | None) -> bool:
+    state = getattr(e, "sqlstate", None)
+    return isinstance(state, str) and (state in _ENDED or state.startswith("08"))
 
 
 def _forget_connections(e: Exception) -> None:
