@@ -98,7 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("document_dir", str, "var/documents",
             "Folder of the documents library's files (relative paths are under the project root); outside the "
             "web root, files are served only through the portal's access check."),
-    Setting("log_format", str, "json",
+    Setting("log_format", str, "text",
             "json: the server logs one JSON object a line to stderr, each request's with its X-Request-ID; text: "
             "Python's and gunicorn's usual lines (docs/operations.md)."),
     Setting("metrics_networks", list, ["127.0.0.1/32", "::1/128"],
