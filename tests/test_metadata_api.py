@@ -117,7 +117,12 @@ def test_submitted_pending_then_released_on_request_and_queried(world, engine):
     stubs = world("GET", "/rest/v2/metadata/metadataset/KZ?detail=allstubs", "kz_sub")
     assert stubs.status_code == 200 and b"Attribute" not in stubs.data and b"DOC_STOCK" in stubs.data
     assert world("GET", "/rest/v2/metadata/metadataset/KZ/DOC_STOCK/1.0", "kz_admin").status_code == 204  # v1 pending
-    assert world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub", Accept="text/csv").status_code == 406
+    assert world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub", Accept="text/html").status_code == 406
+    assert world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub",
+                 Accept="application/vnd.sdmx.metadata+json;version=2.1.0").status_code == 406
+    r = world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub", Accept="text/csv")
+    assert r.status_code == 200 and r.content_type.startswith("application/vnd.sdmx.metadata+csv;version=2.0.0")
+    assert r.data.startswith(b"MDSTRUCTURE[;],MDSTRUCTURE_ID,METADATASET_ID,ACTION,TARGET_TYPES,TARGET_IDS,")
     # SDMX-JSON 2.0, valid against the official schema, by content negotiation
     r = world("GET", "/rest/v2/metadata/metadataset/KZ", "kz_sub",
               Accept="application/vnd.sdmx.metadata+json;version=2.0.0, application/xml;q=0.5")

@@ -18,7 +18,7 @@ from ..identity.actor import Actor
 from ..sdmx.artefacts import parse_urn
 from ..sdmx.formats.excel_documentation_reader import read_documentation_workbook
 from ..sdmx.formats.input_limits import MAX_INFLATE_RATIO, MAX_TOKEN
-from ..sdmx.formats.sdmx_ml_3_0_metadata import read_metadata_message
+from ..sdmx.formats.metadata_format_detection import read_metadata
 from ..sdmx.media_types import XLSX
 from ..sdmx.metadata_set import MetadataSet
 from ..storage.artefact_store import ArtefactStore, utcnow
@@ -54,11 +54,11 @@ class MetadataReceipt:
 
 def read_sets(body: bytes, content_type: str | None, *, max_token: int = MAX_TOKEN,
               max_inflate_ratio: int = MAX_INFLATE_RATIO) -> list[MetadataSet]:
-    """The sets of an SDMX-ML 3.0 metadata message, or of a filled-in Excel documentation workbook (by its
-    media type, or by the zip signature every .xlsx starts with)."""
+    """The sets of a metadata message (SDMX-ML 3.0, SDMX-JSON 2.0 or SDMX-CSV 2.0), or of a filled-in Excel
+    documentation workbook (by its media type, or by the zip signature every .xlsx starts with)."""
     if (content_type or "").split(";")[0].strip().lower() == XLSX or body[:4] == b"PK\x03\x04":
         return read_documentation_workbook(body, max_token=max_token, max_inflate_ratio=max_inflate_ratio)
-    return read_metadata_message(body)
+    return read_metadata(body, content_type)
 
 
 def submit(conn, body: bytes | list[MetadataSet], who: Actor, flows: dict[str, MetadataflowInfo], *,

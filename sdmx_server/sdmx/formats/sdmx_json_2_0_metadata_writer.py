@@ -2,7 +2,7 @@
 
 Same model as the SDMX-ML 3.0 writer: each set names its metadataflow and two targets (dataflow and
 data provider); multilingual text is a localised object, codes and plain values are strings, a
-repeated attribute appears once per value.
+repeated attribute appears once per value, a nested one (``PARENT.CHILD``) under its parent.
 """
 
 from __future__ import annotations
@@ -31,9 +31,29 @@ def metadata_set_json(s: MetadataSet, languages: list[str]) -> dict:
         if value:
             out[key] = value
     if s.values:
-        out["attributes"] = [{"id": v.attribute.rsplit(".", 1)[-1], "value": v.texts if v.texts is not None else v.value}
-                             for v in s.values]
+        out["attributes"] = _nested(s)
     return out
+
+
+def _nested(s: MetadataSet) -> list[dict]:
+    """Attributes as the message nests them: ``PARENT.CHILD`` under the last ``PARENT`` written (a parent
+    that holds only children is written without a value)."""
+    top: list[dict] = []
+    for v in s.values:
+        siblings, parts = top, v.attribute.split(".")
+        for part in parts[:-1]:
+            parent = next((a for a in reversed(siblings) if a["id"] == part), None)
+            if parent is None:
+                parent = {"id": part}
+                siblings.append(parent)
+            siblings = parent.setdefault("attributes", [])
+        value = v.texts if v.texts is not None else v.value
+        holder = next((a for a in reversed(siblings) if a["id"] == parts[-1]), None)
+        if holder is not None and "value" not in holder:
+            holder["value"] = value  # the parent written earlier for its children
+        else:
+            siblings.append({"id": parts[-1], "value": value})
+    return top
 
 
 def write_metadata_json(sets: Iterable[MetadataSet], languages: list[str], *, message_id: str | None = None) -> bytes:
