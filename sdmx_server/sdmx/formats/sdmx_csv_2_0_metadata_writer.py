@@ -24,7 +24,7 @@ from .sdmx_ml_3_0_metadata import provider_urn
 from .sdmx_csv_2_0_metadata_subfields import many_texts_cell, texts_cell, values_cell
 
 MEDIA_TYPE = "application/vnd.sdmx.metadata+csv;version=2.0.0"
-SEP = ";"
+SEP = ";"  # the sub-field separator; "|" when ";" separates the fields
 NAME_COLUMN, VALID_FROM, VALID_TO = "metadataSetName", "validFrom", "validTo"
 
 
@@ -48,20 +48,21 @@ def _columns(sets: list[MetadataSet], attributes: Mapping[str, int | None]) -> l
     return [(a, many[a], sorted(langs[a])) for a in order]
 
 
-def _header(path: str, many: bool, langs: list[str]) -> str:
-    return path + ("[]" if many else "") + (f"[{SEP.join(langs)}]" if langs else "")
+def _header(path: str, many: bool, langs: list[str], sep: str) -> str:
+    return path + ("[]" if many else "") + (f"[{sep.join(langs)}]" if langs else "")
 
 
 def write_metadata_csv(sets: Iterable[MetadataSet], *, attributes: Mapping[str, int | None] | None = None,
                        delimiter: str = ",") -> bytes:
     """``attributes``: the MSD's attribute paths in order, each with its maxOccurs (None: unbounded)."""
     sets = list(sets)
+    sep = "|" if delimiter == SEP else SEP
     columns = _columns(sets, attributes or {})
     names = sorted({lang for s in sets for lang in s.names})
     valid_from, valid_to = any(s.valid_from for s in sets), any(s.valid_to for s in sets)
-    header = [f"MDSTRUCTURE[{SEP}]", "MDSTRUCTURE_ID", "METADATASET_ID", "ACTION", "TARGET_TYPES", "TARGET_IDS"]
-    header += [_header(*c) for c in columns]
-    header += ([f"{NAME_COLUMN}[{SEP.join(names)}]"] if names else []) + ([VALID_FROM] if valid_from else []) \
+    header = [f"MDSTRUCTURE[{sep}]", "MDSTRUCTURE_ID", "METADATASET_ID", "ACTION", "TARGET_TYPES", "TARGET_IDS"]
+    header += [_header(*c, sep) for c in columns]
+    header += ([f"{NAME_COLUMN}[{sep.join(names)}]"] if names else []) + ([VALID_FROM] if valid_from else []) \
         + ([VALID_TO] if valid_to else [])
     out = io.StringIO()
     w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
@@ -71,18 +72,18 @@ def write_metadata_csv(sets: Iterable[MetadataSet], *, attributes: Mapping[str, 
         targets = [csv_target(s.dataflow_urn), csv_target(provider_urn(s.provider_id))]
         row = ["metadataflow", f"{flow.agency_id}:{flow.id}({flow.version})",
                f"{s.provider_id}:{s.set_id}({s.version or 1}.0)", "I",
-               SEP.join(t for t, _ in targets), SEP.join(r for _, r in targets)]
+               sep.join(t for t, _ in targets), sep.join(r for _, r in targets)]
         for path, many, langs in columns:
             values = s.values_of(path)
             if not values:
                 row.append("")
             elif langs:
                 texts = [v.texts or {} for v in values]
-                row.append(many_texts_cell(texts, SEP) if many else texts_cell(texts[0], SEP))
+                row.append(many_texts_cell(texts, sep) if many else texts_cell(texts[0], sep))
             else:
                 plain = [v.value or "" for v in values]
-                row.append(values_cell(plain, SEP) if many else plain[0])
-        row += ([texts_cell(s.names, SEP)] if names else []) + ([_time(s.valid_from)] if valid_from else []) \
+                row.append(values_cell(plain, sep) if many else plain[0])
+        row += ([texts_cell(s.names, sep)] if names else []) + ([_time(s.valid_from)] if valid_from else []) \
             + ([_time(s.valid_to)] if valid_to else [])
         w.writerow(row)
     return out.getvalue().encode("utf-8")

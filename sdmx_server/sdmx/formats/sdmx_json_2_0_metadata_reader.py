@@ -65,7 +65,7 @@ def _localised(value: Any, pointer: str) -> dict[str, str]:
         raise _fail(pointer, "must be an object of texts by language, e.g. {\"en\": \"...\"}")
     out = {}
     for lang, text in value.items():
-        if not lang or len(lang) > 35 or not set(lang) <= LANG_CHARS:
+        if not lang or not set(lang) <= LANG_CHARS:
             raise _fail(f"{pointer}/{lang}", f"{lang!r} is not a language code")
         if not isinstance(text, str):
             raise _fail(f"{pointer}/{lang}", f"the {lang} text must be a string, not {type(text).__name__}")
