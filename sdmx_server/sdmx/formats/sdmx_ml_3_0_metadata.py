@@ -66,6 +66,8 @@ def write_metadata_message(sets: Iterable[MetadataSet], *, message_id: str, prep
                 action="Information")
         for lang, text in sorted(s.names.items()):
             _e(ms, COM, "Name", text, **{XML_LANG: lang})
+        if not s.values:
+            continue  # a stub (detail=allstubs): the XSD takes Metadataflow, Target and Attribute together or none
         _e(ms, MD, "Metadataflow", s.metadataflow_urn)
         _e(ms, MD, "Target", s.dataflow_urn)
         _e(ms, MD, "Target", provider_urn(s.provider_id, provider_agency))
