@@ -89,6 +89,9 @@ def _json_case(name: str) -> tuple[bytes, int, str]:
         _attrs(doc).append(top)
         return json.dumps(doc).encode(), 400, f"/data/metadataSets/0/attributes/{n}" + "/attributes/0" * 16 + \
             ": metadata attributes nest deeper than 16 levels"
+    if name == "a character XML forbids":
+        _attrs(doc)[0]["value"]["en"] = "A person\u0000"
+        return json.dumps(doc).encode(), 400, "/data/metadataSets/0/attributes/0/value/en: holds the character U+0000"
     if name == "deep JSON nesting":
         return b'{"data": {"metadataSets": ' + b"[" * 200_000 + b"]" * 200_000 + b"}}", 400, "nests too deeply"
     if name == "oversized body":
@@ -129,6 +132,9 @@ def _csv_case(name: str) -> tuple[bytes, int, str]:
     if name == "an action that does not apply":
         return csv_body([rows[0], rows[1].replace("(1.0),I,dataflow", "(1.0),D,dataflow")]), 400, \
             "ACTION: 'D': only I (Information) and R (Replace)"
+    if name == "a character XML forbids":
+        return csv_body([rows[0], rows[1].replace("Migration service", "Migration\x01service")]), 400, \
+            "holds the character U+0001"
     if name == "not SDMX-CSV":
         return b"STRUCTURE,STRUCTURE_ID\r\ndataflow,DSM:X(1.0)\r\n", 400, "starts with the header MDSTRUCTURE"
     if name == "deep attribute nesting":
@@ -142,11 +148,11 @@ def _csv_case(name: str) -> tuple[bytes, int, str]:
 
 
 JSON_CASES = ["wrong target", "unknown attribute", "code outside its codelist", "missing mandatory answers",
-              "malformed JSON", "a value of the wrong type", "a language that is not one", "deep attribute nesting",
-              "deep JSON nesting", "oversized body"]
+              "malformed JSON", "a value of the wrong type", "a language that is not one", "a character XML forbids",
+              "deep attribute nesting", "deep JSON nesting", "oversized body"]
 CSV_CASES = ["wrong target", "unknown attribute", "code outside its codelist", "missing mandatory answers",
-             "malformed CSV", "a row with too many fields", "a text without its language", "an action that does not apply",
-             "not SDMX-CSV", "deep attribute nesting", "oversized body"]
+             "malformed CSV", "a row with too many fields", "a text without its language",
+             "an action that does not apply", "a character XML forbids", "not SDMX-CSV", "deep attribute nesting", "oversized body"]
 
 
 def _check(world, engine, body: bytes, media: str, status: int, words: str) -> None:

@@ -35,7 +35,8 @@ JSON_TYPES = ("application/vnd.sdmx.metadata+json;version=2.0.0", "application/v
               "application/json")
 CSV_TYPES = ("application/vnd.sdmx.metadata+csv;version=2.0.0", "application/vnd.sdmx.metadata+csv", "text/csv")
 # (offered types, the answer's media type, the version an Accept ``version=`` parameter must name)
-OFFERS = ((XML_TYPES, MEDIA_TYPE, "3.0.0"), (JSON_TYPES, JSON_MEDIA_TYPE, "2.0.0"), (CSV_TYPES, CSV_MEDIA_TYPE, "2.0.0"))
+OFFERS = ((XML_TYPES, MEDIA_TYPE, "3.0.0"), (JSON_TYPES, JSON_MEDIA_TYPE, "2.0.0"),
+          (CSV_TYPES, CSV_MEDIA_TYPE, "2.0.0"))
 
 
 def _flow_urn(agency: str, flow_id: str, version: str) -> str:

@@ -65,7 +65,8 @@ def test_json_reader_reads_the_specimens_nested_and_typed_attributes():
     assert contact["CONTACT.ADDRESS.STREET"] == "RUE ALPHONSE WEICKER 5"
     assert "CONTACT" not in contact  # a presentational parent holds no value
     assert [(v.attribute, v.value) for v in sets[1].values] == [
-        ("CERTIFIED", "2009-12-10"), ("POSTED", "2010-01-13"), ("UPDATED", "2010-01-13"), ("UPDATED.NEXT", "2011-01-20")]
+        ("CERTIFIED", "2009-12-10"), ("POSTED", "2010-01-13"), ("UPDATED", "2010-01-13"),
+        ("UPDATED.NEXT", "2011-01-20")]
     assert sets[2].values[0].texts["en"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
     assert sets[2].values[0].where == "/data/metadataSets/2/attributes/0"
     assert (sets[0].dataflow_urn, sets[0].provider_id, sets[0].names) == (STOCK, "KZ", {"en": "METADATASET1"})

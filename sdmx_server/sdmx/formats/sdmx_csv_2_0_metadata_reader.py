@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 from ..errors import BadInput
 from ..metadata_set import AttributeValue, MetadataSet
+from ..xml_safety import XML_FORBIDDEN
 from .metadata_targets import read_targets, urn_of_csv_target
 from .sdmx_csv_2_0_metadata_subfields import read_texts, split, unquote
 from .sdmx_csv_2_0_metadata_writer import NAME_COLUMN, VALID_FROM, VALID_TO
@@ -64,6 +65,12 @@ def read_metadata_csv(data: bytes) -> list[MetadataSet]:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise BadInput(f"the message is not UTF-8 (byte {e.start})", line=line) from None
+    bad = XML_FORBIDDEN.search(text)
+    if bad is not None:
+        before = text[:bad.start()]
+        raise BadInput(f"the message holds the character U+{ord(bad.group()):04X} (character "
+                       f"{bad.start() - before.rfind(chr(10))} of the line), which SDMX-ML cannot carry",
+                       line=before.count("\n") + 1)
     m = _FIRST.match(text)
     if m is None:
         raise BadInput("an SDMX-CSV 2.0 metadata message starts with the header MDSTRUCTURE (or MDSTRUCTURE[;]) "

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import BadInput
 from ..metadata_set import AttributeValue, MetadataSet
+from .input_limits import forbidden_character
 from .metadata_targets import read_targets
 
 MAX_NESTING = 16  # attribute levels: real MSDs nest 3 or 4; a deeper message is refused before it is walked
@@ -26,6 +27,13 @@ LANG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 def _fail(pointer: str, message: str) -> BadInput:
     return BadInput(f"{pointer or '/'}: {message}")
+
+
+def _xml_safe(text: str, pointer: str) -> str:
+    """Text every answer format can carry: XML 1.0 forbids NUL and most control characters."""
+    if (bad := forbidden_character(text)) is not None:
+        raise _fail(pointer, f"holds the character {bad}, which SDMX-ML cannot carry")
+    return text
 
 
 def read_metadata_json(data: bytes) -> list[MetadataSet]:
@@ -56,8 +64,9 @@ def _string(obj: dict, key: str, pointer: str, *, required: bool = False) -> str
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise _fail(f"{pointer}/{key}", "missing" if value is None else f"must be a non-empty string, not {value!r}"[:200])
-    return value.strip()
+        problem = "missing" if value is None else f"must be a non-empty string, not {value!r}"[:200]
+        raise _fail(f"{pointer}/{key}", problem)
+    return _xml_safe(value.strip(), f"{pointer}/{key}")
 
 
 def _localised(value: Any, pointer: str) -> dict[str, str]:
@@ -69,7 +78,7 @@ def _localised(value: Any, pointer: str) -> dict[str, str]:
             raise _fail(f"{pointer}/{lang}", f"{lang!r} is not a language code")
         if not isinstance(text, str):
             raise _fail(f"{pointer}/{lang}", f"the {lang} text must be a string, not {type(text).__name__}")
-        out[lang] = text.strip()
+        out[lang] = _xml_safe(text.strip(), f"{pointer}/{lang}")
     return out
 
 
@@ -123,7 +132,7 @@ def _read_attribute(a: Any, pointer: str, prefix: str, out: list[AttributeValue]
     elif isinstance(value, bool):
         out.append(AttributeValue(path, value="true" if value else "false", where=pointer))
     elif isinstance(value, (str, int, float)):
-        out.append(AttributeValue(path, value=str(value).strip(), where=pointer))
+        out.append(AttributeValue(path, value=_xml_safe(str(value).strip(), f"{pointer}/value"), where=pointer))
     elif value is not None:
         raise _fail(f"{pointer}/value", f"{path}: a value is a string, a number or texts by language, "
                     f"not {type(value).__name__}")
