@@ -34,16 +34,18 @@ def many_texts_cell(many: list[dict[str, str]], sep: str) -> str:
 
 def split(cell: str, sep: str) -> list[str]:
     """The raw sub-fields of ``cell``: split at ``sep`` outside quotes; ValueError for an unclosed quote."""
-    parts, start, quoted = [], 0, False
-    for i, ch in enumerate(cell):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            parts.append(cell[start:i])
-            start = i + 1
-    if quoted:
+    if '"' not in cell:
+        return cell.split(sep)
+    pieces = cell.split(sep)  # rejoin the pieces a quoted separator split: a piece ends quoted if its quotes are odd
+    parts: list[str] = []
+    current: str | None = None
+    for piece in pieces:
+        current = piece if current is None else current + sep + piece
+        if current.count('"') % 2 == 0:
+            parts.append(current)
+            current = None
+    if current is not None:
         raise ValueError("a quote opened in the cell is not closed")
-    parts.append(cell[start:])
     return parts
 
 
