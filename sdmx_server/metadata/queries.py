@@ -3,7 +3,8 @@
 Documentation of provider P on dataflow F is shown to whoever may see P's released data on F
 (DESIGN.md section 3, access/visibility.py), and to everyone when P made its documentation of F public
 (a country may document openly figures it keeps confidential): only released sets, their newest
-version unless the query names versions.
+version unless the query names versions. ``as_of`` (the spec's asOf) travels back: the newest version
+released at or before that time.
 """
 
 from __future__ import annotations
