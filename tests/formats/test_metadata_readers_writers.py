@@ -82,6 +82,16 @@ def test_json_reader_names_the_specimen_targets_it_cannot_hold(name, pointer):
     assert e.value.message.startswith(pointer + ": ") and "neither a dataflow nor a data provider" in e.value.message
 
 
+def test_json_reader_says_metadata_provision_agreements_are_not_supported():
+    doc = json.loads((SPECIMENS / "constructed-sample2.json").read_text())
+    (s,) = [s for s in doc["data"]["metadataSets"] if "metadataProvisionAgreement" in s][:1]
+    s["targets"] = [STOCK, KZ]
+    with pytest.raises(BadInput) as e:
+        read_metadata_json(json.dumps({"data": {"metadataSets": [s]}}).encode())
+    assert e.value.message == ("/data/metadataSets/0/metadataflow: metadata set DATA_KEY_REPORT names no metadataflow "
+                               "(its URN); metadata provision agreements are not supported")
+
+
 def test_json_writer_nests_what_the_reader_nests_and_the_answer_is_schema_valid():
     body = write_metadata_json([TRICKY], ["en"], message_id="M1")
     doc = json.loads(body)

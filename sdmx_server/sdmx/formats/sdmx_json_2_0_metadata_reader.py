@@ -99,7 +99,8 @@ def _read_set(s: Any, pointer: str, lang: str) -> MetadataSet:
     set_id = _string(s, "id", pointer, required=True) or ""
     flow = _string(s, "metadataflow", pointer)
     if flow is None:
-        raise _fail(f"{pointer}/metadataflow", f"metadata set {set_id} names no metadataflow (its URN)")
+        raise _fail(f"{pointer}/metadataflow", f"metadata set {set_id} names no metadataflow (its URN)"
+                    + ("; metadata provision agreements are not supported" if "metadataProvisionAgreement" in s else ""))
     names = _localised(s["names"], f"{pointer}/names") if "names" in s else {}
     if not names and (name := _string(s, "name", pointer)):
         names = {lang: name}
