@@ -71,19 +71,36 @@ def write_metadata_message(sets: Iterable[MetadataSet], *, message_id: str, prep
         _e(ms, MD, "Metadataflow", s.metadataflow_urn)
         _e(ms, MD, "Target", s.dataflow_urn)
         _e(ms, MD, "Target", provider_urn(s.provider_id, provider_agency))
-        previous: tuple[str, object] | None = None
-        for v in s.values:
-            if v.texts is None and v.value is not None and previous == (v.attribute, "values"):
-                _e(a, MD, "Value", v.value)  # a repeated coded attribute: one element, its values in order
-                continue
-            a = _e(ms, MD, "Attribute", id=v.attribute.rsplit(".", 1)[-1])
-            if v.texts is not None:
-                for lang, text in sorted(v.texts.items()):
-                    _e(a, COM, "Text", text, **{XML_LANG: lang})
-            elif v.value is not None:
-                _e(a, MD, "Value", v.value)
-            previous = (v.attribute, "values" if v.texts is None else "texts")
+        _write_values(ms, s)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _write_values(ms, s: MetadataSet) -> None:
+    """Attributes in message order: a nested one (``PARENT.CHILD``) inside the newest element of its parent; the
+    values of a repeated coded attribute, one after the other, in one element."""
+    last: dict[str, etree._Element] = {}  # path -> the newest element written for it
+    previous: tuple[str, str] | None = None
+    for v in s.values:
+        kind = "texts" if v.texts is not None else "values"
+        if kind == "values" and previous == (v.attribute, "values"):
+            el = last[v.attribute]
+        else:
+            parts = v.attribute.split(".")
+            parent = ms
+            for depth in range(1, len(parts)):
+                path = ".".join(parts[:depth])
+                if path not in last:
+                    last[path] = _e(parent, MD, "Attribute", id=parts[depth - 1])
+                parent = last[path]
+            el = last[v.attribute] = _e(parent, MD, "Attribute", id=parts[-1])
+            for child in [p for p in last if p.startswith(v.attribute + ".")]:
+                del last[child]  # children that follow belong to the new element
+        if v.texts is not None:
+            for lang, text in sorted(v.texts.items()):
+                _e(el, COM, "Text", text, **{XML_LANG: lang})
+        elif v.value is not None:
+            _e(el, MD, "Value", v.value)
+        previous = (v.attribute, kind)
 
 
 def provider_id_agency(s: MetadataSet, default: str) -> str:
