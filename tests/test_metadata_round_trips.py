@@ -51,13 +51,13 @@ def bodies() -> dict[str, bytes]:
 
 def test_the_documentation_fits_the_msd_attributes_used():
     """DEF_FOREIGNER_LAW must be an attribute of the MSD, or the round trips below would be refused."""
-    from sdmx_server.metadata.structure import read_definitions
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
-    flows = read_definitions([(root / "structures/MSD_DATA_DOCUMENTATION.xml").read_bytes(),
-                              (root / "dataflows/MDF_DATA_DOCUMENTATION.xml").read_bytes()])
-    assert {v.attribute for v in documentation().values} <= set(flows[MDF].attributes)
+    from lxml import etree
+
+    msd = etree.parse(str(Path(__file__).resolve().parent.parent / "structures/MSD_DATA_DOCUMENTATION.xml"))
+    ids = {a.get("id") for a in msd.iter("{*}MetadataAttribute")}
+    assert {v.attribute for v in documentation().values} <= ids and len(ids) >= 40
 
 
 @pytest.mark.parametrize("fmt_in", ["xml", "json", "csv"])
