@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
 
 from .languages import TRANSLATIONS, available_languages, language_converter
+from .template_names import guard_template_context
 
 SESSION_HOURS = 12  # a session cookie not re-issued (by signing in, or any change) for this long is refused
 API_PATHS = ("/rest/", "/api/")  # the REST and management APIs: they never authenticate by cookie
@@ -51,4 +52,5 @@ def init_portal(app: Flask) -> None:
     Babel(app, locale_selector=page_context.page_language, default_locale=languages[0],
           default_translation_directories=str(translations))
     page_context.csrf.init_app(app)
+    guard_template_context(app)  # a page's variable never hides one every page has
     app.register_blueprint(views.bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
@@ -63,17 +64,19 @@ def signed_in() -> Actor:
 
 
 def _page_context() -> dict[str, Any]:
+    """What every page has. The frame's own parts (language links, notices, sign-out form) sit in one namespace,
+    ``site``, so a page's variables never meet them; template_names refuses a view's variable named like any
+    of these."""
     lang = g.get("lang_code") or page_language()
-    return {
-        "page_lang": lang,
-        "languages": [{"code": code, "name": language_name(code), "url": switch_url(code), "current": code == lang}
-                      for code in g.get("portal_languages", ())],
-        "current_user": account.signed_in_user(lang),
-        "here": request.full_path.rstrip("?") if request.endpoint != "portal.not_found" else None,
-        "role_label": account.role_label,
-        "sign_out_form": SignOutForm(formdata=None),  # rendered only: never reads a body (it may be too large)
-        "notices": [str(NOTICES[key]) for key in get_flashed_messages() if key in NOTICES],
-    }
+    site = SimpleNamespace(
+        languages=[{"code": code, "name": language_name(code), "url": switch_url(code), "current": code == lang}
+                   for code in g.get("portal_languages", ())],
+        here=request.full_path.rstrip("?") if request.endpoint != "portal.not_found" else None,
+        sign_out_form=SignOutForm(formdata=None),  # rendered only: never reads a body (it may be too large)
+        notices=[str(NOTICES[key]) for key in get_flashed_messages() if key in NOTICES],
+    )
+    return {"site": site, "page_lang": lang, "current_user": account.signed_in_user(lang),
+            "role_label": account.role_label}
 
 
 def _page_headers(resp: Response) -> Response:
