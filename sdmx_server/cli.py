@@ -11,7 +11,13 @@ import click
 
 from .identity.policy import load_policy
 from .settings import ENV_PREFIX, Config, load_config
-from .storage.database import make_engine, upgrade_schema
+from .storage.database import make_engine, schema_revision, upgrade_schema
+
+
+def _one_line(e: BaseException) -> str:
+    """The first line of a database error, without SQLAlchemy's background link and statement."""
+    text = str(getattr(e, "orig", None) or e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 class Context:
@@ -26,13 +32,48 @@ class Context:
         return self._cfg
 
     def engine(self):
+        """The engine of a command that needs the schema: an uninitialised (or older) database is one clear
+        line and a non-zero status, never a missing-table traceback."""
+        url = self.cfg.resolved_database_url
+        where = self.database_name()
+        path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+        if path and path != ":memory:" and not Path(path).exists():  # connecting would create an empty file
+            raise click.ClickException(f"the database {where} does not exist: run `sdmx-server init` first")
+        engine = self.any_engine()
+        current, head = schema_revision(engine)
+        if current is None:
+            raise click.ClickException(f"the database {where} is not initialised: run `sdmx-server init` first")
+        if current != head:
+            raise click.ClickException(f"the database {where} has schema {current}, this version needs {head}: "
+                                       "run `sdmx-server init` to upgrade it")
+        return engine
+
+    def any_engine(self):
+        """The engine of ``init`` and ``load``, which create or upgrade the schema themselves."""
         return make_engine(self.cfg.resolved_database_url)
+
+    def database_name(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.cfg.resolved_database_url).render_as_string(hide_password=True)
 
     def policy(self):
         return load_policy(self.cfg.path(self.cfg.auth_policy))
 
 
-@click.group(help="SDMX exchange server of the regional migration Data Sharing Mechanism.\n\n"
+class Commands(click.Group):
+    """Every subcommand's database failure (none reachable, a locked file, a missing table) as one line."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as e:
+            raise click.ClickException(f"database error: {_one_line(e)}") from None
+
+
+@click.group(cls=Commands, help="SDMX exchange server of the regional migration Data Sharing Mechanism.\n\n"
                   "Settings come from conf/defaults.toml, the --config file (or SDMX_SERVER_CONFIG) "
                   "and SDMX_SERVER_<NAME> environment variables, e.g. SDMX_SERVER_DATABASE_URL.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
@@ -48,7 +89,7 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 def init(obj: Context) -> None:
     from .seeding import LoadError, create_demo_accounts, create_demo_figures, load_structures, read_files, seed_files
 
-    engine = obj.engine()
+    engine = obj.any_engine()
     upgrade_schema(engine)
     files = seed_files(obj.cfg)
     try:
@@ -78,7 +119,7 @@ def load(obj: Context, files: tuple[str, ...]) -> None:
     from .sdmx.errors import SdmxError
     from .seeding import LoadError, load_structures, read_files
 
-    engine = obj.engine()
+    engine = obj.any_engine()
     upgrade_schema(engine)
     try:
         results = load_structures(engine, read_files([Path(f) for f in files]))
@@ -152,6 +193,7 @@ def release_due_command(obj: Context) -> None:
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
     cfg = obj.cfg
+    obj.engine().dispose()  # an uninitialised database is said here, not by every request's 500
     host, port, workers = host or cfg.host, port or cfg.port, workers or cfg.workers
     if obj.config_file:
         os.environ[ENV_PREFIX + "CONFIG"] = str(Path(obj.config_file).resolve())

@@ -74,6 +74,18 @@ def upgrade_schema(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """The database's Alembic revision (None: never initialised) and the newest this code knows: a command that
+    needs the schema compares them before it runs, instead of failing on a missing table."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head
+
+
 @contextmanager
 def checkpoint_later(conn: Connection, defer: Callable[[Callable[[], None]], None]) -> Iterator[None]:
     """SQLite: commit a large write inside this block without copying the WAL into the database file there and
