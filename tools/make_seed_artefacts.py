@@ -6,8 +6,9 @@
 The artefacts are built here as canonical dicts (names in English and Russian everywhere) and
 written with the server's own SDMX-ML 2.1 writer into codelists/, structures/ and dataflows/.
 Output is deterministic: running it again reproduces the committed files byte for byte (a test
-checks this). Country names come from Babel's CLDR data, so they are the same names the portal
-shows.
+checks this). Country names come from Babel's CLDR data, except where CLDR's two languages follow different
+conventions (OFFICIAL_NAMES): there both give the country's official short name, as the participating countries
+and the UN write it ("Кыргызстан", not CLDR's "Киргизия").
 """
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ PREPARED = "2026-01-01T00:00:00Z"
 EN, RU = Locale("en").territories, Locale("ru").territories
 # CLDR codes that ISO 3166-1 only reserves, and its non-country groupings
 NOT_ISO_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA", "EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+# Official short names where CLDR's English and Russian disagree in kind (an informal name, an abbreviation,
+# an older or a historical one): (English, Russian), both in the form the country itself and the UN use
+OFFICIAL_NAMES = {
+    "KG": ("Kyrgyzstan", "Кыргызстан"),
+    "KP": ("Democratic People's Republic of Korea", "Корейская Народно-Демократическая Республика"),
+    "KR": ("Republic of Korea", "Республика Корея"),
+    "CV": ("Cabo Verde", "Кабо-Верде"),
+    "TL": ("Timor-Leste", "Тимор-Лешти"),
+    "MM": ("Myanmar", "Мьянма"),
+    "FM": ("Micronesia (Federated States of)", "Микронезия (Федеративные Штаты)"),
+    "HK": ("Hong Kong, China", "Гонконг, Китай"),
+    "MO": ("Macao, China", "Макао, Китай"),
+    "US": ("United States", "Соединённые Штаты"),
+}
 PROVIDERS = ["AM", "AZ", "BY", "GE", "KZ", "KG", "MD", "RU", "TJ", "TM", "UA", "UZ"]
 
 
@@ -37,7 +52,7 @@ def t(en: str, ru: str) -> dict[str, str]:
 
 
 def country(code: str) -> dict[str, str]:
-    return t(EN[code], RU[code])
+    return t(*OFFICIAL_NAMES.get(code, (EN[code], RU[code])))
 
 
 def maintainable(type_: str, id_: str, names: dict, descriptions: dict | None = None, *,
@@ -259,7 +274,7 @@ def categories() -> list[dict]:
 
 def provision_agreements() -> list[dict]:
     return [maintainable("provisionagreement", f"PA_{c}_{fid}",
-                         t(f"{EN[c]} provides {names['en']}", f"{RU[c]}: {names['ru']}"),
+                         t(f"{country(c)['en']} provides {names['en']}", f"{country(c)['ru']}: {names['ru']}"),
                          dataflow=urn_for("dataflow", AGENCY, fid, VERSION),
                          dataProvider=urn_for("dataproviderscheme", AGENCY, "DATA_PROVIDERS", VERSION, c))
             for c in PROVIDERS for fid, names, *_ in FLOWS]
@@ -269,7 +284,8 @@ def constraints() -> list[dict]:
     """One Allowed content constraint per country, attached to its provision agreements: it reports figures of
     its own REF_AREA only (DESIGN.md section 3: a provider submits only inside its agreements' constraints)."""
     return [maintainable("dataconstraint", f"CC_{c}_OWN_AREA",
-                         t(f"{EN[c]} reports its own figures", f"{RU[c]}: только собственные данные"),
+                         t(f"{country(c)['en']} reports its own figures",
+                           f"{country(c)['ru']}: только собственные данные"),
                          role="Allowed",
                          constraintAttachment={"provisionAgreements": sorted(
                              urn_for("provisionagreement", AGENCY, f"PA_{c}_{fid}", VERSION) for fid, *_ in FLOWS)},

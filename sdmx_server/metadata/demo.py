@@ -35,7 +35,7 @@ COUNTRIES = {
     "KZ": ({"en": "Kazakhstan", "ru": "Казахстан"}, FOREIGNER,
            {"en": "Law on the legal status of foreigners", "ru": "Закон о правовом положении иностранцев"},
            ("POP_REGISTER", "RES_PERMIT"), "LAST_DAY"),
-    "KG": ({"en": "Kyrgyzstan", "ru": "Киргизия"}, FOREIGNER,
+    "KG": ({"en": "Kyrgyzstan", "ru": "Кыргызстан"}, FOREIGNER,
            {"en": "Law on external migration", "ru": "Закон о внешней миграции"},
            ("RES_PERMIT", "BORDER"), "LAST_DAY"),
     "MD": ({"en": "Moldova", "ru": "Молдова"}, FOREIGNER_MD,
