@@ -103,7 +103,8 @@ def init(obj: Context) -> None:
         click.echo(f"demo accounts: {len(created)} created" + (" (see README for the list)" if created else ""))
         if any(acc.username == "admin" for acc in created):
             create_demo_figures(engine)
-            click.echo("demo figures: stock of foreigners of KZ, KG and MD released, one KZ submission pending")
+            click.echo("demo figures: stock of foreigners of KZ, KG and MD released, one KZ submission pending; "
+                       "asylum applications of MD released (public)")
             from .metadata.demo import create_demo_documentation
             from .metadata.structure import definitions
             with engine.connect() as conn:

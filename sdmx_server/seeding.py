@@ -107,9 +107,23 @@ def create_demo_accounts(engine: Engine, policy: Policy) -> list[DemoAccount]:
 
 def create_demo_figures(engine: Engine) -> None:
     """Stock of foreigners of each demo country: 2024-2025 released, 2026-S1 of Kazakhstan pending, so every
-    workflow screen has something to show. ``init`` runs it once, with the demo accounts."""
+    workflow screen has something to show; and Moldova's asylum applications of 2024-2025, released on the
+    indicator Moldova made public, so a visitor's first look at the reports shows figures. ``init`` runs it
+    once, with the demo accounts."""
     with engine.begin() as conn:
         _demo_figures(conn)
+
+
+HEAD = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
+# (dataflow, frequency, country, periods, citizenships, released); submission ids follow this order (README:
+# Kazakhstan's pending one is 4)
+DEMO_FIGURES = (
+    *(("DF_STOCK_FOREIGNERS", "S", c, tuple(f"{y}-S{h}" for y in (2024, 2025) for h in (1, 2)),
+       ("RU", "UZ", "TJ", "CN"), True) for c in DEMO_COUNTRIES),
+    ("DF_STOCK_FOREIGNERS", "S", "KZ", ("2026-S1",), ("RU", "UZ", "TJ", "CN"), False),
+    ("DF_ASYLUM_APPLICATIONS", "Q", "MD", tuple(f"{y}-Q{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)),
+     ("UA", "SY", "AF"), True),
+)
 
 
 def _demo_figures(conn) -> None:
@@ -117,16 +131,15 @@ def _demo_figures(conn) -> None:
     from .submission.workflow import IngestOptions, submit, verify
     from .submission.workflow import release as release_
 
-    ctx = dataflow_context(ArtefactStore(conn), "DSM", "DF_STOCK_FOREIGNERS", "1.0")
-    head = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
-    released = [f"{y}-S{h}" for y in (2024, 2025) for h in (1, 2)]
-    batches = [(n, c, released, True) for n, c in enumerate(DEMO_COUNTRIES)] + [(0, "KZ", ["2026-S1"], False)]
-    for n, country, periods, release in batches:
-        rows = [head] + [
-            f"dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,S,{country},{cit},{sex},{period},"
-            f"{1000 * (n + 1) + 37 * i + 11 * j + (5 if sex == 'F' else 0)},PS,A"
-            for i, period in enumerate(periods) for j, cit in enumerate(("RU", "UZ", "TJ", "CN"))
-            for sex in ("F", "M")]
+    store = ArtefactStore(conn)
+    for flow, freq, country, periods, citizenships, release in DEMO_FIGURES:
+        ctx = dataflow_context(store, "DSM", flow, "1.0")
+        n = DEMO_COUNTRIES.index(country)
+        base = 1000 * (n + 1) if flow == "DF_STOCK_FOREIGNERS" else 40
+        rows = [HEAD] + [
+            f"dataflow,DSM:{flow}(1.0),I,{freq},{country},{cit},{sex},{period},"
+            f"{base + 37 * i + 11 * j + (5 if sex == 'F' else 0)},PS,A"
+            for i, period in enumerate(periods) for j, cit in enumerate(citizenships) for sex in ("F", "M")]
         # three people, as the four-eyes rule wants: the country's demo submitter, verifier and approver
         receipt = submit(conn, io.BytesIO("\n".join(rows).encode()), ctx, demo(country, "data_submitter"),
                          provider=country, replace=False, content_type="text/csv", options=IngestOptions())

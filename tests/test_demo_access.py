@@ -35,3 +35,28 @@ def test_demo_accounts_share_a_little_and_a_second_init_undoes_nothing(app, engi
     assert create_demo_accounts(engine, policy) == []
     with engine.connect() as conn:
         assert ("KZ", STOCK, "KG") not in {(g.owner, g.dataflow_urn, g.grantee) for g in GrantStore(conn).grants_of()}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_visitor_s_first_look_at_the_reports_shows_released_public_figures(app, engine, client, config):
+    """Issue 19, item 2: the demo's only public indicator had no figures, so a visitor saw none at all."""
+    from sdmx_server.seeding import create_demo_figures, load_structures, read_files, seed_files
+
+    load_structures(engine, read_files(seed_files(config)))
+    create_demo_accounts(engine, app.extensions["sdmx_policy"])
+    create_demo_figures(engine)
+    for lang, name in (("en", "Asylum applications"), ("ru", "Ходатайства об убежище")):
+        listing = client.get(f"/{lang}/reports/").get_data(as_text=True)
+        assert f">{name}</a>" in listing
+        assert "There are no figures you may see yet." not in listing
+        page = client.get(f"/{lang}/reports/DSM/DF_ASYLUM_APPLICATIONS/1.0")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert ("Moldova" if lang == "en" else "Молдова") in html
+        assert ">326<" in html  # 2025-Q4, Afghanistan, women: the demo's newest figure
+        assert "No country has made figures of this indicator public yet." not in html
+    # and over the API, for anyone: Moldova's 2024-2025, 3 citizenships x 2 sexes x 8 quarters
+    r = client.get("/rest/v2/data/dataflow/DSM/DF_ASYLUM_APPLICATIONS/1.0/Q.MD..",
+                   headers={"Accept": "application/vnd.sdmx.data+csv;version=2.0.0"})
+    assert r.status_code == 200
+    assert len(r.get_data(as_text=True).strip().splitlines()) == 1 + 3 * 2 * 8
