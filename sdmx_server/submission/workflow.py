@@ -256,12 +256,13 @@ def verify(conn, who: Actor, submission_id: int, comment: str = "", *,
 
 
 def return_(conn, who: Actor, submission_id: int, comment: str) -> SubmissionRow:
+    """Back to its country with a comment. Its message is kept, so the submitter reads the figures they sent,
+    downloads them, corrects them and sends them again (a new submission); only a release drops it."""
     if not comment.strip():
         raise BadInput("returning a submission needs a comment saying what to fix")
     store, row = _acting(conn, who, submission_id, "verify_data")
     _moved(store.move(row.id, ("pending", "validated"), "returned", actor=who.username or "", at=utcnow(),
                       comment=comment, release_at=None), row, "returned")
-    store.drop_payload(row.id)
     return store.get(row.id)  # type: ignore[return-value]
 
 

@@ -79,6 +79,8 @@ def entry_layout(ctx: DataflowContext, names: Names, lines: int = FREE_LINES) ->
         preset = list(itertools.product(*(r.codes for r in rows)))
     elif not rows:
         preset = [()]
+    else:  # lines whose codes are chosen from lists, looked for by name (a citizenship among 250): name order
+        rows = [RowDimension(r.id, r.name, sorted(r.codes, key=by_name)) for r in rows]
     attributes = [RowDimension(a.id, names.component(a.id), codes(a.id)) for a in ctx.structure.attributes
                   if a.codelist and codes(a.id)]
     return EntryLayout(urn_of(ctx.dataflow), COUNTRY_DIMENSION if ctx.structure.component(COUNTRY_DIMENSION) else None,
@@ -86,6 +88,11 @@ def entry_layout(ctx: DataflowContext, names: Names, lines: int = FREE_LINES) ->
                        len(preset) if preset is not None else max(1, min(lines, 50)), attributes,
                        frozenset(a.id for a in ctx.structure.attributes if a.mandatory),
                        tuple(ctx.structure.dimension_ids))
+
+
+def by_name(code: tuple[str, str]) -> tuple[str, str]:
+    """A (code, name) pair's place in a list sorted by name: case-blind, ё with е (as Russian dictionaries)."""
+    return code[1].casefold().replace("ё", "е"), code[0]
 
 
 def cell_name(line: int, column: int) -> str:

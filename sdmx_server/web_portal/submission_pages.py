@@ -7,6 +7,7 @@ portal's own pages: a submission the user may not see is a 404, as in the API.
 
 from __future__ import annotations
 
+import gzip
 import io
 from decimal import Decimal, InvalidOperation
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..identity.actor import Actor
 from ..request_context import actor, db, visibility, write_transaction
-from ..sdmx.media_types import XLSX
+from ..sdmx.media_types import XLSX, submitted_file_extension, submitted_media_type
 from ..sdmx.artefacts import parse_urn, urn_of
 from ..sdmx.errors import Conflict, Forbidden, InvalidData, NotFound, SdmxError
 from ..sdmx.formats.excel_template import LANGUAGES as TEMPLATE_LANGUAGES
@@ -212,7 +213,9 @@ def submit_entry(agency: str, resource: str, version: str) -> Response | tuple[s
     form = entry_form(layout, providers)
     problems: list[str] = []
     report, status = None, 200
-    if form.validate_on_submit():
+    if request.method == "POST" and request.form.get("more"):
+        pass  # "more lines": the same form, longer, with what was typed (the CSRF token was checked already)
+    elif form.validate_on_submit():
         country = who.country or form.provider.data
         built, problems = build_message(form, layout, country, g.lang_code)
         if built is not None:
@@ -270,7 +273,25 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
         release_form=forms.get("release_form") or ReleaseForm(prefix="release"),
         indicator_url=url_for("portal.indicator", agency=flow.agency_id, resource=flow.id, version=flow.version),
+        submit_url=url_for("portal.submit_indicator", agency=flow.agency_id, resource=flow.id, version=flow.version),
     ), status
+
+
+@bp.get("/<portal_lang:lang_code>/submissions/<int:submission_id>/message")
+def submission_message(submission_id: int) -> Response:
+    """The message as sent, to whoever may see the submission (as /api/submissions/{id}/message): a returned
+    one's submitter corrects it from here. Always a download, typed by the reader that took it, so no browser
+    renders what a submitter wrote (docs/security.md)."""
+    who = page_context.signed_in()
+    row = _row(who, submission_id)
+    payload = SubmissionStore(db()).payload(row.id)
+    if payload is None:
+        abort(404)
+    body = gzip.decompress(payload)
+    name = f"submission-{row.id}.{submitted_file_extension(row.format)}"
+    return Response(body, content_type=submitted_media_type(row.format, row.content_type, body[:4096]),
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
 @bp.get("/<portal_lang:lang_code>/submissions/<int:submission_id>")

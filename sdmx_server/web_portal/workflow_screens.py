@@ -44,7 +44,8 @@ def queue(conn, who: Actor, privilege: str) -> list[SubmissionRow]:
 
 
 def actions(who: Actor, row: SubmissionRow, four_eyes: workflow.FourEyes) -> set[str]:
-    """What this user may do to this submission now: "verify", "return", "release"; never verify or release
+    """What this user may do to this submission now: "verify", "return", "release", "correct" (a returned one, for
+    its country's submitters); never verify or release
     their own submission unless the four-eyes rule is waived for its country ("four_eyes" says it is theirs)."""
     out = set()
     if workflow.visible(who, row, (VERIFY,)):
@@ -56,6 +57,8 @@ def actions(who: Actor, row: SubmissionRow, four_eyes: workflow.FourEyes) -> set
         out.add("release")
     if out & {"verify", "release"} and four_eyes.blocks(who, row):
         out = (out - {"verify", "release"}) | {"four_eyes"}
+    if row.state == "returned" and workflow.visible(who, row, (SUBMIT,)) and workflow.may_submit(who, row.dataflow_urn):
+        out.add("correct")  # its figures are kept for the submitter to correct and send again
     return out
 
 

@@ -49,7 +49,8 @@ PAGES = {
     "portal.not_found": ["/{lang}/no-such-page"],
 }
 # a redirect, files to download (exports, the Excel template), a form's target
-NOT_PAGES = {"portal.root", "portal.static", "portal.report_export", "portal.submit_template", "portal.sign_out"}
+NOT_PAGES = {"portal.root", "portal.static", "portal.report_export", "portal.submit_template", "portal.sign_out",
+             "portal.submission_message"}
 USERS = [None, "kz_data_submitter", "kz_data_verifier", "kz_country_administrator", "md_viewer", "admin"]
 
 

@@ -102,7 +102,7 @@ def test_the_whole_workflow_on_the_portal(client, world, engine):
     assert "No released figure has been revised" in text_of(client.get("/en/revisions/").get_data(as_text=True))
 
 
-def test_returning_needs_a_comment_and_drops_the_figures(client, world, engine):
+def test_returning_needs_a_comment_and_keeps_the_figures(client, world, engine):
     sign_in(client, "kz_admin")
     sid = submit(client, csv_of("KZ", {("RU", "F"): 100}))
     r = act(client, sid, "return", comment="   ")
@@ -113,7 +113,7 @@ def test_returning_needs_a_comment_and_drops_the_figures(client, world, engine):
     assert state(engine, sid).state == "returned"
     text = text_of(client.get(r.headers["Location"]).get_data(as_text=True))
     assert "returned to the submitter" in text and "Females of Uzbekistan are missing" in text
-    assert "no longer kept" in text and "What you can do" not in text
+    assert "no longer kept" not in text and "Correct and send again" in text  # tests/portal/test_portal_corrections.py
     r = act(client, sid, "verify")  # too late: the form was there, the state moved on
     assert "Nothing was done" in text_of(client.get(r.headers["Location"]).get_data(as_text=True))
 
