@@ -251,11 +251,17 @@ AREAS = [
 ]
 
 
+def frequency(periodicity: dict[str, str]) -> str:
+    """The FREQ code of a periodicity: the PERIODICITY annotation's title, for programs (its text is for people);
+    the Excel template offers only that frequency."""
+    return {id(SEMI_ANNUAL): "S", id(QUARTERLY): "Q"}[id(periodicity)]
+
+
 def dataflows() -> list[dict]:
     out = []
     for fid, names, desc, dsd_id, periodicity, _area in FLOWS:
         out.append(maintainable("dataflow", fid, names, desc, annotations=[
-            {"id": "PERIODICITY", "type": "PERIODICITY", "texts": periodicity},
+            {"id": "PERIODICITY", "type": "PERIODICITY", "title": frequency(periodicity), "texts": periodicity},
             {"id": "TIMELINESS", "type": "TIMELINESS", "texts": THREE_MONTHS},
         ], structure=urn_for("datastructure", AGENCY, dsd_id, VERSION)))
     return out

@@ -9,7 +9,7 @@ import tempfile
 from flask import Blueprint, Response, after_this_request, current_app, jsonify, request, url_for
 
 from ..request_context import actor, db, write_transaction
-from ..storage.artefact_store import ArtefactStore
+from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.database import checkpoint_later
 from ..sdmx.errors import BadInput
 from ..submission import jobs, workflow
@@ -110,7 +110,9 @@ def excel_template_view(agency_id: str, resource_id: str, version: str) -> Respo
     # the first preferred language the template is written in: "ru-RU, ru;q=0.9" asks for Russian
     preferred = languages(request.headers.get("Accept-Language"), request.args.get("lang"))
     lang = next((base for tag in preferred if (base := tag.split("-")[0]) in LANGUAGES), LANGUAGES[0])
-    body = excel_template(store, ctx, lang, actor().country)
+    cfg = current_app.extensions["sdmx_config"]
+    body = excel_template(store, ctx, lang, actor().country,
+                          workflow.IngestOptions.from_config(cfg).provisional_rule(utcnow()))
     name = f"{ctx.dataflow['id']}-{lang}.xlsx"
     return Response(body, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                       "Content-Language": lang, "Vary": "Accept-Language"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..sdmx.artefacts import Artefact, concepts_of, parse_urn, urn_of
 from ..sdmx.formats.excel_template import TemplateColumn, columns, write_template
 from ..storage.artefact_store import ArtefactStore
-from .intake import DataflowContext
+from .intake import DataflowContext, Provisional
 
 
 def pick(names: dict[str, str] | None, language: str) -> str:
@@ -14,10 +14,29 @@ def pick(names: dict[str, str] | None, language: str) -> str:
     return names.get(language) or names.get("en") or next(iter(names.values()), "")
 
 
-def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str, provider: str | None = None) -> bytes:
-    """The template's code lists offer what the dataflow's constraints allow, narrowed by the provider's own
-    (its provision agreements'): a country's template offers its own REF_AREA only."""
+FREQUENCY = "FREQ"
+PERIODICITY = "PERIODICITY"  # a dataflow annotation: its text says the periodicity, its title the FREQ code(s)
+
+
+def frequencies(flow: Artefact) -> frozenset[str] | None:
+    """The FREQ codes a dataflow is collected at, by its PERIODICITY annotation's title ("S", or "A,Q");
+    None when it names none."""
+    for a in flow.get("annotations") or []:
+        if PERIODICITY in (a.get("type"), a.get("id")) and a.get("title"):
+            return frozenset(c.strip() for c in a["title"].split(",") if c.strip())
+    return None
+
+
+def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str, provider: str | None = None,
+                   provisional: Provisional | None = None) -> bytes:
+    """The template's code lists offer what the dataflow's constraints allow (FREQ: also only the frequency its
+    PERIODICITY annotation names), narrowed by the provider's own (its provision agreements'): a country's template offers its own REF_AREA
+    only. With ``provisional`` (the server's rule), its attribute may stay empty for the years it covers."""
+    filled = provisional if provisional is not None and provisional.applies_to(ctx) else None
     allowed = ctx.allowed_for(provider)
+    collected = frequencies(ctx.dataflow)
+    if collected is not None:
+        allowed[FREQUENCY] = allowed[FREQUENCY] & collected if FREQUENCY in allowed else collected
     dsd = store.get(ctx.structure.urn) or {}
     concept_of = concepts_of(dsd)
     schemes: dict[str, Artefact | None] = {}
@@ -37,6 +56,7 @@ def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str, pr
             codes = [(c["id"], pick(c.get("names"), language)) for c in cl.get("codes", [])]
             codes = [c for c in codes if allowed.get(cid) is None or c[0] in allowed[cid]]
         mandatory = comp is None or comp.mandatory or cid in ctx.structure.key_ids
-        cols.append(TemplateColumn(cid, label, codes, mandatory))
+        cols.append(TemplateColumn(cid, label, codes, mandatory,
+                                   (filled.year, filled.code) if filled and cid == filled.attribute else None))
     flow = ctx.dataflow
     return write_template(urn_of(flow), pick(flow.get("names"), language), cols, language)

@@ -25,7 +25,7 @@ from ..sdmx.media_types import XLSX, submitted_file_extension, submitted_media_t
 from ..sdmx.artefacts import parse_urn, urn_of
 from ..sdmx.errors import Conflict, Forbidden, InvalidData, NotFound, SdmxError
 from ..sdmx.formats.excel_template import LANGUAGES as TEMPLATE_LANGUAGES
-from ..storage.artefact_store import ArtefactStore
+from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.submission_store import STATES, SubmissionRow, SubmissionStore
 from ..submission import workflow
 from ..submission.intake import DataflowContext, dataflow_context
@@ -195,7 +195,7 @@ def submit_template(agency: str, resource: str, version: str) -> Response:
     """The Excel template with its labels in the page's language (English when it has no template text)."""
     ctx = _flow(agency, resource, version)
     lang = g.lang_code if g.lang_code in TEMPLATE_LANGUAGES else TEMPLATE_LANGUAGES[0]
-    body = excel_template(ArtefactStore(db()), ctx, lang, actor().country)
+    body = excel_template(ArtefactStore(db()), ctx, lang, actor().country, options().provisional_rule(utcnow()))
     name = f"{ctx.dataflow['id']}-{lang}.xlsx"
     return Response(body, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                       "Content-Language": lang})

@@ -38,6 +38,8 @@ _TEXT = {
         "columns": "Columns",
         "mandatory": "mandatory",
         "optional": "optional",
+        "filled": "mandatory for figures before {year}; leave it empty for figures of {year} and later: "
+                  "the server marks them {code} (provisional)",
     },
     "ru": {
         "title": "Шаблон для ввода данных",
@@ -52,6 +54,8 @@ _TEXT = {
         "columns": "Столбцы",
         "mandatory": "обязательно",
         "optional": "необязательно",
+        "filled": "обязательно для данных до {year} года; для данных за {year} год и позже оставьте пустым: "
+                  "сервер отметит их как {code} (предварительные)",
     },
 }
 
@@ -64,6 +68,9 @@ class TemplateColumn:
     label: str
     codes: list[tuple[str, str]] | None  # (code, name) for coded components
     mandatory: bool
+    # (year, code): the server fills this column in with ``code`` for figures of ``year`` on when it is empty
+    # (the provisional status of the current year), so the cell may stay empty
+    filled_from: tuple[int, str] | None = None
 
 
 def columns(structure: DataStructureInfo) -> list[str]:
@@ -101,7 +108,7 @@ def write_template(flow_urn: str, flow_name: str, cols: list[TemplateColumn], la
                 as_text(codes.cell(r, i, f"{code}: {name}" if name else code))
             codes.column_dimensions[letter].width = 40
             dv = DataValidation(type="list", formula1=f"={CODES_SHEET}!${letter}$2:${letter}${len(col.codes) + 1}",
-                                allow_blank=not col.mandatory, showErrorMessage=True)
+                                allow_blank=not col.mandatory or col.filled_from is not None, showErrorMessage=True)
             dv.error = f"{col.id}: choose a value from the list"
             data.add_data_validation(dv)
             dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + ROWS_WITH_LISTS}")
@@ -116,8 +123,10 @@ def write_template(flow_urn: str, flow_name: str, cols: list[TemplateColumn], la
     info.append([])
     info.append(text_cells(info, [text["columns"]]))
     for col in cols:
-        info.append(text_cells(info, [f"{col.id} — {col.label} "
-                                      f"({text['mandatory'] if col.mandatory else text['optional']})"]))
+        rule = text["mandatory"] if col.mandatory else text["optional"]
+        if col.filled_from is not None:
+            rule = text["filled"].format(year=col.filled_from[0], code=col.filled_from[1])
+        info.append(text_cells(info, [f"{col.id} — {col.label} ({rule})"]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
