@@ -46,12 +46,32 @@ PAGES = {
     "portal.system_countries": ["/{lang}/system/countries"],
     "portal.system_structures": ["/{lang}/system/structures"],
     "portal.system_audit": ["/{lang}/system/audit"],
+    "portal.documentation_index": ["/{lang}/documentation/"],
+    "portal.documentation_edit": [f"/{{lang}}/documentation/{FLOWS[0]}"],
+    "portal.documentation_detail": ["/{lang}/documentation/sets/1"],
+    "portal.documentation_comparison": [f"/{{lang}}/indicators/{FLOWS[0]}/documentation"],
+    "portal.documents": ["/{lang}/documents/"],
+    "portal.document": ["/{lang}/documents/1"],
+    "portal.content_documents": ["/{lang}/content/documents/"],
+    "portal.content_document_new": ["/{lang}/content/documents/new"],
+    "portal.content_document_edit": ["/{lang}/content/documents/1/edit"],
+    "portal.country_list": ["/{lang}/countries/"],
+    "portal.country_page": ["/{lang}/countries/KZ", "/{lang}/countries/KG"],
+    "portal.content_country": ["/{lang}/content/countries/KZ"],
+    "portal.content_countries": ["/{lang}/content/countries/"],
+    "portal.news": ["/{lang}/news/"],
+    "portal.news_item": ["/{lang}/news/1"],
+    "portal.links": ["/{lang}/links/"],
+    "portal.content_news": ["/{lang}/content/news/"],
+    "portal.content_news_edit": ["/{lang}/content/news/new", "/{lang}/content/news/1/edit"],
+    "portal.content_links": ["/{lang}/content/links/", "/{lang}/content/links/1/edit"],
     "portal.not_found": ["/{lang}/no-such-page"],
 }
 # a redirect, files to download (exports, the Excel template), a form's target
 NOT_PAGES = {"portal.root", "portal.static", "portal.report_export", "portal.submit_template", "portal.sign_out",
-             "portal.submission_message"}
-USERS = [None, "kz_data_submitter", "kz_data_verifier", "kz_country_administrator", "md_viewer", "admin"]
+             "portal.submission_message", "portal.documentation_template", "portal.document_file", "portal.news_feed"}
+USERS = [None, "kz_data_submitter", "kz_data_verifier", "kz_country_administrator", "kz_content_manager", "md_viewer",
+         "admin"]
 
 
 def _call(base: str, method: str, path: str, user: str, body: bytes | None = None,
