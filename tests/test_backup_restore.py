@@ -3,8 +3,10 @@ grant change commit restores to exactly the database as of its snapshot; refused
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -20,9 +22,13 @@ from sdmx_server.cli import main
 from sdmx_server.maintenance.backup import MANIFEST, BackupError, backup, known_revisions, restore
 from sdmx_server.settings import load_config
 from sdmx_server.storage.database import MIGRATIONS, make_engine, upgrade_schema
+from sdmx_server.storage.document_files import DocumentFiles
 from sdmx_server.storage.user_store import UserStore
 
 from .access_world import _password_hash, _seed_artefacts
+from .content_files import MINIMAL_PDF, docx
+from .portal.conftest import sign_in
+from .portal.test_portal_documents import set_state, upload
 from .conftest import POSTGRES_URL
 from .db_dump import dump
 from sdmx_server.seeding import load_structures
@@ -64,14 +70,14 @@ def databases(request, tmp_path: Path):
 
 
 @pytest.fixture
-def world(databases):
+def world(databases, tmp_path: Path):
     """The seeded source with two KZ users, a client per user, and one submission waiting for release."""
     source, _ = databases
     engine = make_engine(source)
     upgrade_schema(engine)
     load_structures(engine, list(_seed_artefacts()))
     cfg = load_config(overrides={"database_url": source, "secret_key": "test", "release_check_seconds": 0,
-                                 "four_eyes_waived": ["KZ"]})
+                                 "four_eyes_waived": ["KZ"], "document_dir": str(tmp_path / "documents")})
     app = create_app(config=cfg)
     tokens = {}
     with engine.begin() as conn:
@@ -89,7 +95,7 @@ def world(databases):
     assert r.status_code == 202, r.data
     sid = r.get_json()["submission"]
     assert call("kz_admin", "POST", f"/api/submissions/{sid}/verify", json={}).status_code == 200
-    yield engine, call, sid
+    yield engine, call, sid, app
     app.extensions["sdmx_engine"].dispose()
     engine.dispose()
 
@@ -114,7 +120,7 @@ def revision(url: str) -> str:
 
 
 def test_backup_during_writes_restores_the_snapshot_exactly(world, databases, tmp_path):
-    engine, call, sid = world
+    engine, call, sid, _ = world
     source, target = databases
     at_snapshot = dump(engine)
     seen = []
@@ -146,7 +152,7 @@ def test_backup_during_writes_restores_the_snapshot_exactly(world, databases, tm
 def test_cli_backup_while_a_writer_runs_restores_one_committed_state(world, databases, tmp_path, monkeypatch):
     """Without a hook: the writer commits on its own thread while the command copies; the restored database is
     one of the states the writer committed, whole."""
-    engine, call, _ = world
+    engine, call, _, _ = world
     source, target = databases
     monkeypatch.delenv("SDMX_SERVER_CONFIG", raising=False)
     runner = CliRunner()
@@ -263,3 +269,90 @@ def test_damaged_or_incomplete_backups_are_refused(databases, tmp_path):
             assert not conn.dialect.has_table(conn, "alembic_version")
     finally:
         target_engine.dispose()
+
+
+def _portal(url: str, document_dir: Path):
+    cfg = load_config(overrides={"database_url": url, "secret_key": "test", "release_check_seconds": 0,
+                                 "document_dir": str(document_dir)})
+    return create_app(config=cfg)
+
+
+def _upload_public(app, data: bytes, name: str, title: str) -> int:
+    """Through the portal's own form, as KZ's administrator: a public document, published; its id."""
+    manager = app.test_client()
+    assert sign_in(manager, "kz_admin").status_code == 302
+    answer = upload(manager, data, name=name, access="public", title_en=title)
+    assert answer.status_code == 302, answer.data
+    doc_id = int(answer.headers["Location"].rstrip("/").split("/")[-1])
+    assert set_state(manager, doc_id, "published").status_code == 302
+    return doc_id
+
+
+def test_a_backup_holds_the_documents_its_snapshot_names(world, databases, tmp_path):
+    engine, _, _, app = world
+    source, target = databases
+    library = tmp_path / "documents"
+    first = _upload_public(app, MINIMAL_PDF, "law.pdf", "Law on migration")
+    (key,) = DocumentFiles(library).keys()
+    later: list[int] = []
+
+    def during(_manifest) -> None:  # committed after the snapshot: neither its row nor its file is backed up
+        later.append(_upload_public(app, docx(), "later.docx", "Later"))
+
+    manifest = backup(source, tmp_path / "bk", document_dir=library, on_snapshot=during)
+    assert len(DocumentFiles(library).keys()) == 2 and later
+    assert sorted(p.name for p in (tmp_path / "bk" / "documents").iterdir()) == [key]
+    assert manifest.documents == {key: {"sha256": hashlib.sha256(MINIMAL_PDF).hexdigest(), "bytes": len(MINIMAL_PDF)}}
+    assert json.loads((tmp_path / "bk" / MANIFEST).read_text())["documents"] == manifest.documents
+
+    target_engine = make_engine(target)
+    try:
+        # a damaged file: refused before anything is written, database and folder alike
+        damaged = tmp_path / "damaged"
+        shutil.copytree(tmp_path / "bk", damaged)
+        (damaged / "documents" / key).write_bytes(MINIMAL_PDF.replace(b"Catalog", b"Catalox"))
+        with pytest.raises(BackupError, match=f"documents/{key} is damaged: its SHA-256"):
+            restore(damaged, target, document_dir=tmp_path / "restored-documents")
+        # another file already under that name: refused unless --replace
+        taken = DocumentFiles(tmp_path / "taken")
+        taken.root.mkdir()
+        taken.path(key).write_bytes(b"other bytes")
+        with pytest.raises(BackupError, match="under the same names with other contents.*--replace"):
+            restore(tmp_path / "bk", target, document_dir=taken.root)
+        assert taken.path(key).read_bytes() == b"other bytes"
+        with target_engine.connect() as conn:
+            assert not conn.dialect.has_table(conn, "alembic_version")
+        assert not (tmp_path / "restored-documents").exists()
+
+        restored = restore(tmp_path / "bk", target, document_dir=tmp_path / "restored-documents")
+        assert restored == manifest
+        assert DocumentFiles(tmp_path / "restored-documents").keys() == {key}
+        server = _portal(target, tmp_path / "restored-documents")
+        visitor = server.test_client()
+        got = visitor.get(f"/en/documents/{first}/file")
+        assert got.status_code == 200 and got.data == MINIMAL_PDF
+        assert got.headers["Content-Disposition"] == "attachment; filename=law.pdf"
+        assert visitor.get(f"/en/documents/{later[0]}/file").status_code == 404  # not in the snapshot
+        assert "Law on migration" in visitor.get("/en/documents/").get_data(as_text=True)
+        server.extensions["sdmx_engine"].dispose()
+    finally:
+        target_engine.dispose()
+
+
+def test_a_file_deleted_after_the_snapshot_fails_the_backup_and_leaves_none(world, databases, tmp_path):
+    """A document's file replaced while the backup runs (the old file is deleted once the change commits): the
+    backup says so and leaves no half backup that looks whole."""
+    _, _, _, app = world
+    source, _ = databases
+    library = tmp_path / "documents"
+    _upload_public(app, MINIMAL_PDF, "law.pdf", "Law on migration")
+    (key,) = DocumentFiles(library).keys()
+
+    def replaced(_manifest) -> None:
+        DocumentFiles(library).path(key).rename(tmp_path / "moved")
+
+    with pytest.raises(BackupError, match=f"the file {key} of a document in the snapshot is missing.*run again"):
+        backup(source, tmp_path / "bk", document_dir=library, on_snapshot=replaced)
+    assert not (tmp_path / "bk").exists()
+    with pytest.raises(BackupError, match="names 1 document files and no document_dir"):
+        backup(source, tmp_path / "bk")

@@ -1,9 +1,10 @@
 """Backup and restore of the whole server, consistent while it runs, with the engine's own tools.
 
-Everything the server keeps is in its database: artefacts, figures with their history, documentation, users,
-roles, grants, submissions with their messages, jobs, audit records (no setting names a folder of stored files;
-uploaded messages are spooled to temporary files only while a request runs). A backup is therefore one copy of
-the database taken in one snapshot, beside a manifest:
+What the server keeps is in its database (artefacts, figures with their history, documentation, users, roles,
+grants, submissions with their stored messages, jobs, audit records, news, country pages, the documents'
+descriptions) except the documents library's files, which live in ``document_dir`` (uploaded messages are spooled
+to temporary files only while a request runs). A backup is one copy of the database taken in one snapshot, the
+files that snapshot's documents name (``documents/<key>``, maintenance/document_copies.py), and a manifest:
 
 - SQLite: the online backup API (``sqlite3.Connection.backup``) copies every page in one step from a connection
   that holds a read transaction; in WAL mode writers go on meanwhile and the copy is the database as of the
@@ -12,21 +13,24 @@ the database taken in one snapshot, beside a manifest:
   --snapshot`` dumps exactly that snapshot (custom format, restored with ``pg_restore``), while the same
   transaction reads the schema revision and the snapshot's time for the manifest.
 
+The file names are read in the same transaction, from the same snapshot, and the files copied right after
+(before the database copy): they are written once under a key never reused, so the files and the rows agree.
+
 The manifest (``manifest.json``) records the engine, the Alembic revision of the copied schema, the server's
-version, the snapshot's time (the recovery point) and the copy's SHA-256. ``restore`` checks the digest,
-refuses a revision this server does not know (a backup of a newer server) before touching anything, restores,
-and upgrades an older revision to the newest one.
+version, the snapshot's time (the recovery point), the copy's SHA-256, and each document file's SHA-256 and
+size. ``restore`` checks every digest and refuses a revision this server does not know (a backup of a newer
+server) before touching anything, puts the files into ``document_dir``, restores the database, and upgrades an
+older revision to the newest one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata as package_metadata
 from pathlib import Path
@@ -36,16 +40,15 @@ from urllib.parse import unquote
 from sqlalchemy import Engine, inspect, make_url, text
 
 from ..storage.database import MIGRATIONS, make_engine, upgrade_schema
+from . import document_copies
+from .backup_errors import BackupError
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2  # 2: the documents library's files
+READS = (1, 2)
 SQLITE_FILE = "database.sqlite"
 PG_FILE = "database.pgdump"
 TOOL_SECONDS = 6 * 3600  # pg_dump/pg_restore of a large database; a hung tool must still end
-
-
-class BackupError(Exception):
-    """A backup or restore that cannot be made; the message says what and where."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Manifest:
     sha256: str
     bytes: int
     pg_schema: str | None = None
+    documents: dict = field(default_factory=dict)  # file key -> {"sha256", "bytes"}
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -72,9 +76,9 @@ class Manifest:
             raise BackupError(f"{folder} is not a backup: it has no {MANIFEST}") from None
         except (ValueError, UnicodeDecodeError) as e:
             raise BackupError(f"{path} is not valid JSON: {e}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in READS:
             raise BackupError(f"{path}: format {data.get('format') if isinstance(data, dict) else '?'} is not "
-                              f"one this server reads ({FORMAT})")
+                              f"one this server reads ({', '.join(map(str, READS))})")
         try:
             return cls(**data)
         except TypeError as e:
@@ -97,8 +101,10 @@ def known_revisions() -> tuple[list[str], str]:
     return revisions, scripts.get_current_head()
 
 
-def backup(url: str, dest: Path, *, on_snapshot: Callable[[Manifest], None] | None = None) -> Manifest:
-    """Copy the database at ``url`` into the new folder ``dest`` in one snapshot; returns the manifest.
+def backup(url: str, dest: Path, *, document_dir: Path | None = None,
+           on_snapshot: Callable[[Manifest], None] | None = None) -> Manifest:
+    """Copy the database at ``url`` and the document files its snapshot names (from ``document_dir``) into the
+    new folder ``dest``; returns the manifest.
 
     ``on_snapshot`` is called once the snapshot is fixed and before the copy is made (what commits from then on
     is not in the backup): the CLI reports the recovery point there.
@@ -110,9 +116,9 @@ def backup(url: str, dest: Path, *, on_snapshot: Callable[[Manifest], None] | No
     try:
         engine_name = make_url(url).get_backend_name()
         if engine_name == "sqlite":
-            manifest = _backup_sqlite(url, dest, on_snapshot)
+            manifest = _backup_sqlite(url, dest, document_dir, on_snapshot)
         elif engine_name == "postgresql":
-            manifest = _backup_postgres(url, dest, on_snapshot)
+            manifest = _backup_postgres(url, dest, document_dir, on_snapshot)
         else:
             raise BackupError(f"no backup for the {engine_name} engine: SQLite and PostgreSQL only")
         manifest.write(dest)
@@ -122,9 +128,10 @@ def backup(url: str, dest: Path, *, on_snapshot: Callable[[Manifest], None] | No
     return manifest
 
 
-def restore(src: Path, url: str, *, replace: bool = False) -> Manifest:
-    """Restore the backup in ``src`` into the database at ``url`` (empty, unless ``replace``), then upgrade
-    its schema to this server's newest revision. Nothing is written when the backup is refused."""
+def restore(src: Path, url: str, *, document_dir: Path | None = None, replace: bool = False) -> Manifest:
+    """Restore the backup in ``src`` into the database at ``url`` (empty, unless ``replace``) and its document
+    files into ``document_dir`` (a different file under the same name only with ``replace``), then upgrade the
+    schema to this server's newest revision. Nothing is written when the backup is refused."""
     src = Path(src)
     manifest = Manifest.read(src)
     copy = src / manifest.file
@@ -139,6 +146,7 @@ def restore(src: Path, url: str, *, replace: bool = False) -> Manifest:
         raise BackupError(f"the backup's schema revision {manifest.schema_revision} is newer than this server's "
                           f"({head}, server {server_version()}; the backup was made by server "
                           f"{manifest.server_version}): restore it with that version or a later one")
+    document_copies.check(src, manifest.documents)  # every file whole before anything is written
     target = make_url(url).get_backend_name()
     if target != manifest.engine:
         raise BackupError(f"the backup is of a {manifest.engine} database and the target is {target}: "
@@ -151,10 +159,18 @@ def restore(src: Path, url: str, *, replace: bool = False) -> Manifest:
                               f"({', '.join(sorted(existing)[:5])}...): restore into an empty database, or pass "
                               f"--replace to overwrite it")
         engine.dispose()
-        if manifest.engine == "sqlite":
-            _restore_sqlite(copy, url)
-        else:
-            _restore_postgres(copy, url, manifest, engine)
+        wanted = document_copies.conflicts(manifest.documents, document_dir, replace=replace)
+        if manifest.engine == "postgresql":
+            _check_postgres_schema(manifest, engine)
+        written = document_copies.install(src, manifest.documents, wanted, document_dir) if wanted else []
+        try:
+            if manifest.engine == "sqlite":
+                _restore_sqlite(copy, url)
+            else:
+                _restore_postgres(copy, url)
+        except BaseException:
+            document_copies.remove(document_dir, written)  # the database stayed as it was: so do the files
+            raise
         if manifest.schema_revision != head:
             upgrade_schema(engine)
     finally:
@@ -171,7 +187,8 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _backup_sqlite(url: str, dest: Path, on_snapshot: Callable[[Manifest], None] | None) -> Manifest:
+def _backup_sqlite(url: str, dest: Path, document_dir: Path | None,
+                   on_snapshot: Callable[[Manifest], None] | None) -> Manifest:
     path = _sqlite_path(url)
     if not path.is_file():
         raise BackupError(f"the SQLite database {path} does not exist")
@@ -181,9 +198,11 @@ def _backup_sqlite(url: str, dest: Path, on_snapshot: Callable[[Manifest], None]
         source.execute("BEGIN")  # the read transaction whose snapshot the copy is
         revision = _sqlite_revision(source)
         taken = datetime.now(timezone.utc)
+        keys = _sqlite_document_keys(source)
         partial = Manifest(FORMAT, "sqlite", revision, server_version(), taken.isoformat(), SQLITE_FILE, "", 0)
         if on_snapshot:
             on_snapshot(partial)
+        documents = document_copies.copy_out(keys, document_dir, dest)
         target = sqlite3.connect(out)
         try:
             source.backup(target)  # every page in one step, inside the read transaction: one snapshot
@@ -194,7 +213,14 @@ def _backup_sqlite(url: str, dest: Path, on_snapshot: Callable[[Manifest], None]
     finally:
         source.close()
     digest, size = _digest(out)
-    return Manifest(**{**asdict(partial), "sha256": digest, "bytes": size})
+    return Manifest(**{**asdict(partial), "sha256": digest, "bytes": size, "documents": documents})
+
+
+def _sqlite_document_keys(conn: sqlite3.Connection) -> list[str]:
+    """The document files the snapshot names (none before the documents library's revision)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'document'").fetchone():
+        return []
+    return [k for (k,) in conn.execute("SELECT file_key FROM document")]
 
 
 def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
@@ -250,7 +276,8 @@ def _run(tool: str, args: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{tool} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
-def _backup_postgres(url: str, dest: Path, on_snapshot: Callable[[Manifest], None] | None) -> Manifest:
+def _backup_postgres(url: str, dest: Path, document_dir: Path | None,
+                     on_snapshot: Callable[[Manifest], None] | None) -> Manifest:
     out = dest / PG_FILE
     engine = make_engine(url)
     try:
@@ -263,10 +290,13 @@ def _backup_postgres(url: str, dest: Path, on_snapshot: Callable[[Manifest], Non
                                   f"schema to back up (search_path names none that exists)")
             has_version = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_version else None
+            has_documents = conn.execute(text("SELECT to_regclass('document') IS NOT NULL")).scalar()
+            keys = conn.execute(text("SELECT file_key FROM document")).scalars().all() if has_documents else []
             partial = Manifest(FORMAT, "postgresql", revision, server_version(),
                                taken.astimezone(timezone.utc).isoformat(), PG_FILE, "", 0, pg_schema=schema)
             if on_snapshot:
                 on_snapshot(partial)
+            documents = document_copies.copy_out(keys, document_dir, dest)
             args, env = _libpq(url)
             # the snapshot lives while this transaction does: pg_dump must run inside it
             _run("pg_dump", [*args, "--snapshot", snapshot, "--schema", schema, "--format", "custom",
@@ -275,10 +305,10 @@ def _backup_postgres(url: str, dest: Path, on_snapshot: Callable[[Manifest], Non
     finally:
         engine.dispose()
     digest, size = _digest(out)
-    return Manifest(**{**asdict(partial), "sha256": digest, "bytes": size})
+    return Manifest(**{**asdict(partial), "sha256": digest, "bytes": size, "documents": documents})
 
 
-def _restore_postgres(copy: Path, url: str, manifest: Manifest, engine: Engine) -> None:
+def _check_postgres_schema(manifest: Manifest, engine: Engine) -> None:
     with engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar()
         wanted = conn.execute(text("SELECT current_setting('search_path')")).scalar()
@@ -287,6 +317,9 @@ def _restore_postgres(copy: Path, url: str, manifest: Manifest, engine: Engine) 
         raise BackupError(f"the backup holds schema {manifest.pg_schema!r} and the target connection works in "
                           f"{schema!r}: restore into a database whose search_path ({wanted}) starts with "
                           f"{manifest.pg_schema!r}")
+
+
+def _restore_postgres(copy: Path, url: str) -> None:
     args, env = _libpq(url)
     # one transaction: a failure leaves the target as it was; --clean drops what a replaced database held
     _run("pg_restore", [*args, "--single-transaction", "--exit-on-error", "--clean", "--if-exists",
@@ -301,10 +334,4 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def _digest(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+    return document_copies.digest_of(path)

@@ -11,14 +11,18 @@ open files any tool reads:
   This is what ``import`` reads: row for row, ids included, so the copy is exact.
 - ``structures.xml``: every artefact as one SDMX-ML 3.0 Structure message, for SDMX tools.
 - ``data/AGENCY_ID_VERSION__PROVIDER.csv``: each data set in SDMX-CSV 2.0 with its history (VALID_FROM/TO).
+- ``documents/<key>``: the documents library's files, under the names the ``document`` rows give them
+  (``file_key``), read from the same snapshot as the rows (maintenance/document_copies.py).
 - ``settings.json``: the settings in force when exporting, secrets left out (settings live in the operator's
   files: import does not apply them).
-- ``manifest.json``: format, server version, schema revision, time, the provider (for a country's export) and
-  the number of rows of each table.
+- ``manifest.json``: format, server version, schema revision, time, the provider (for a country's export), the
+  number of rows of each table, and each document file's SHA-256 and size.
 
 The export reads in one snapshot (PostgreSQL REPEATABLE READ; SQLite one read transaction) while the server
-runs. Import wants a database without rows, migrates it to the export's schema revision, inserts every row in
-one transaction, sets PostgreSQL's sequences past the ids, then migrates to the newest revision.
+runs. Import checks every document file's digest first, wants a database without rows, migrates it to the
+export's schema revision, puts the files into ``document_dir``, inserts every row in one transaction (on failure
+the files it added are removed again), sets PostgreSQL's sequences past the ids, then migrates to the newest
+revision. A country's export holds that country's documents, not the regional ones.
 """
 
 from __future__ import annotations
@@ -28,14 +32,16 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Column, Connection, DateTime, Engine, LargeBinary, Table, func, select, text, true
 
 from ..settings import Config
+from ..storage import content_tables  # noqa: F401 - registers the portal's content tables (documents, news)
 from ..storage import metadata_tables  # noqa: F401 - registers the documentation tables on the shared metadata
 from ..storage.database import MIGRATIONS, begin_write
 from ..storage.tables import metadata
+from . import document_copies
 from .backup import BackupError, known_revisions, server_version
 
 FORMAT = 1
@@ -47,7 +53,7 @@ NOT_A_COUNTRYS = {"api_token", "login_failure", "access_version", "change_log", 
 # whose rows a table holds, for a country's export: by a column naming the country, or through a parent's id
 _COUNTRY_COLUMNS = ("provider_id", "owner_provider", "country")
 _PARENTS = {"data_set_id": "data_set", "series_id": "series", "submission_id": "submission",
-            "metadata_set_id": "metadata_set", "user_id": "user_account"}
+            "metadata_set_id": "metadata_set", "user_id": "user_account", "document_id": "document"}
 _SHARED = {"artefact", "artefact_reference"}  # the structures every country's figures are read with
 # tables whose rows the migrations themselves write (a fresh schema holds them) and triggers keep: the
 # export's rows replace them once everything else is in
@@ -62,17 +68,26 @@ def tables() -> list[Table]:
     return list(metadata.sorted_tables)
 
 
-def export(engine: Engine, dest: Path, cfg: Config | None = None, *, provider: str | None = None) -> dict:
-    """Write everything (or ``provider``'s own) into the new folder ``dest``; returns the manifest."""
+def export(engine: Engine, dest: Path, cfg: Config | None = None, *, provider: str | None = None,
+           document_dir: Path | None = None, on_snapshot: Callable[[], None] | None = None) -> dict:
+    """Write everything (or ``provider``'s own) into the new folder ``dest``, the document files from
+    ``document_dir`` (by default the one ``cfg`` names); returns the manifest. ``on_snapshot`` runs once the
+    snapshot is fixed, before anything is copied: what commits from then on is not in the export."""
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ExportError(f"{dest} exists and is not an empty folder: name a new folder for the export")
+    if document_dir is None and cfg is not None:
+        document_dir = cfg.path(cfg.document_dir)
     (dest / "tables").mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with engine.connect() as conn:
         _snapshot(conn)
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         conditions = _provider_conditions(provider) if provider else {t.name: true() for t in tables()}
+        keys = _document_keys(conn, conditions.get("document"))
+        if on_snapshot:
+            on_snapshot()
+        documents = document_copies.copy_out(keys, document_dir, dest)  # first: a replaced file is deleted soon
         for table in tables():
             where = conditions.get(table.name)
             if where is None:
@@ -86,13 +101,15 @@ def export(engine: Engine, dest: Path, cfg: Config | None = None, *, provider: s
         settings["database_url"] = _without_password(settings["database_url"])
         (dest / "settings.json").write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
     manifest = {"format": FORMAT, "server_version": server_version(), "schema_revision": revision,
-                "exported_at": datetime.now(timezone.utc).isoformat(), "provider": provider, "tables": counts}
+                "exported_at": datetime.now(timezone.utc).isoformat(), "provider": provider, "tables": counts,
+                "documents": documents}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
-def import_(engine: Engine, src: Path) -> dict:
-    """Load an export into a database that holds no rows; returns its manifest."""
+def import_(engine: Engine, src: Path, *, document_dir: Path | None = None) -> dict:
+    """Load an export into a database that holds no rows, its document files into ``document_dir``; returns
+    its manifest."""
     src = Path(src)
     manifest = _read_manifest(src)
     if manifest.get("provider"):
@@ -103,6 +120,8 @@ def import_(engine: Engine, src: Path) -> dict:
     if revision not in revisions:
         raise ExportError(f"the export's schema revision {revision} is newer than this server's ({head}): "
                           f"import it with server {manifest.get('server_version')} or later")
+    documents = document_copies.check(src, manifest.get("documents", {}))  # every file whole, before writing
+    wanted = document_copies.conflicts(documents, document_dir, replace=False)
     with engine.connect() as conn:
         present = conn.dialect.has_table(conn, "alembic_version") and \
             conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -118,24 +137,34 @@ def import_(engine: Engine, src: Path) -> dict:
         if busy:
             raise ExportError(f"the target database already holds rows in {', '.join(busy[:5])}: import into an "
                               f"empty database")
-        with begin_write(conn):
-            # last, the migrations' own rows: inserting the others moved them (access_version's triggers)
-            ordered = [t for t in tables() if t.name not in MIGRATION_ROWS] + \
-                [t for t in tables() if t.name in MIGRATION_ROWS]
-            for table in ordered:
-                if table.name in MIGRATION_ROWS and table.name in manifest["tables"]:
-                    conn.execute(table.delete())
-                path = src / "tables" / f"{table.name}.jsonl"
-                expected = manifest["tables"].get(table.name)
-                if expected is None:
-                    continue  # a table newer than the export: the migrations fill it
-                n = _read_table(conn, table, path)
-                if n != expected:
-                    raise ExportError(f"{path}: {n} rows, the manifest says {expected}: the export is incomplete")
-            _advance_sequences(conn)
+        written = document_copies.install(src, documents, wanted, document_dir) if wanted else []
+        try:
+            _insert_all(conn, src, manifest)
+        except BaseException:
+            document_copies.remove(document_dir, written)  # the rows were rolled back: so are the files
+            raise
     if revision != head:
         _upgrade(engine, head)
     return manifest
+
+
+def _insert_all(conn: Connection, src: Path, manifest: dict) -> None:
+    """Every row of the export, in one transaction."""
+    with begin_write(conn):
+        # last, the migrations' own rows: inserting the others moved them (access_version's triggers)
+        ordered = [t for t in tables() if t.name not in MIGRATION_ROWS] + \
+            [t for t in tables() if t.name in MIGRATION_ROWS]
+        for table in ordered:
+            if table.name in MIGRATION_ROWS and table.name in manifest["tables"]:
+                conn.execute(table.delete())
+            path = src / "tables" / f"{table.name}.jsonl"
+            expected = manifest["tables"].get(table.name)
+            if expected is None:
+                continue  # a table newer than the export: the migrations fill it
+            n = _read_table(conn, table, path)
+            if n != expected:
+                raise ExportError(f"{path}: {n} rows, the manifest says {expected}: the export is incomplete")
+        _advance_sequences(conn)
 
 
 # -- writing --------------------------------------------------------------------------------------------------
@@ -146,6 +175,14 @@ def _snapshot(conn: Connection) -> None:
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
     else:
         conn.exec_driver_sql("BEGIN")  # deferred: the first read fixes what this transaction sees
+
+
+def _document_keys(conn: Connection, where: Any) -> list[str]:
+    """The document files the exported ``document`` rows name (none when that table is left out)."""
+    if where is None:
+        return []
+    document = metadata.tables["document"]
+    return list(conn.execute(select(document.c.file_key).where(where)).scalars())
 
 
 def _provider_conditions(provider: str) -> dict[str, Any]:
