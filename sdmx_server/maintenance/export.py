@@ -30,11 +30,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import Column, Connection, DateTime, Engine, LargeBinary, Table, func, select, text, true
+from sqlalchemy import Column, Connection, Date, DateTime, Engine, LargeBinary, Table, func, select, text, true
 
 from ..settings import Config
 from ..storage import content_tables  # noqa: F401 - registers the portal's content tables (documents, news)
@@ -221,6 +221,8 @@ def _to_json(column: Column, value: Any) -> Any:
     if isinstance(column.type, DateTime):
         value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # SQLite keeps UTC without zone
         return value.astimezone(timezone.utc).isoformat()
+    if isinstance(column.type, Date):  # a calendar day (a document's publication, an event's dates)
+        return value.isoformat()
     if isinstance(column.type, LargeBinary):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value
@@ -313,6 +315,8 @@ def _from_json(column: Column, value: Any) -> Any:
         return None
     if isinstance(column.type, DateTime):
         return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
     if isinstance(column.type, LargeBinary):
         return base64.b64decode(value, validate=True)
     return value
