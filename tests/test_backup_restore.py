@@ -224,6 +224,10 @@ def test_an_older_schema_is_migrated_and_a_newer_one_refused(databases, tmp_path
     _at_revision(source, older)
     manifest = backup(source, tmp_path / "old")
     assert manifest.schema_revision == older
+    # as a server before the documents library wrote it (format 1, no documents): still restored
+    data = json.loads((tmp_path / "old" / MANIFEST).read_text())
+    assert data.pop("documents") == {} and data["format"] == 2
+    (tmp_path / "old" / MANIFEST).write_text(json.dumps({**data, "format": 1}))
     restore(tmp_path / "old", target)
     assert revision(target) == head  # restored, then upgraded
 
