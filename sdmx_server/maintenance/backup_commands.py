@@ -74,7 +74,8 @@ def import_command(obj, directory: Path) -> None:
     from .export import import_
 
     try:
-        m = import_(obj.engine(), directory, document_dir=_document_dir(obj))
+        # an empty database, as it should be: import makes the schema itself (obj.engine() wants one)
+        m = import_(obj.any_engine(), directory, document_dir=_document_dir(obj))
     except BackupError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"imported {sum(m['tables'].values())} rows of {len(m['tables'])} tables and "
