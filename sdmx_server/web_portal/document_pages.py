@@ -127,7 +127,7 @@ def document(doc_id: int) -> tuple[str, int, dict[str, str]]:
     headers = NO_STORE if row.access != "public" or row.state != "published" else {}
     return render_template("portal/document.html", d=_shown([row], g.lang_code)[0],
                            manage=docs.can_manage(actor(), row.country),
-                           state_label=STATE_LABELS.get(row.state, row.state),
+                           content_state=STATE_LABELS.get(row.state, row.state),
                            access_label=ACCESS_LABELS.get(row.access, row.access)), 200, headers
 
 

@@ -98,7 +98,7 @@ def news_item(item_id: int) -> str:
     except SdmxError as e:
         _refused(e)
     return render_template("portal/news_item.html", item=_shown([row], g.lang_code)[0],
-                           manage=content.can_manage(actor()), state_label=STATE_LABELS[row.state])
+                           manage=content.can_manage(actor()), content_state=STATE_LABELS[row.state])
 
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
