@@ -188,7 +188,7 @@ def test_a_report_names_its_countries_without_documentation(client, documented, 
     panel = main_text(client, REPORT.format(lang="en")).split("How the countries make these figures", 1)[1]
     assert KZ_FOCAL in panel and "Not documented yet: Kyrgyzstan." in panel
     panel = main_text(client, REPORT.format(lang="ru") + "?country=KG").split("Как страны составляют", 1)[1]
-    assert "Документации пока нет: Киргизия." in panel and "Сравнить документацию" not in panel
+    assert "Документации пока нет: Кыргызстан." in panel and "Сравнить документацию" not in panel
     wb = load_workbook(io.BytesIO(client.get(REPORT.format(lang="en") + "/export.xlsx").data))
     assert "Not documented yet: Kyrgyzstan." in [r[0].value for r in wb["Notes on the data"].iter_rows()]
     html = client.get(REPORT.format(lang="en") + "/export.html?country=KG").get_data(as_text=True)
@@ -220,7 +220,7 @@ def test_exports_carry_notes_on_the_data_of_their_countries(client, documented, 
     text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     assert "Примечания к данным" in text and "Национальное определение иностранца" in text
-    assert "Закон о правовом положении иностранцев" in text and "Киргизия" not in text
+    assert "Закон о правовом положении иностранцев" in text and "Кыргызстан" not in text
 
 
 def test_csv_export_is_unchanged(client, documented):

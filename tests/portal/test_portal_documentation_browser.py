@@ -83,7 +83,7 @@ def test_a_viewer_compares_reads_a_report_panel_and_saves_the_russian_pdf(live_p
     page.get_by_role("navigation", name="Language").get_by_role("link", name="Русский").click()
     table = page.get_by_role("table", name="Ответы стран по каждому вопросу")
     expect(table.get_by_role("columnheader")).to_have_text(["Вопрос", "Региональное определение", "Казахстан",
-                                                            "Киргизия", "Молдова"])
+                                                            "Кыргызстан", "Молдова"])
     expect(table.get_by_text("≠ отличается от регионального определения")).to_have_count(3)
     shot(page, "43-documentation-compare-ru")
 
@@ -103,7 +103,7 @@ def test_a_viewer_compares_reads_a_report_panel_and_saves_the_russian_pdf(live_p
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     notes = text.split("Примечания к данным", 1)[1]
-    assert "Казахстан" in notes and "Киргизия" in notes and "Молдова" not in notes
+    assert "Казахстан" in notes and "Кыргызстан" in notes and "Молдова" not in notes
     assert "Закон о внешней миграции" in notes and "Случаи ≠ отличается от регионального определения" in notes
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(" yes " in f for f in fonts), fonts  # every font embedded
