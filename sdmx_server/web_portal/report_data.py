@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, NamedTuple
 from urllib.parse import quote, urlencode
 
 from babel import Locale
@@ -30,6 +30,9 @@ from ..storage.artefact_store import ArtefactStore
 from ..submission import workflow
 from .statistics_catalogue import Indicator, indicator_of
 from .texts import LocalText, pick
+
+if TYPE_CHECKING:
+    from .report_pivot import Layout, ReportView
 
 COUNTRY = "REF_AREA"  # the dimension holding the reporting country (DESIGN.md: each country reports its own)
 TOTAL = "_T"  # the code of a total in the DSM codelists (CL_SEX, ...)
@@ -64,6 +67,7 @@ class Selection:
     codes: dict[str, list[str]] = field(default_factory=dict)  # dimension id -> chosen codes (empty: all)
     start: str = ""
     end: str = ""
+    last: int = 0  # the last N periods (0: from start to end)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -111,6 +115,11 @@ class ReportForm:
     periods: list[str]  # the periods with figures (start and end are chosen among them)
     start: str
     end: str
+    last: int = 0
+    dimensions: list[tuple[str, LocalText]] = field(default_factory=list)  # what the layout may place
+
+
+MAX_LAST_PERIODS = MAX_PERIODS_OFFERED
 
 
 @dataclass
@@ -121,6 +130,8 @@ class Report:
     table: ReportTable | None  # None when the selection has an error
     rest_v2: str
     rest_v1: str
+    view: "ReportView | None" = None  # the table as laid out (report_pivot), None with the table
+    layout: "Layout | None" = None
 
 
 def flow_artefact(store: ArtefactStore, agency: str, resource: str, version: str) -> Artefact | None:
@@ -239,6 +250,15 @@ def parse_selection(args: Mapping[str, list[str]], countries: list[str], breakdo
             sel.errors[name] = texts("bad_period", {"value": value, "example": periods[0] if periods else "2024-S1"})
             continue
         setattr(sel, name, value)
+    last = (args.get("last") or [""])[0].strip()
+    if last:
+        if not last.isdigit() or not 0 < int(last) <= MAX_LAST_PERIODS:
+            sel.errors["last"] = texts("bad_last", {"value": last[:20], "most": MAX_LAST_PERIODS})
+        else:
+            sel.last = int(last)
+            if periods:  # the last N of the periods with figures, up to the chosen end when there is one
+                upto = [p for p in periods if not sel.end or parse_period(p).start <= parse_period(sel.end).start]
+                sel.start = (upto or periods)[-min(sel.last, len(upto or periods))]
     if sel.start and sel.end and parse_period(sel.start).start > parse_period(sel.end).start:
         sel.errors["end"] = texts("end_before_start", {"start": sel.start, "end": sel.end})
     return sel
@@ -288,28 +308,36 @@ def build_report(conn, store: ArtefactStore, flow: Artefact, args: Mapping[str, 
                  prepared: PreparedQuery | None = None) -> Report:
     """The form (what may be chosen), the selection, and the table of the figures it selects; ``prepared``:
     :func:`prepare_flow`'s answer, when the caller has it already."""
+    from .report_pivot import TIME, parse_layout, pivot  # report_pivot builds on this module's rows
     prepared, values, span = _available(conn, store, flow, visible, prepared)
     info = prepared.structure
     labels = structure_labels(store, info, flow, [lang])
     dims = list(info.dimension_ids)
     breakdown_ids = [d for d in dims if d != COUNTRY and len(values.get(d, [])) > 1]
+    shown = [COUNTRY] * (COUNTRY in dims) + breakdown_ids
     periods = periods_between(span, values.get("FREQ", ["A", "S", "Q", "M"]))
     sel = parse_selection(args, values.get(COUNTRY, []), {d: values[d] for d in breakdown_ids}, periods, texts)
     form = ReportForm(
         countries=_choices(labels, COUNTRY, values.get(COUNTRY, []), sel.countries, lang),
         breakdowns=[Breakdown(d, _component_name(labels, d, lang),
                               _choices(labels, d, values[d], sel.codes.get(d, []), lang)) for d in breakdown_ids],
-        periods=periods, start=sel.start, end=sel.end)
+        periods=periods, start=sel.start, end=sel.end, last=sel.last,
+        dimensions=[(d, _component_name(labels, d, lang)) for d in shown + [TIME]])
+    layout = parse_layout(args, shown, texts, sel.errors)
     v2, v1, params = rest_urls(flow, dims, sel)
-    table = None
+    table = view = None
     if not sel.errors:
         q = parse_data_query_v2("dataflow", flow["agencyID"], flow["id"], flow["version"], "*", params)
         try:
             table = read_table(conn, store, q, visible=visible, labels=labels, lang=lang,
-                               max_observations=max_observations, shown=[COUNTRY] * (COUNTRY in dims) + breakdown_ids)
+                               max_observations=max_observations, shown=shown)
         except SdmxError as e:  # e.g. more figures than the server returns at once
             sel.errors["query"] = texts("too_large" if e.status == 413 else "query_failed", {"detail": str(e)})
-    return Report(indicator_of(flow, lang), form, sel, table, v2, v1)
+    if table is not None:
+        view = pivot(table, shown, layout, _component_name(labels, TIME, lang), texts, sel.errors)
+        if sel.errors:
+            table = view = None
+    return Report(indicator_of(flow, lang), form, sel, table, v2, v1, view, layout)
 
 
 def _component_name(labels: StructureLabels, cid: str, lang: str) -> LocalText:
@@ -484,25 +512,73 @@ def format_figure(value: float | None, lang: str) -> str:
 # -- the chart's series -------------------------------------------------------------------------------
 
 CHART_MAX_ROWS = 8
+MAX_CHART_PERIODS = 2_000  # a continuous time axis longer than this is drawn over the periods with figures
 
 
-def chart_series(table: ReportTable) -> tuple[list[tuple[str, list[float | None]]], bool]:
-    """(series, whether they are country totals): each row when there are few; else one line per country,
-    its total: the breakdowns' total code (_T) where the figures have one, else the sum over the codes."""
+def continuous_periods(periods: list[str]) -> list[str]:
+    """Every period from the first to the last of ``periods`` at their frequency (2024-S1, 2024-S2, 2025-S1...):
+    the chart's time axis, so a period without figures shows as a gap and not as a line across it. Periods
+    of mixed or other frequencies are kept as they are."""
+    if len(periods) < 2:
+        return periods
+    try:
+        parsed = [parse_period(p) for p in periods]
+    except ValueError:
+        return periods
+    freqs = {p.frequency for p in parsed}
+    freq = next(iter(freqs))
+    step = _STEP.get(freq)
+    if len(freqs) != 1 or step is None:
+        return periods
+    first, last = parsed[0].start, parsed[-1].start
+    months = (last.year - first.year) * 12 + last.month - first.month
+    if months // step + 1 > MAX_CHART_PERIODS:
+        return periods
+    out = []
+    for k in range(months // step + 1):
+        m = first.month - 1 + k * step
+        year, month = first.year + m // 12, m % 12 + 1
+        n = (month - 1) // step + 1
+        text = str(year) if freq == "A" else f"{year}-M{month:02d}" if freq == "M" else f"{year}-{freq}{n}"
+        out.append(text)
+    # the data's own spelling of a period (2024-05 for 2024-M05) wins
+    spelled = {parse_period(p).start: p for p in periods}
+    return [spelled.get(parse_period(t).start, t) for t in out]
+
+
+def chart_series(table: ReportTable) -> tuple[list[str], list[tuple[str, list[float | None]]], bool]:
+    """(the time axis, series, whether they are country totals): each row when there are few; else one line
+    per country, its total: the breakdowns' total code (_T) where the figures have one, else the sum over the
+    codes, which is drawn only for periods where every one of them has a figure (a gap is a gap). The axis
+    holds every period from the first to the last, so a missing period breaks the line."""
+    axis = continuous_periods(table.periods)
+    where = {p: n for n, p in enumerate(table.periods)}
+    index = [where.get(p) for p in axis]
+
+    def on_axis(values: list[float | None]) -> list[float | None]:
+        return [None if k is None else values[k] for k in index]
+
     if len(table.rows) <= CHART_MAX_ROWS:
         # name each line by what tells it apart: a column with one value for every row says nothing
         varying = [n for n in range(len(table.columns)) if len({r.codes[n] for r in table.rows}) > 1] or [0]
-        return [(" · ".join(r.labels[n].text for n in varying if n < len(r.labels)), [c.value for c in r.cells])
-                for r in table.rows], False
+        return axis, [(" · ".join(r.labels[n].text for n in varying if n < len(r.labels)),
+                       on_axis([c.value for c in r.cells])) for r in table.rows], False
     rows = table.rows
     for n in range(1, len(table.columns)):  # each breakdown column: keep its totals when there are some
         with_total = [r for r in rows if r.codes[n] == TOTAL]
         if with_total:
             rows = with_total
     totals: dict[str, list[float | None]] = {}
+    gaps: dict[str, set[int]] = {}
     for r in rows:
-        acc = totals.setdefault(r.labels[0].text if r.labels else "", [None] * len(table.periods))
+        name = r.labels[0].text if r.labels else ""
+        acc = totals.setdefault(name, [None] * len(table.periods))
         for k, c in enumerate(r.cells):
             if c.value is not None:
                 acc[k] = (acc[k] or 0) + c.value
-    return list(totals.items()), True
+            elif any(x.value is not None for x in r.cells):
+                gaps.setdefault(name, set()).add(k)  # a sum without one of its parts is no total
+    for name, missing in gaps.items():
+        for k in missing:
+            totals[name][k] = None
+    return axis, [(name, on_axis(values)) for name, values in totals.items()], True

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .report_data import ReportTable, format_figure, number_symbols
+from .report_data import format_figure, number_symbols
+from .report_pivot import ReportView
 from .texts import LocalText
+
+FROZEN = 3  # label columns kept in view while the table scrolls sideways (portal.css: .f0 .f1 .f2)
 
 
 def _label(t: LocalText, lang: str) -> str:
@@ -16,18 +19,20 @@ def _label(t: LocalText, lang: str) -> str:
     return f'<span lang="{escape(t.lang)}">{text}</span>' if t.lang != lang else str(text)
 
 
-def table_body(table: ReportTable, lang: str, no_figure: str) -> Markup:
-    """The <tr> rows: a row header per label column, then one cell per period with the figure and its marks."""
+def table_body(table: ReportView, lang: str, no_figure: str) -> Markup:
+    """The <tr> rows: a row header per label column (the first ones frozen: class f0, f1...), then one cell per
+    column with the figure and its marks."""
     empty = f'<td class="num"><span aria-label="{escape(no_figure)}">–</span></td>'
-    labels: dict[LocalText, str] = {}
+    labels: dict[tuple[int, LocalText], str] = {}
     group = number_symbols(lang)[0]
     out = []
     for row in table.rows:
         parts = ["<tr>"]
-        for lab in row.labels:
-            html = labels.get(lab)
+        for n, lab in enumerate(row.labels):
+            html = labels.get((n, lab))
             if html is None:
-                html = labels[lab] = f'<th scope="row">{_label(lab, lang)}</th>'
+                frozen = f' class="f{n}"' if n < FROZEN else ""
+                html = labels[(n, lab)] = f'<th scope="row"{frozen}>{_label(lab, lang)}</th>'
             parts.append(html)
         for value, raw, marks in row.cells:
             if raw is None and not marks:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import abort, current_app, g, render_template, request
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -19,7 +18,7 @@ from ..request_context import actor, db, visibility
 from ..retrieval.data_retrieval import PreparedQuery
 from ..sdmx.artefacts import Artefact
 from ..sdmx.media_types import XLSX
-from ..storage.artefact_store import ArtefactStore, utcnow
+from ..storage.artefact_store import ArtefactStore
 from . import report_exports
 from .documentation_pages import report_countries, report_documentation
 from .report_chart import chart_svg
@@ -43,6 +42,15 @@ def _error_text(kind: str, values: dict) -> str:
         return _("“%(value)s” is not a period. Write it like %(example)s.", **values)
     if kind == "end_before_start":
         return _("The last period (%(end)s) comes before the first one (%(start)s).", **values)
+    if kind == "unknown_dimension":
+        return _("“%(value)s” is not one of this table's dimensions. Choose among those listed under Layout.",
+                 **values)
+    if kind == "bad_sort":
+        return _("“%(value)s” is not a sort order. Choose one of those listed under Layout.", **values)
+    if kind == "unknown_column":
+        return _("The table has no column “%(value)s” to sort by. Choose one of its columns.", **values)
+    if kind == "bad_last":
+        return _("“%(value)s” is not a number of periods: write a whole number from 1 to %(most)s.", **values)
     if kind == "too_large":
         return _("This selection holds too many figures to show at once. Choose fewer countries, breakdowns "
                  "or periods.")
@@ -71,11 +79,11 @@ def _chart(report: Report) -> tuple[str | None, str]:
     table = report.table
     if table is None or not table.rows:
         return None, ""
-    series, totals = chart_series(table)
+    axis, series, totals = chart_series(table)
     caption = (_("The chart shows the total of each country (the breakdowns' total where there is one, else "
                  "their sum); the table has every figure.") if totals
                else _("The chart shows each row of the table."))
-    return chart_svg(table.periods, series, title=report.indicator.name.text, lang=g.lang_code), caption
+    return chart_svg(axis, series, title=report.indicator.name.text, lang=g.lang_code), caption
 
 
 def _report_pages() -> ReportPages:
@@ -96,11 +104,28 @@ def _context(report: Report) -> dict:
     svg, caption = _chart(report)
     lang = g.lang_code
     host = request.host_url.rstrip("/")
-    body = table_body(report.table, lang, _("no figure")) if report.table else ""
+    body = table_body(report.view, lang, _("no figure")) if report.view else ""
+    count = report.table.observation_count if report.table else 0
     return {"report": report, "chart": svg, "table_body": body, "chart_caption": caption,
             "fmt": lambda v: format_figure(v, lang),
             "rest_v2": host + report.rest_v2, "rest_v1": host + report.rest_v1,
-            "prepared": format_datetime(utcnow(), "medium"), "query_string": request.query_string.decode("latin-1")}
+            "selection": report_exports.selection_lines(report, host),
+            "pdf_max": report_exports.PDF_MAX_FIGURES, "pdf_fits": count <= report_exports.PDF_MAX_FIGURES,
+            "sort_choices": sort_choices(report),
+            "prepared": report_exports.extracted_on(), "query_string": request.query_string.decode("latin-1")}
+
+
+def sort_choices(report: Report) -> list[tuple[str, str]]:
+    """(value, label) of the sort orders the layout offers: by name, then each column largest or smallest
+    first (at most a few hundred columns: a table wider than that is read in Excel)."""
+    out = [("", _("by the rows' names"))]
+    view = report.view
+    if view is None:
+        return out
+    for code, label in list(zip(view.codes, view.labels))[:400]:
+        out.append((f"desc:{code}", _("%(column)s, largest first", column=label.text)))
+        out.append((f"asc:{code}", _("%(column)s, smallest first", column=label.text)))
+    return out
 
 
 @bp.get("/<portal_lang:lang_code>/reports/")
@@ -143,6 +168,7 @@ def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tu
     rep = _report(agency, resource, version)
     if rep.selection.errors or rep.table is None:  # the page says what is wrong, with the form to correct it
         return _page(rep), 400
+    host = request.host_url.rstrip("/")
     if fmt == "pdf" and rep.table.observation_count > report_exports.PDF_MAX_FIGURES:
         rep.selection.errors["pdf"] = _(
             "This report has %(count)s figures: too many for a PDF (at most %(most)s). Choose fewer countries, "
@@ -153,10 +179,10 @@ def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tu
     name = f"{rep.indicator.id}-{g.lang_code}"
     notes = report_documentation(rep.indicator.urn, rep.selection.countries or [c.code for c in rep.form.countries])
     if fmt == "csv":
-        return report_exports.download(report_exports.csv_bytes(rep, g.lang_code), "text/csv; charset=utf-8",
+        return report_exports.download(report_exports.csv_bytes(rep, g.lang_code, host), "text/csv; charset=utf-8",
                                        name + ".csv")
     if fmt == "xlsx":
-        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code, notes), XLSX,
+        return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code, host, notes), XLSX,
                                        name + ".xlsx")
     document = render_template("portal/report_document.html", **_context(rep), **notes)
     if fmt == "html":

@@ -66,6 +66,12 @@ def page(client, url: str, status: int = 200) -> str:
     return resp.get_data(as_text=True)
 
 
+def export_rows(text: str) -> list[list[str]]:
+    """A CSV export's header and figure rows: what follows the lines saying what the file holds."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    return rows[rows.index([]) + 1:]
+
+
 def table_numbers(html: str) -> list[str]:
     body = html.split('<tbody>', 1)[1].split('</tbody>', 1)[0]
     return [re.sub(r"<sup.*?</sup>", "", c) for c in re.findall(r'<td class="num">(.*?)</td>', body)]
@@ -155,7 +161,7 @@ def test_the_rest_query_shown_returns_the_same_figures(client, figures, app):
     export = client.get(REPORT.replace("/1.0", "/1.0/export.csv") +
                         "?country=KZ&CITIZENSHIP=RU&CITIZENSHIP=CN&start=2023-Q2&end=2023-Q4")
     reported = {}
-    for r in list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))[1:]:
+    for r in export_rows(export.get_data(as_text=True))[1:]:
         reported[({"Kazakhstan": "KZ"}[r[0]], {"Russia": "RU", "China": "CN"}[r[1]],
                   {"Female": "F", "Male": "M"}[r[2]], r[3])] = float(r[4])
     assert len(reported) == 2 * 2 * 3
@@ -184,7 +190,7 @@ def test_exports(client, figures, tmp_path):
     resp = client.get(base + "csv" + query)
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = export_rows(resp.get_data(as_text=True))
     assert rows[0][-4:] == ["Период", "Значение", "Статус значения", "Примечания"]
     assert ["Казахстан", "Россия", "Женщины", "2023-Q4", "1003", "Предварительное значение", ""] \
         in rows

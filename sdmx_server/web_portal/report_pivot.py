@@ -1,0 +1,162 @@
+"""A report's layout: which dimension goes across (the columns), the order of the others down the rows, and
+the sort, as the reader chose them in the query string (``cols``, ``rows``, ``sort``): a report is a link.
+
+The report is read as series × periods (report_data.read_table); :func:`pivot` turns that table around. The
+default layout (periods across, the series' dimensions down in the DSD's order, rows by their names) is the
+table as read, returned as it is: a large report pays nothing for the choice it did not make.
+Plain functions, no Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from .report_data import TOTAL, Cell, ReportTable, Row
+from .texts import LocalText
+
+TIME = "TIME_PERIOD"
+SORT_ORDERS = ("desc", "asc")
+MAX_LAYOUT_CHOICES = 20  # more `rows` than a DSD has dimensions is a wrong link, not a layout
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The table's shape: ``rows`` (dimension ids, outermost first), ``column`` (the dimension across) and
+    ``sort`` ("" by the rows' names, else (order, column code): by the figures of that column)."""
+
+    rows: tuple[str, ...]
+    column: str
+    sort: tuple[str, str] | None = None
+
+    def is_default(self, shown: list[str]) -> bool:
+        return self.column == TIME and list(self.rows) == shown and self.sort is None
+
+    def query(self) -> dict[str, list[str]]:
+        """The layout's query-string parameters (for links that keep it)."""
+        out: dict[str, list[str]] = {"cols": [self.column], "rows": list(self.rows)}
+        if self.sort:
+            out["sort"] = [f"{self.sort[0]}:{self.sort[1]}"]
+        return out
+
+
+def parse_layout(args: Mapping[str, list[str]], shown: list[str], texts: Callable[[str, dict], str],
+                 errors: dict[str, str]) -> Layout:
+    """The layout the query string asks for, over ``shown`` (the series' dimensions the table shows) and the
+    time. The column's dimension is taken out of the rows; dimensions the rows do not name follow in their
+    usual order, so choosing only "columns: citizenship" gives a whole table. What is wrong goes in ``errors``."""
+    dims = shown + [TIME]
+    column = (args.get("cols") or [TIME])[0].strip() or TIME
+    if column not in dims:
+        errors["cols"] = texts("unknown_dimension", {"value": column[:60]})
+        column = TIME
+    rows: list[str] = []
+    asked = args.get("rows", [])
+    if len(asked) > MAX_LAYOUT_CHOICES:
+        errors["rows"] = texts("unknown_dimension", {"value": asked[MAX_LAYOUT_CHOICES][:60]})
+        asked = []
+    for d in asked:
+        d = d.strip()
+        if not d:
+            continue
+        if d not in dims:
+            errors["rows"] = texts("unknown_dimension", {"value": d[:60]})
+        elif d != column and d not in rows:
+            rows.append(d)
+    rows += [d for d in dims if d != column and d not in rows]
+    sort = None
+    wanted = (args.get("sort") or [""])[0].strip()
+    if wanted:
+        order, _sep, code = wanted.partition(":")
+        if order not in SORT_ORDERS or not code:
+            errors["sort"] = texts("bad_sort", {"value": wanted[:60]})
+        else:
+            sort = (order, code)
+    return Layout(tuple(rows), column, sort)
+
+
+@dataclass
+class ReportView:
+    """The table as the reader laid it out: ``headings`` of the row label columns, ``column_heading`` (the
+    dimension across), the columns' ``codes`` and ``labels``, and rows (Row.labels: one per heading)."""
+
+    headings: list[LocalText]
+    column_heading: LocalText
+    codes: list[str]
+    labels: list[LocalText]
+    rows: list[Row]
+    column_is_time: bool
+
+
+def pivot(table: ReportTable, shown: list[str], layout: Layout, time_heading: LocalText,
+          texts: Callable[[str, dict], str] | None = None, errors: dict[str, str] | None = None) -> ReportView:
+    """``table`` (series × periods) laid out as ``layout`` says. A sort by a column the table has not is named
+    in ``errors``."""
+    names = dict(zip(shown, table.columns))
+    names[TIME] = time_heading
+    if layout.column == TIME and list(layout.rows) == shown:
+        view = ReportView(list(table.columns), time_heading, list(table.periods),
+                          [LocalText(p, "") for p in table.periods], list(table.rows), True)
+    else:
+        view = _turned(table, shown, layout, names)
+    if layout.sort is not None:
+        order, code = layout.sort
+        if code not in view.codes:
+            if errors is not None and texts is not None:
+                errors["sort"] = texts("unknown_column", {"value": code[:60]})
+            return view
+        k = view.codes.index(code)
+        filled = [r for r in view.rows if r.cells[k].value is not None]
+        empty = [r for r in view.rows if r.cells[k].value is None]
+        filled.sort(key=lambda r: r.cells[k].value, reverse=order == "desc")  # stable: names break ties
+        view.rows = filled + empty  # rows without a figure there come last, whichever the order
+    return view
+
+
+def _order_key(code: str, label: LocalText) -> tuple[bool, str]:
+    return code != TOTAL, label.text.casefold()
+
+
+def _turned(table: ReportTable, shown: list[str], layout: Layout, names: dict[str, LocalText]) -> ReportView:
+    """Every figure regrouped by the layout's row dimensions and column."""
+    period_index = {p: n for n, p in enumerate(table.periods)}
+    period_label = {p: LocalText(p, "") for p in table.periods}
+    where = {d: n for n, d in enumerate(shown)}
+    cells: dict[tuple[str, ...], dict[str, Cell]] = {}
+    row_labels: dict[tuple[str, ...], tuple[LocalText, ...]] = {}
+    column_labels: dict[str, LocalText] = {}
+    for row in table.rows:
+        for period, cell in zip(table.periods, row.cells):
+            if cell.raw is None and not cell.marks:
+                continue
+
+            def code_of(d: str) -> str:
+                return period if d == TIME else row.codes[where[d]]
+
+            def label_of(d: str) -> LocalText:
+                return period_label[period] if d == TIME else row.labels[where[d]]
+
+            key = tuple(code_of(d) for d in layout.rows)
+            col = code_of(layout.column)
+            cells.setdefault(key, {})[col] = cell
+            if key not in row_labels:
+                row_labels[key] = tuple(label_of(d) for d in layout.rows)
+            if col not in column_labels:
+                column_labels[col] = label_of(layout.column)
+    if layout.column == TIME:
+        codes = [p for p in table.periods if p in column_labels]
+    else:
+        codes = sorted(column_labels, key=lambda c: _order_key(c, column_labels[c]))
+
+    def row_order(key: tuple[str, ...]) -> tuple:
+        labels = row_labels[key]
+        return tuple((False, "", period_index[c]) if d == TIME else (*_order_key(c, labels[n]), 0)
+                     for n, (d, c) in enumerate(zip(layout.rows, key)))
+
+    missing = Cell(None, None, ())
+    rows = []
+    for key in sorted(cells, key=row_order):
+        got = cells[key]
+        rows.append(Row(key, key, row_labels[key], tuple(got.get(c, missing) for c in codes)))
+    return ReportView([names[d] for d in layout.rows], names[layout.column], codes,
+                      [column_labels[c] for c in codes], rows, layout.column == TIME)
