@@ -16,7 +16,7 @@ FROZEN = 3  # label columns kept in view while the table scrolls sideways (porta
 def _label(t: LocalText, lang: str) -> str:
     """Like the _macros.html ``local`` macro: a fallback text carries its own language."""
     text = escape(t.text)
-    return f'<span lang="{escape(t.lang)}">{text}</span>' if t.lang != lang else str(text)
+    return f'<span lang="{escape(t.lang)}">{text}</span>' if t.lang and t.lang != lang else str(text)
 
 
 def table_body(table: ReportView, lang: str, no_figure: str) -> Markup:

@@ -23,6 +23,7 @@ from . import report_exports
 from .documentation_pages import report_countries, report_documentation
 from .report_chart import chart_svg
 from .report_html import table_body
+from .saved_reports import FORM_PLACE, save_form_html
 from .report_cache import KEPT_REPORT_BYTES, ReportPages
 from .report_data import (Report, build_report, chart_series, collector_paused, flow_artefact, format_figure,
                           indicators_with_figures, prepare_flow)
@@ -152,6 +153,9 @@ def report(agency: str, resource: str, version: str) -> tuple[str, int]:
                     400 if rep.selection.errors else 200)
         pages.put(key, kept)
     indicator, content, status = kept
+    if not actor().is_anonymous and FORM_PLACE in content:  # the form holds this session's CSRF token
+        content = content.replace(FORM_PLACE, save_form_html(agency, resource, version,
+                                                             request.query_string.decode("latin-1")), 1)
     return render_template("portal/report.html", report=SimpleNamespace(indicator=indicator), content=Markup(content),
                            **report_documentation(prepared.targets[0].urn, report_countries(prepared))), status
 
