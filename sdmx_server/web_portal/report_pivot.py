@@ -43,14 +43,15 @@ class Layout:
 def parse_layout(args: Mapping[str, list[str]], shown: list[str], texts: Callable[[str, dict], str],
                  errors: dict[str, str]) -> Layout:
     """The layout the query string asks for, over ``shown`` (the series' dimensions the table shows) and the
-    time. The column's dimension is taken out of the rows; dimensions the rows do not name follow in their
-    usual order, so choosing only "columns: citizenship" gives a whole table. What is wrong goes in ``errors``."""
+    time. The column's dimension is taken out of the rows and the dimension it displaces (the one no row
+    names: the former column) takes its place; others the rows do not name follow in their usual order, so
+    choosing only "columns: citizenship" gives a whole table. What is wrong goes in ``errors``."""
     dims = shown + [TIME]
     column = (args.get("cols") or [TIME])[0].strip() or TIME
     if column not in dims:
         errors["cols"] = texts("unknown_dimension", {"value": column[:60]})
         column = TIME
-    rows: list[str] = []
+    rows: list[str | None] = []
     asked = args.get("rows", [])
     if len(asked) > MAX_LAYOUT_CHOICES:
         errors["rows"] = texts("unknown_dimension", {"value": asked[MAX_LAYOUT_CHOICES][:60]})
@@ -61,9 +62,14 @@ def parse_layout(args: Mapping[str, list[str]], shown: list[str], texts: Callabl
             continue
         if d not in dims:
             errors["rows"] = texts("unknown_dimension", {"value": d[:60]})
-        elif d != column and d not in rows:
+        elif d == column and None not in rows:
+            rows.append(None)  # the dimension moved across: the one it displaces takes its place
+        elif d not in rows:
             rows.append(d)
-    rows += [d for d in dims if d != column and d not in rows]
+    rest = [d for d in dims if d != column and d not in rows]
+    if None in rows and rest:
+        rows[rows.index(None)] = rest.pop(0)
+    rows = [d for d in rows if d is not None] + rest
     sort = None
     wanted = (args.get("sort") or [""])[0].strip()
     if wanted:
