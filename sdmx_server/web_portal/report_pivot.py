@@ -124,31 +124,41 @@ def _order_key(code: str, label: LocalText) -> tuple[bool, str]:
 
 
 def _turned(table: ReportTable, shown: list[str], layout: Layout, names: dict[str, LocalText]) -> ReportView:
-    """Every figure regrouped by the layout's row dimensions and column."""
+    """Every figure regrouped by the layout's row dimensions and column (per row of the table, what does not
+    change with the period is worked out once: a report has tens of thousands of figures)."""
     period_index = {p: n for n, p in enumerate(table.periods)}
     period_label = {p: LocalText(p, "") for p in table.periods}
     where = {d: n for n, d in enumerate(shown)}
+    time_at = layout.rows.index(TIME) if TIME in layout.rows else -1
+    column_is_time = layout.column == TIME
     cells: dict[tuple[str, ...], dict[str, Cell]] = {}
     row_labels: dict[tuple[str, ...], tuple[LocalText, ...]] = {}
     column_labels: dict[str, LocalText] = {}
     for row in table.rows:
+        codes = [row.codes[where[d]] if d != TIME else "" for d in layout.rows]
+        labels = [row.labels[where[d]] if d != TIME else period_label.get("", None) for d in layout.rows]
+        fixed_key = tuple(codes)
+        column = "" if column_is_time else row.codes[where[layout.column]]
+        if not column_is_time and column not in column_labels:
+            column_labels[column] = row.labels[where[layout.column]]
         for period, cell in zip(table.periods, row.cells):
             if cell.raw is None and not cell.marks:
                 continue
-
-            def code_of(d: str) -> str:
-                return period if d == TIME else row.codes[where[d]]
-
-            def label_of(d: str) -> LocalText:
-                return period_label[period] if d == TIME else row.labels[where[d]]
-
-            key = tuple(code_of(d) for d in layout.rows)
-            col = code_of(layout.column)
-            cells.setdefault(key, {})[col] = cell
-            if key not in row_labels:
-                row_labels[key] = tuple(label_of(d) for d in layout.rows)
-            if col not in column_labels:
-                column_labels[col] = label_of(layout.column)
+            if time_at >= 0:
+                codes[time_at] = period
+                key = tuple(codes)
+            else:
+                key = fixed_key
+            col = period if column_is_time else column
+            got = cells.get(key)
+            if got is None:
+                got = cells[key] = {}
+                if time_at >= 0:
+                    labels[time_at] = period_label[period]
+                row_labels[key] = tuple(labels)  # type: ignore[arg-type]
+            got[col] = cell
+            if column_is_time and col not in column_labels:
+                column_labels[col] = period_label[period]
     if layout.column == TIME:
         codes = [p for p in table.periods if p in column_labels]
     else:
