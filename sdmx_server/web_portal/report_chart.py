@@ -98,9 +98,25 @@ def draw_svg(periods: list[str], series: list[tuple[str, list[float | None]]], *
     """:func:`chart_svg`, drawn afresh."""
     series = reduce_series(series)
     desc = describe(periods, series)
-    figure, ticker = _matplotlib()
+    figure, _ticker = _matplotlib()
     fig = figure.Figure(figsize=(7, 4.2), dpi=72)
-    ax = fig.add_subplot()
+    plot(fig.add_subplot(), periods, series, title=title, lang=lang, desc=desc)
+    # fixed margins (room for the legend below): tight_layout would measure every text, a third of the time
+    if len(periods) == 1:
+        fig.subplots_adjust(left=0.3, right=0.97, top=0.9, bottom=0.14)
+    else:
+        rows = -(-len(series) // _legend_columns(series))
+        fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.12 + 0.055 * rows)
+    buf = io.StringIO()
+    with _lock:
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return _accessible(buf.getvalue(), title, desc)
+
+
+def plot(ax, periods: list[str], series: list[tuple[str, list[float | None]]], *, title: str, lang: str,
+         desc: str) -> None:
+    """Draw the (already reduced) series on ``ax``: the SVG chart's axes, or a PDF page's."""
+    _figure, ticker = _matplotlib()
     number = ticker.FuncFormatter(lambda x, _pos: format_decimal(x, locale=lang))
     ax.yaxis.set_major_formatter(number)
     ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True))
@@ -129,16 +145,6 @@ def draw_svg(periods: list[str], series: list[tuple[str, list[float | None]]], *
         ax.set_axis_off()
         ax.text(0.5, 0.5, desc, ha="center", va="center", transform=ax.transAxes)
     ax.set_title(title if len(title) <= 70 else title[:69] + "…", loc="left", fontsize=11)
-    # fixed margins (room for the legend below): tight_layout would measure every text, a third of the time
-    if len(periods) == 1:
-        fig.subplots_adjust(left=0.3, right=0.97, top=0.9, bottom=0.14)
-    else:
-        rows = -(-len(series) // _legend_columns(series))
-        fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.12 + 0.055 * rows)
-    buf = io.StringIO()
-    with _lock:
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    return _accessible(buf.getvalue(), title, desc)
 
 
 def _legend_columns(series: list[tuple[str, list[float | None]]]) -> int:

@@ -192,12 +192,4 @@ def legend(table: ReportTable) -> list[str]:
     return out
 
 
-PDF_MAX_FIGURES = 5_000  # WeasyPrint lays out ~500 table cells a second on a busy server: keep a PDF under ~10 s
-
-
-def pdf_bytes(document: str) -> bytes:
-    """The report's HTML document as PDF. WeasyPrint is imported here: it takes a second to load, and only
-    PDF exports need it."""
-    from weasyprint import HTML
-
-    return HTML(string=document, base_url=None).write_pdf()
+PDF_MAX_FIGURES = 5_000  # a PDF is for reading and printing: larger selections are offered as Excel and CSV

@@ -22,7 +22,9 @@ from ..storage.artefact_store import ArtefactStore
 from . import report_exports
 from .documentation_pages import report_countries, report_documentation
 from .report_chart import chart_svg
+from .account import signed_in_user
 from .report_html import table_body
+from .report_pdf import pdf_bytes
 from .saved_reports import FORM_PLACE, save_form_html
 from .report_cache import KEPT_REPORT_BYTES, ReportPages
 from .report_data import (Report, build_report, chart_series, collector_paused, flow_artefact, format_figure,
@@ -188,7 +190,21 @@ def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tu
     if fmt == "xlsx":
         return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code, host, notes), XLSX,
                                        name + ".xlsx")
+    if fmt == "pdf":
+        return report_exports.download(_pdf(rep, host), "application/pdf", name + ".pdf")
     document = render_template("portal/report_document.html", **_context(rep), **notes)
-    if fmt == "html":
-        return report_exports.download(document.encode(), "text/html; charset=utf-8", name + ".html")
-    return report_exports.download(report_exports.pdf_bytes(document), "application/pdf", name + ".pdf")
+    return report_exports.download(document.encode(), "text/html; charset=utf-8", name + ".html")
+
+
+def _pdf(rep: Report, host: str) -> bytes:
+    """The report as PDF (report_pdf), with the words it draws in the page's language."""
+    _svg, caption = _chart(rep)
+    user = signed_in_user(g.lang_code)
+    prepared_by = _("Data Sharing Mechanism") + " · " + _("Prepared on %(date)s", date=report_exports.extracted_on())
+    if user:
+        prepared_by += " · " + user.display_name
+    texts = {"dsm": _("Data Sharing Mechanism"), "caption": caption, "notes": _("Notes"),
+             "columns_part": _("columns, part {part} of {parts}"),
+             "rest": _("The same figures for programs (SDMX REST API)"), "rest_url": host + rep.rest_v2}
+    return pdf_bytes(rep, g.lang_code, about=report_exports.selection_lines(rep, host), prepared_by=prepared_by,
+                     texts=texts)
