@@ -164,15 +164,21 @@ def _turned(table: ReportTable, shown: list[str], layout: Layout, names: dict[st
     else:
         codes = sorted(column_labels, key=lambda c: _order_key(c, column_labels[c]))
 
-    def row_order(key: tuple[str, ...]) -> tuple:
-        labels = row_labels[key]
-        return tuple((False, "", period_index[c]) if d == TIME else (*_order_key(c, labels[n]), 0)
-                     for n, (d, c) in enumerate(zip(layout.rows, key)))
-
+    # each dimension's codes ranked once (totals first, then by name; periods in time order), rows by rank
+    ranks: list[dict[str, int]] = []
+    for n, d in enumerate(layout.rows):
+        if d == TIME:
+            ranks.append(period_index)
+            continue
+        seen: dict[str, LocalText] = {}
+        for key, labels in row_labels.items():
+            if key[n] not in seen:
+                seen[key[n]] = labels[n]
+        ranks.append({c: r for r, c in enumerate(sorted(seen, key=lambda c: _order_key(c, seen[c])))})
     missing = Cell(None, None, ())
     rows = []
-    for key in sorted(cells, key=row_order):
+    for key in sorted(cells, key=lambda k: tuple([rank[c] for rank, c in zip(ranks, k)])):
         got = cells[key]
-        rows.append(Row(key, key, row_labels[key], tuple(got.get(c, missing) for c in codes)))
+        rows.append(Row(key, key, row_labels[key], tuple([got.get(c, missing) for c in codes])))
     return ReportView([names[d] for d in layout.rows], names[layout.column], codes,
                       [column_labels[c] for c in codes], rows, layout.column == TIME)
