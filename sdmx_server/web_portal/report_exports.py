@@ -1,5 +1,5 @@
 """A report as files: CSV and Excel (one row per figure, with its status and notes, plus the table in Excel),
-and PDF from the report's HTML document (WeasyPrint: the same table and the same SVG chart, fonts embedded).
+and the web page (report_document.html); the PDF is drawn in pages by report_pdf.py.
 
 Every file follows the page's layout (report_pivot: rows, columns, sort) and opens with what it holds: the
 indicator, the selection, the source (the absolute SDMX REST URL of the same figures) and when it was
