@@ -83,10 +83,14 @@ def _chart(report: Report) -> tuple[str | None, str]:
     if table is None or not table.rows:
         return None, ""
     axis, series, totals = chart_series(table)
-    caption = (_("The chart shows the total of each country (the breakdowns' total where there is one, else "
-                 "their sum); the table has every figure.") if totals
-               else _("The chart shows each row of the table."))
-    return chart_svg(axis, series, title=report.indicator.name.text, lang=g.lang_code), caption
+    return chart_svg(axis, series, title=report.indicator.name.text, lang=g.lang_code), _chart_caption(totals)
+
+
+def _chart_caption(totals: bool) -> str:
+    """What the chart shows, in a sentence: country totals, or each row."""
+    return (_("The chart shows the total of each country (the breakdowns' total where there is one, else "
+              "their sum); the table has every figure.") if totals
+            else _("The chart shows each row of the table."))
 
 
 def _report_pages() -> ReportPages:
@@ -191,14 +195,15 @@ def _export(agency: str, resource: str, version: str, fmt: str) -> Response | tu
         return report_exports.download(report_exports.xlsx_bytes(rep, g.lang_code, host, notes), XLSX,
                                        name + ".xlsx")
     if fmt == "pdf":
-        return report_exports.download(_pdf(rep, host), "application/pdf", name + ".pdf")
+        return report_exports.download(_pdf(rep, host, notes), "application/pdf", name + ".pdf")
     document = render_template("portal/report_document.html", **_context(rep), **notes)
     return report_exports.download(document.encode(), "text/html; charset=utf-8", name + ".html")
 
 
-def _pdf(rep: Report, host: str) -> bytes:
-    """The report as PDF (report_pdf), with the words it draws in the page's language."""
-    _svg, caption = _chart(rep)
+def _pdf(rep: Report, host: str, notes: dict) -> bytes:
+    """The report as PDF (report_pdf), with the words it draws in the page's language and the Notes on the data
+    (``notes``: report_documentation's answer)."""
+    caption = _chart_caption(chart_series(rep.table)[2]) if rep.table and rep.table.rows else ""
     user = signed_in_user(g.lang_code)
     prepared_by = _("Data Sharing Mechanism") + " · " + _("Prepared on %(date)s", date=report_exports.extracted_on())
     if user:
@@ -207,4 +212,4 @@ def _pdf(rep: Report, host: str) -> bytes:
              "columns_part": _("columns, part {part} of {parts}"),
              "rest": _("The same figures for programs (SDMX REST API)"), "rest_url": host + rep.rest_v2}
     return pdf_bytes(rep, g.lang_code, about=report_exports.selection_lines(rep, host), prepared_by=prepared_by,
-                     texts=texts)
+                     texts=texts, notes=notes)
