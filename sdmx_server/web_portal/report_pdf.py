@@ -31,6 +31,7 @@ SIZE = 7.0  # the table's text
 LINE = 10.5  # the table's line height
 LABELS_SHARE = 0.42  # at most this part of the width for the label columns
 GAP = 6.0  # between columns
+MIN_FIGURE_WIDTH, MAX_FIGURE_WIDTH = 24.0, 90.0  # points, a figure column
 CHART_DPI = 150
 GREY, DARK, BAND = (0.27, 0.27, 0.27), (0.07, 0.07, 0.07), (0.95, 0.96, 0.975)
 
@@ -223,7 +224,11 @@ def _table_pages(pages: _Pages, report: Report, lang: str, texts: dict[str, str]
             w = stringWidth(text, REGULAR, SIZE)
             if w > widths[k]:
                 widths[k] = w
-    widths = [min(max(w, 24.0), 90.0) for w in widths]
+    widths = [max(min(w, MAX_FIGURE_WIDTH), MIN_FIGURE_WIDTH) for w in widths]
+    for row in figures:  # a figure stored as a long text (rare) is cut to its column
+        for k, text in enumerate(row):
+            if len(text) > 12 and stringWidth(text, REGULAR, SIZE) > widths[k]:
+                row[k] = _fit(text, REGULAR, SIZE, widths[k])
     n_labels = len(view.headings)
     label_widths = [stringWidth(h.text, BOLD, SIZE) for h in view.headings]
     for row in view.rows:

@@ -74,7 +74,8 @@ def test_the_exports_follow_the_layout_and_say_what_they_hold(client, figures):
     assert first[:5] == ["2023-Q4", "Kazakhstan", "Female", "China", "1203"]
 
     wb = load_workbook(io.BytesIO(client.get(EXPORT + "xlsx" + query).data))
-    table, figures_ = wb.worksheets
+    table, figures_, notes = wb.worksheets
+    assert notes.title == "Notes on the data"  # KZ has no documentation yet: the sheet says so
     values = [list(r) for r in table.iter_rows(values_only=True)]
     head_row = next(n for n, r in enumerate(values, 1) if r[0] == "Time period")
     assert table.freeze_panes == f"D{head_row + 1}"  # the header and the three label columns stay in view

@@ -214,6 +214,27 @@ def test_exports(client, figures, tmp_path):
     assert client.get(base + "doc" + query).status_code == 404
 
 
+def test_a_pdf_wider_than_a_page_continues_its_columns(client, figures, tmp_path, monkeypatch):
+    from sdmx_server.web_portal import report_pdf
+    monkeypatch.setattr(report_pdf, "MIN_FIGURE_WIDTH", 300.0)  # two columns a page: four periods, two parts
+    sign_in(client, "kz_viewer")
+    resp = client.get(REPORT.replace("/1.0", "/1.0/export.pdf") + "?SEX=F&start=2023-Q1&end=2023-Q4")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    (tmp_path / "r.pdf").write_bytes(resp.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = text.split("\f")
+    first, part1, part2, last = pages[0], pages[1], pages[2], pages[3]
+    assert "Foreigners entering the country" in first and "Unit of measure: Persons" in first
+    assert "columns, part 1 of 2" in part1 and "2023-Q1" in part1 and "2023-Q2" in part1 and "2023-Q3" not in part1
+    assert "columns, part 2 of 2" in part2 and "2023-Q4" in part2 and "2023-Q1" not in part2
+    assert re.search(r"1 ?/ ?2", part1) and re.search(r"2 ?/ ?2", part2)  # page numbers
+    for page in (part1, part2):  # the label columns and their header on every page
+        assert "Citizenship" in page and "Russia" in page and "Uzbekistan" in page
+    assert "1,000" in part1 and "1,001" in part1 and "1,003 p" in part2
+    assert "The same figures for programs (SDMX REST API)" in last and "/rest/v2/data/" in last
+
+
 def test_a_pdf_too_large_is_refused_in_words(client, figures, monkeypatch):
     from sdmx_server.web_portal import report_exports
     monkeypatch.setattr(report_exports, "PDF_MAX_FIGURES", 3)
