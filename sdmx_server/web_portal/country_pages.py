@@ -7,9 +7,8 @@ Thin views over content/country_pages.py. A page that is not public sends visito
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NoReturn
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -17,12 +16,13 @@ from ..content import country_pages as pages
 from ..content import documents as docs
 from ..request_context import actor, db, visibility, write_transaction
 from ..sdmx.artefacts import parse_urn
-from ..sdmx.errors import NotFound, SdmxError
+from ..sdmx.errors import SdmxError
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
 from ..storage.country_page_store import CountryPageRow, CountryPageStore
 from ..storage.document_store import DocumentStore
 from . import admin_system, page_context
+from .content_actions import refused
 from .content_forms import CountryPageForm
 from .document_pages import _indicator_names, _shown as shown_documents
 from .page_context import signed_in
@@ -49,10 +49,6 @@ def _country(code: str) -> LocalText:
     if found is None:
         abort(404)
     return found
-
-
-def _refused(e: SdmxError) -> NoReturn:
-    abort(404 if isinstance(e, NotFound) else 403)
 
 
 def _indicator_url(urn: str) -> str | None:
@@ -119,7 +115,7 @@ def content_country(code: str) -> Response | tuple[str, int, dict[str, str]]:
                 pages.save_page(CountryPageStore(conn), AuditStore(conn), who, CountryPageRow(
                     code, pair("about"), pair("institutions"), pair("contacts"), bool(form.is_public.data)))
         except SdmxError as e:
-            _refused(e)
+            refused(e)
         flash("country_page_saved")
         return redirect(url_for("portal.country_page", code=code))
     status = 400 if form.is_submitted() else 200

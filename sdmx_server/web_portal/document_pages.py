@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NoReturn
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
@@ -21,13 +20,14 @@ from ..content import documents as docs
 from ..content.uploads import KINDS, RefusedFile, check_upload
 from ..identity.actor import Actor
 from ..request_context import actor, db, visibility, write_transaction
-from ..sdmx.errors import NotFound, SdmxError
+from ..sdmx.errors import SdmxError
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
 from ..storage.document_files import DocumentFiles
 from ..storage.document_store import DocumentRow, DocumentStore
 from . import admin_system, page_context
 from .admin_forms import choices
+from .content_actions import change_state, refused
 from .content_forms import DOC_TYPE_LABELS, DocumentForm, StateForm
 from .languages import language_name
 from .page_context import signed_in
@@ -94,10 +94,6 @@ def _shown(rows: list[DocumentRow], lang: str) -> list[ShownDocument]:
         _("%(size)s KB", size=format_decimal(max(1, round(d.file_size / 1024))))) for d in rows]
 
 
-def _refused(e: SdmxError) -> NoReturn:
-    abort(404 if isinstance(e, NotFound) else 403)
-
-
 # -- public pages ---------------------------------------------------------------------------------
 
 @bp.get("/<portal_lang:lang_code>/documents/")
@@ -118,7 +114,7 @@ def _visible(doc_id: int) -> DocumentRow:
     try:
         return docs.document_for(DocumentStore(db()), actor(), visibility(), doc_id)
     except SdmxError as e:
-        _refused(e)
+        refused(e)
 
 
 @bp.get("/<portal_lang:lang_code>/documents/<int:doc_id>")
@@ -249,7 +245,7 @@ def content_document_new() -> Response | tuple[str, int, dict[str, str]]:
             except SdmxError as e:
                 if key:
                     files.delete(key)
-                _refused(e)
+                refused(e)
             except BaseException:
                 if key:
                     files.delete(key)
@@ -266,7 +262,7 @@ def content_document_edit(doc_id: int) -> Response | tuple[str, int, dict[str, s
     try:
         row = docs.managed_document(DocumentStore(db()), who, doc_id)
     except SdmxError as e:
-        _refused(e)
+        refused(e)
     form = DocumentForm()
     known = _prepare(form, who)
     owner = dict(_owner_choices(who, g.lang_code)).get(row.country or "", row.country or "")
@@ -294,7 +290,7 @@ def content_document_edit(doc_id: int) -> Response | tuple[str, int, dict[str, s
                 if key:
                     files.delete(key)
                 if isinstance(e, SdmxError):
-                    _refused(e)
+                    refused(e)
                 raise
             if old:
                 files.delete(old)
@@ -308,19 +304,8 @@ def content_document_edit(doc_id: int) -> Response | tuple[str, int, dict[str, s
 @bp.post("/<portal_lang:lang_code>/content/documents/<int:doc_id>/state")
 def content_document_state(doc_id: int) -> Response:
     who = _require_manager()
-    form = StateForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        with write_transaction():
-            conn = db()
-            docs.move_document(DocumentStore(conn), AuditStore(conn), who, doc_id, form.state.data)
-    except SdmxError as e:
-        if isinstance(e, NotFound) or e.status == 403:
-            _refused(e)
-        abort(409)
-    flash({"published": "document_published", "withdrawn": "document_withdrawn", "draft": "document_draft"}
-          [form.state.data])
+    state = change_state(lambda conn, state: docs.move_document(DocumentStore(conn), AuditStore(conn), who, doc_id, state))
+    flash({"published": "document_published", "withdrawn": "document_withdrawn", "draft": "document_draft"}[state])
     return redirect(url_for("portal.content_document_edit", doc_id=doc_id))
 
 

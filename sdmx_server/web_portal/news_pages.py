@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from ..storage.audit_store import AuditStore
 from ..storage.news_store import LinkRow, LinkStore, NewsRow, NewsStore
 from . import admin_system, page_context
 from .admin_forms import choices
+from .content_actions import change_state, refused
 from .content_forms import DeleteForm, LinkForm, NewsForm, StateForm
 from .page_context import signed_in
 from .texts import LocalText, pick
@@ -67,10 +68,6 @@ def _shown(rows: list[NewsRow], lang: str) -> list[ShownNews]:
                       pick(r.places, lang) if r.places else None, str(KIND_LABELS.get(r.kind, r.kind))) for r in rows]
 
 
-def _refused(e: SdmxError) -> NoReturn:
-    abort(404 if isinstance(e, NotFound) else 403)
-
-
 @bp.context_processor
 def _latest_news() -> dict[str, Any]:
     """The home page's latest published news and events."""
@@ -96,7 +93,7 @@ def news_item(item_id: int) -> str:
     try:
         row = content.news_for(NewsStore(db()), actor(), item_id)
     except SdmxError as e:
-        _refused(e)
+        refused(e)
     return render_template("portal/news_item.html", item=_shown([row], g.lang_code)[0],
                            manage=content.can_manage(actor()), content_state=STATE_LABELS[row.state])
 
@@ -216,7 +213,7 @@ def content_news_edit(item_id: int | None = None):
                     content.edit_news(NewsStore(conn), AuditStore(conn), who, row.id, _news_fields(form))
         except SdmxError as e:
             if isinstance(e, NotFound) or e.status == 403:
-                _refused(e)
+                refused(e)
             form.form_errors.append(_explain(e))
         else:
             flash("news_created" if row is None else "news_saved")
@@ -230,18 +227,8 @@ def content_news_edit(item_id: int | None = None):
 @bp.post("/<portal_lang:lang_code>/content/news/<int:item_id>/state")
 def content_news_state(item_id: int) -> Response:
     who = _require_manager()
-    form = StateForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        with write_transaction():
-            conn = db()
-            content.move_news(NewsStore(conn), AuditStore(conn), who, item_id, form.state.data)
-    except SdmxError as e:
-        if isinstance(e, NotFound) or e.status == 403:
-            _refused(e)
-        abort(409)
-    flash({"published": "news_published", "withdrawn": "news_withdrawn", "draft": "news_draft"}[form.state.data])
+    state = change_state(lambda conn, state: content.move_news(NewsStore(conn), AuditStore(conn), who, item_id, state))
+    flash({"published": "news_published", "withdrawn": "news_withdrawn", "draft": "news_draft"}[state])
     return redirect(url_for("portal.content_news_edit", item_id=item_id))
 
 
@@ -280,7 +267,7 @@ def content_links(link_id: int | None = None):
                     content.save_link(LinkStore(conn), AuditStore(conn), who, link_id, category=form.category.data,
                                       titles=titles, url=form.url.data, position=form.position.data or 0)
             except SdmxError as e:
-                _refused(e)
+                refused(e)
             flash("link_saved")
             return redirect(url_for("portal.content_links"))
     status = 400 if form.is_submitted() else 200
@@ -300,6 +287,6 @@ def content_link_delete(link_id: int) -> Response:
             conn = db()
             content.delete_link(LinkStore(conn), AuditStore(conn), who, link_id)
     except SdmxError as e:
-        _refused(e)
+        refused(e)
     flash("link_deleted")
     return redirect(url_for("portal.content_links"))
