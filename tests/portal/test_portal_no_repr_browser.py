@@ -66,12 +66,14 @@ PAGES = {
     "portal.content_news_edit": ["/{lang}/content/news/new", "/{lang}/content/news/1/edit"],
     "portal.content_links": ["/{lang}/content/links/", "/{lang}/content/links/1/edit"],
     "portal.saved_reports": ["/{lang}/reports/saved/"],
+    "portal.sitemap_page": ["/{lang}/sitemap"],
     "portal.not_found": ["/{lang}/no-such-page"],
 }
 # a redirect, files to download (exports, the Excel template), a form's target
 NOT_PAGES = {"portal.root", "portal.static", "portal.report_export", "portal.submit_template", "portal.sign_out",
              "portal.submission_message", "portal.documentation_template", "portal.document_file", "portal.news_feed",
-             "portal.open_saved_report"}  # open_saved_report: a redirect to the report
+             "portal.open_saved_report", "portal.sitemap_xml", "portal.robots_txt"}
+# open_saved_report: a redirect to the report; sitemap_xml and robots_txt: for crawlers, not pages
 USERS = [None, "kz_data_submitter", "kz_data_verifier", "kz_country_administrator", "kz_content_manager", "md_viewer",
          "admin"]
 
