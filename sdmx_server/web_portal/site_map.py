@@ -59,6 +59,7 @@ def public_pages(conn: Connection, vis: Visibility, lang: str) -> list[Section]:
         Entry("portal.home", {}, _here(_("Home"), lang), structures),
         Entry("portal.catalogue", {}, _here(_("Statistics"), lang), structures),
         Entry("portal.reports", {}, _here(_("Reports"), lang)),
+        Entry("portal.revision_notices", {}, _here(_("Revisions"), lang)),
         Entry("portal.documents", {}, _here(_("Documents"), lang)),
         Entry("portal.news", {}, _here(_("News and events"), lang)),
         Entry("portal.country_list", {}, _here(_("Countries"), lang)),

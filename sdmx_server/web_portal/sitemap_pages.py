@@ -21,7 +21,7 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 # Paths for machines or for signed-in people only; "*" stands for any language
 DISALLOWED = ("/rest/", "/api/", "/*/sign-in", "/*/sign-out", "/*/account/", "/*/admin/", "/*/system/",
-              "/*/content/", "/*/submit/", "/*/submissions/", "/*/queue/", "/*/documentation/", "/*/revisions/",
+              "/*/content/", "/*/submit/", "/*/submissions/", "/*/queue/", "/*/documentation/",
               "/*/reports/saved/", "/*/reports/*/export.", "/*/documents/*/file")
 
 

@@ -94,7 +94,7 @@ def test_the_sitemap_lists_public_pages_only_with_alternates(app, content, user)
     urls = _urls(answer.data)
     assert len(urls) == len(set(urls))
     for path in ("/en/", "/en/indicators/", "/en/documents/", "/en/news/", "/en/countries/", "/en/links/",
-                 "/en/reports/", "/en/sitemap", f"/en/documents/{content['public_doc']}",
+                 "/en/reports/", "/en/revisions/", "/en/sitemap", f"/en/documents/{content['public_doc']}",
                  f"/en/news/{content['news']}", "/en/countries/KG", "/en/indicators/DSM/DF_STOCK_FOREIGNERS/1.0",
                  "/en/indicators/DSM/DF_ENTRIES/1.0", "/en/reports/DSM/DF_STOCK_FOREIGNERS/1.0"):
         assert BASE + path in urls, path
@@ -134,7 +134,9 @@ def test_robots_keeps_crawlers_to_the_public_pages(app, world):
     for path in ("/rest/", "/api/", "/*/sign-in", "/*/content/", "/*/account/", "/*/admin/", "/*/system/",
                  "/*/submit/", "/*/queue/"):
         assert f"Disallow: {path}" in lines, path
-    assert not any(line.startswith("Disallow: /*/indicators") or line == "Disallow: /" for line in lines)
+    for path in ("/", "/*/", "/*/indicators/", "/*/reports/", "/*/documents/", "/*/news/", "/*/countries/",
+                 "/*/revisions/", "/*/links/", "/*/sitemap"):
+        assert f"Disallow: {path}" not in lines, path
     assert f"Sitemap: {BASE}/sitemap.xml" in lines
 
 
