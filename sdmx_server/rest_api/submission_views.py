@@ -20,7 +20,7 @@ from ..sdmx.artefacts import urn_for
 from ..sdmx.errors import BadInput, NotFound
 from ..sdmx.media_types import submitted_file_extension, submitted_media_type
 from ..storage.submission_store import SubmissionRow, SubmissionStore, transition_json
-from ..submission import workflow
+from ..submission import changes, workflow
 from .json_api import caller, int_arg, json_body, json_field, optional_json_body
 
 bp = Blueprint("submissions", __name__)
@@ -75,7 +75,14 @@ def list_submissions() -> Response:
 
 @bp.get("/api/submissions/<int:submission_id>")
 def get_submission(submission_id: int) -> Response:
-    return jsonify(submission_json(workflow.get(db(), caller(), submission_id), transitions=True))
+    """The submission, its steps and, while it waits, what it changes against the released figures
+    (``changes``: the summary and the first ``changes`` figures that change or jump; 0 for the summary only)."""
+    row = workflow.get(db(), caller(), submission_id)
+    body = submission_json(row, transitions=True)
+    limit = int_arg("changes", 100, 0, 10_000)
+    diff = changes.for_submission(db(), row)
+    body["changes"] = None if diff is None else diff.as_json(limit)
+    return jsonify(body)
 
 
 @bp.get("/api/submissions/<int:submission_id>/message")

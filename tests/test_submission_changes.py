@@ -1,0 +1,83 @@
+"""What a pending submission changes against the released figures (issue 19): GET /api/submissions/{id}
+"changes", on SQLite and PostgreSQL: new, revised, unchanged and deleted figures, jumps over the threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_workflow import CSV, HEAD, SUBMIT, config, step, world  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.storage
+
+ROW = "dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),{action},S,{area},{cit},{sex},{period},{value},{attrs}"
+
+
+def message(*rows: tuple[str, str, str, str, str], area: str = "KZ") -> bytes:
+    """rows of (action, citizenship, sex, period, value)."""
+    return "\n".join([HEAD] + [ROW.format(action=a, area=area, cit=c, sex=s, period=p, value=v,
+                                          attrs="," if a == "D" else "PS,A")
+                               for a, c, s, p, v in rows]).encode()
+
+
+def released(world) -> None:
+    body = message(("I", "RU", "F", "2022-S1", "100"), ("I", "RU", "F", "2023-S1", "100"),
+                   ("I", "UZ", "M", "2023-S1", "200"), ("I", "UZ", "F", "2023-S1", "50"))
+    r = world("kz_admin")("POST", SUBMIT + "?release=now", body, **CSV)
+    assert r.status_code == 200, r.data[:500]
+
+
+def pending(world) -> int:
+    body = message(("I", "RU", "F", "2023-S1", "110"), ("I", "UZ", "M", "2023-S1", "200"),
+                   ("I", "RU", "F", "2023-S2", "400"), ("D", "UZ", "F", "2023-S1", ""))
+    r = world("kz_submitter")("POST", SUBMIT, body, **CSV)
+    assert r.status_code == 202, r.data[:1000]
+    return r.get_json()["submission"]
+
+
+def by_figure(changes: dict) -> dict[str, dict]:
+    return {f"{f['series_key']}:{f['period']}": f for f in changes["figures"]}
+
+
+def test_the_diff_names_new_revised_unchanged_deleted_and_jumps(world, engine):
+    released(world)
+    sid = pending(world)
+    r = world("kz_verifier")("GET", f"/api/submissions/{sid}")
+    assert r.status_code == 200, r.data
+    changes = r.get_json()["changes"]
+    assert changes["summary"] == {"new": 1, "revised": 1, "unchanged": 1, "deleted": 1, "suspicious": 1}
+    assert changes["threshold_percent"] == "50"
+    figures = by_figure(changes)
+    revised = figures["S.KZ.RU.F:2023-S1"]
+    assert (revised["status"], revised["old"], revised["new"], revised["change"], revised["change_percent"]) == (
+        "revised", "100", "110", "10", "10")
+    assert revised["jump"] is None  # +10% against 2022-S1: plausible
+    new = figures["S.KZ.RU.F:2023-S2"]
+    assert (new["status"], new["old"], new["new"]) == ("new", None, "400")
+    assert (new["jump"], new["jump_percent"]) == ("previous:2023-S1", "263.6")  # against the revised 110
+    gone = figures["S.KZ.UZ.F:2023-S1"]
+    assert (gone["status"], gone["old"], gone["new"]) == ("deleted", "50", None)
+    assert "S.KZ.UZ.M:2023-S1" not in figures  # unchanged and plausible: counted, not listed
+    # bounded: ?changes=N lists at most N figures, 0 the summary only; a bad bound is named
+    r = world("kz_approver")("GET", f"/api/submissions/{sid}?changes=1").get_json()["changes"]
+    assert len(r["figures"]) == 1 and r["figures_total"] == 3
+    assert world("kz_approver")("GET", f"/api/submissions/{sid}?changes=0").get_json()["changes"]["figures"] == []
+    bad = world("kz_approver")("GET", f"/api/submissions/{sid}?changes=lots")
+    assert bad.status_code == 400 and b"changes" in bad.data
+    # only who may see the submission sees its diff
+    for user in ("kz_viewer", "kg_admin"):
+        assert world(user)("GET", f"/api/submissions/{sid}").status_code == 404, user
+    # once released, the message is gone and the figures are the data: no diff
+    assert step(world, "kz_verifier", sid, "verify").status_code == 200
+    assert step(world, "kz_approver", sid, "release").status_code == 200
+    assert world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["changes"] is None
+
+
+def test_released_values_are_the_submitting_countrys_own(world, engine):
+    """KG's released figures of the same citizenship and period never show in KZ's diff."""
+    kg = message(("I", "RU", "F", "2023-S1", "999"), area="KG")
+    assert world("kg_admin")("POST", SUBMIT + "?release=now", kg, **CSV).status_code == 200
+    sid = pending(world)
+    changes = world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["changes"]
+    assert changes["summary"] == {"new": 3, "revised": 0, "unchanged": 0, "deleted": 0, "suspicious": 1}
+    assert all(f["old"] is None for f in changes["figures"])
+    assert "999" not in str(changes)
