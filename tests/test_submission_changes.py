@@ -53,7 +53,7 @@ def test_the_diff_names_new_revised_unchanged_deleted_and_jumps(world, engine):
     assert revised["jump"] is None  # +10% against 2022-S1: plausible
     new = figures["S.KZ.RU.F:2023-S2"]
     assert (new["status"], new["old"], new["new"]) == ("new", None, "400")
-    assert (new["jump"], new["jump_percent"]) == ("previous:2023-S1", "263.6")  # against the revised 110
+    assert (new["jump"], new["jump_period"], new["jump_percent"]) == ("previous", "2023-S1", "263.6")  # against the revised 110
     gone = figures["S.KZ.UZ.F:2023-S1"]
     assert (gone["status"], gone["old"], gone["new"]) == ("deleted", "50", None)
     assert "S.KZ.UZ.M:2023-S1" not in figures  # unchanged and plausible: counted, not listed

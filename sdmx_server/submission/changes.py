@@ -31,7 +31,8 @@ class Figure:
     new: str | None
     change: str | None = None  # new - old
     change_percent: str | None = None
-    jump: str | None = None  # "previous" | "year" : the period the figure jumps against
+    jump: str | None = None  # "previous" (period) | "year" (the same period a year before): what it jumps against
+    jump_period: str | None = None
     jump_percent: str | None = None
 
     def as_json(self) -> dict:
@@ -189,7 +190,7 @@ def compute(conn, payload: bytes, ctx: DataflowContext, *, flow_urn: str, provid
                         continue
                     pct = _percent(n_new, base)
                     if pct is not None and abs(pct) > threshold:
-                        f.jump, f.jump_percent = f"{label}:{other}", _fmt(pct)
+                        f.jump, f.jump_period, f.jump_percent = label, other, _fmt(pct)
                         break
             figures.append(f)
     return Changes(summary, _fmt(threshold), figures, partial)

@@ -27,7 +27,7 @@ from ..sdmx.errors import Conflict, Forbidden, InvalidData, NotFound, SdmxError
 from ..sdmx.formats.excel_template import LANGUAGES as TEMPLATE_LANGUAGES
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.submission_store import STATES, SubmissionRow, SubmissionStore
-from ..submission import workflow
+from ..submission import changes, workflow
 from ..submission.intake import DataflowContext, dataflow_context
 from ..submission.templates import excel_template
 from . import page_context
@@ -54,6 +54,8 @@ page_context.NOTICES.update({
     "submission_release_failed": _l("The release failed: the figures no longer pass the checks (the indicator's "
                                     "structure may have changed). Return the submission so it is sent again."),
 })
+
+MAX_DIFF_FIGURES = 500  # changed or suspicious figures listed on a submission's page (the API pages on)
 
 STATE_LABELS = {
     "pending": _l("waiting for verification"),
@@ -252,7 +254,7 @@ def _row(who: Actor, submission_id: int) -> SubmissionRow:
 
 def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> tuple[str, int]:
     store = ArtefactStore(db())
-    figures = chart = None
+    figures = chart = diff = None
     names = None
     try:
         ctx = context_of(store, row)
@@ -261,13 +263,16 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
     if ctx is not None:
         names = Names(store, ctx, g.lang_code)
         figures = pending_figures(db(), row, ctx, names)
+        diff = changes.for_submission(db(), row)
     labels = Labels(store, g.lang_code)
     if figures is not None and figures.rows and figures.periods:
         chart = chart_svg(figures.periods, figures.numeric_series(), title=str(labels.indicator(row.dataflow_urn)),
                           lang=g.lang_code)
     flow = parse_urn(row.dataflow_urn)
+    diff_json = diff.as_json(MAX_DIFF_FIGURES) if diff else {"figures": [], "figures_total": 0}
     return render_template(
         "portal/submission_detail.html", row=row, labels=labels, figures=figures, chart=chart,
+        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figures_total"],
         transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
