@@ -3,7 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
+
 import pytest
+
+from sdmx_server.sdmx.artefacts import parse_urn
+from sdmx_server.storage.artefact_store import ArtefactStore
+from sdmx_server.storage.submission_store import SubmissionStore
+from sdmx_server.submission.changes import PLAUSIBLE_ANNOTATION, compute, threshold_of
+from sdmx_server.submission.intake import dataflow_context
 
 from .test_workflow import CSV, HEAD, SUBMIT, config, step, world  # noqa: F401 (fixtures)
 
@@ -81,3 +89,32 @@ def test_released_values_are_the_submitting_countrys_own(world, engine):
     assert changes["summary"] == {"new": 3, "revised": 0, "unchanged": 0, "deleted": 0, "suspicious": 1}
     assert all(f["old"] is None for f in changes["figures"])
     assert "999" not in str(changes)
+
+
+def test_a_jump_against_the_same_period_a_year_before_and_the_indicators_threshold(world, engine):
+    """2023-S1 moves 7% against 2022-S2 but 60% against 2022-S1: flagged against the year before at the
+    default 50%; a dataflow annotation PLAUSIBLE_CHANGE of 75 (percent) lets it pass."""
+    body = message(("I", "RU", "F", "2022-S1", "100"), ("I", "RU", "F", "2022-S2", "150"))
+    assert world("kz_admin")("POST", SUBMIT + "?release=now", body, **CSV).status_code == 200
+    r = world("kz_submitter")("POST", SUBMIT, message(("I", "RU", "F", "2023-S1", "160")), **CSV)
+    sid = r.get_json()["submission"]
+    got = world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["changes"]
+    (f,) = got["figures"]
+    assert (f["status"], f["jump"], f["jump_period"], f["jump_percent"]) == ("new", "year", "2022-S1", "60")
+
+    with engine.connect() as conn:
+        row = SubmissionStore(conn).get(sid)
+        flow = parse_urn(row.dataflow_urn)
+        ctx = dataflow_context(ArtefactStore(conn), flow.agency_id, flow.id, flow.version)
+        assert threshold_of(ctx) == 50
+        lenient = dc_replace(ctx, dataflow={**ctx.dataflow, "annotations": [
+            {"id": PLAUSIBLE_ANNOTATION, "title": "75"}]})
+        assert threshold_of(lenient) == 75
+        diff = compute(conn, SubmissionStore(conn).payload(sid), lenient, flow_urn=row.dataflow_urn,
+                       provider_id=row.provider_id, content_type=row.content_type)
+        assert diff.jumps == 0 and diff.summary["new"] == 1
+        strict = dc_replace(ctx, dataflow={**ctx.dataflow, "annotations": [
+            {"id": PLAUSIBLE_ANNOTATION, "title": "5%"}]})
+        diff = compute(conn, SubmissionStore(conn).payload(sid), strict, flow_urn=row.dataflow_urn,
+                       provider_id=row.provider_id, content_type=row.content_type)
+        assert [(f.jump, f.jump_period) for f in diff.figures] == [("previous", "2022-S2")]
