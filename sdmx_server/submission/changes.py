@@ -160,6 +160,7 @@ def compute(conn, payload: bytes, ctx: DataflowContext, *, flow_urn: str, provid
             else:
                 after[p] = v
         order = sorted(after)
+        place = {p: i for i, p in enumerate(order)}
         for period in sorted(periods):
             value = periods[period]
             had = period in old_periods
@@ -182,7 +183,7 @@ def compute(conn, payload: bytes, ctx: DataflowContext, *, flow_urn: str, provid
                 pct = _percent(n_new, n_old)
                 f.change_percent = None if pct is None else _fmt(pct)
             if n_new is not None and status != "deleted":
-                i = order.index(period)
+                i = place[period]
                 for label, other in (("previous", order[i - 1] if i > 0 else None),
                                      ("year", year_before(period))):
                     base = _number(after.get(other)) if other else None
