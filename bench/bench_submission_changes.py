@@ -41,11 +41,11 @@ def main() -> None:
             sid = r.json()["submission"]
             for limit in (100, 10_000):
                 started = time.perf_counter()
-                r = requests.get(f"{base}/api/submissions/{sid}?changes={limit}", headers=headers, timeout=600)
+                r = requests.get(f"{base}/api/submissions/{sid}?diff={limit}", headers=headers, timeout=600)
                 took = time.perf_counter() - started
                 assert r.status_code == 200, r.text[:400]
-                print(f"{args.db} {args.obs:,} figures, changes={limit}: {took:.2f} s, "
-                      f"summary {r.json()['changes']['summary']}")
+                print(f"{args.db} {args.obs:,} figures, diff={limit}: {took:.2f} s, "
+                      f"summary {r.json()['diff']['summary']}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """What a pending submission changes against the released figures (issue 19): GET /api/submissions/{id}
-"changes", on SQLite and PostgreSQL: new, revised, unchanged and deleted figures, jumps over the threshold."""
+"diff", on SQLite and PostgreSQL: new, revised, unchanged and deleted figures, jumps over the threshold."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def pending(world) -> int:
 
 
 def by_figure(changes: dict) -> dict[str, dict]:
-    return {f"{f['series_key']}:{f['period']}": f for f in changes["figures"]}
+    return {f"{f['seriesKey']}:{f['period']}": f for f in changes["figures"]}
 
 
 def test_the_diff_names_new_revised_unchanged_deleted_and_jumps(world, engine):
@@ -51,33 +51,35 @@ def test_the_diff_names_new_revised_unchanged_deleted_and_jumps(world, engine):
     sid = pending(world)
     r = world("kz_verifier")("GET", f"/api/submissions/{sid}")
     assert r.status_code == 200, r.data
-    changes = r.get_json()["changes"]
+    changes = r.get_json()["diff"]
     assert changes["summary"] == {"new": 1, "revised": 1, "unchanged": 1, "deleted": 1, "suspicious": 1}
-    assert changes["threshold_percent"] == "50"
+    assert changes["thresholdPercent"] == "50"
     figures = by_figure(changes)
     revised = figures["S.KZ.RU.F:2023-S1"]
-    assert (revised["status"], revised["old"], revised["new"], revised["change"], revised["change_percent"]) == (
+    assert (revised["status"], revised["old"], revised["new"], revised["change"], revised["changePercent"]) == (
         "revised", "100", "110", "10", "10")
     assert revised["jump"] is None  # +10% against 2022-S1: plausible
     new = figures["S.KZ.RU.F:2023-S2"]
     assert (new["status"], new["old"], new["new"]) == ("new", None, "400")
-    assert (new["jump"], new["jump_period"], new["jump_percent"]) == ("previous", "2023-S1", "263.6")  # against the revised 110
+    assert (new["jump"], new["jumpPeriod"], new["jumpPercent"]) == ("previous", "2023-S1", "263.6")  # against the revised 110
     gone = figures["S.KZ.UZ.F:2023-S1"]
     assert (gone["status"], gone["old"], gone["new"]) == ("deleted", "50", None)
     assert "S.KZ.UZ.M:2023-S1" not in figures  # unchanged and plausible: counted, not listed
-    # bounded: ?changes=N lists at most N figures, 0 the summary only; a bad bound is named
-    r = world("kz_approver")("GET", f"/api/submissions/{sid}?changes=1").get_json()["changes"]
-    assert len(r["figures"]) == 1 and r["figures_total"] == 3
-    assert world("kz_approver")("GET", f"/api/submissions/{sid}?changes=0").get_json()["changes"]["figures"] == []
-    bad = world("kz_approver")("GET", f"/api/submissions/{sid}?changes=lots")
-    assert bad.status_code == 400 and b"changes" in bad.data
+    # what the release changed stays under "changes" (0 until released)
+    assert r.get_json()["changes"] == {"inserted": 0, "updated": 0, "deleted": 0}
+    # bounded: ?diff=N lists at most N figures, 0 the summary only; a bad bound is named
+    r = world("kz_approver")("GET", f"/api/submissions/{sid}?diff=1").get_json()["diff"]
+    assert len(r["figures"]) == 1 and r["figuresTotal"] == 3
+    assert world("kz_approver")("GET", f"/api/submissions/{sid}?diff=0").get_json()["diff"]["figures"] == []
+    bad = world("kz_approver")("GET", f"/api/submissions/{sid}?diff=lots")
+    assert bad.status_code == 400 and b"diff" in bad.data
     # only who may see the submission sees its diff
     for user in ("kz_viewer", "kg_admin"):
         assert world(user)("GET", f"/api/submissions/{sid}").status_code == 404, user
     # once released, the message is gone and the figures are the data: no diff
     assert step(world, "kz_verifier", sid, "verify").status_code == 200
     assert step(world, "kz_approver", sid, "release").status_code == 200
-    assert world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["changes"] is None
+    assert world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["diff"] is None
 
 
 def test_released_values_are_the_submitting_countrys_own(world, engine):
@@ -85,7 +87,7 @@ def test_released_values_are_the_submitting_countrys_own(world, engine):
     kg = message(("I", "RU", "F", "2023-S1", "999"), area="KG")
     assert world("kg_admin")("POST", SUBMIT + "?release=now", kg, **CSV).status_code == 200
     sid = pending(world)
-    changes = world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["changes"]
+    changes = world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["diff"]
     assert changes["summary"] == {"new": 3, "revised": 0, "unchanged": 0, "deleted": 0, "suspicious": 1}
     assert all(f["old"] is None for f in changes["figures"])
     assert "999" not in str(changes)
@@ -98,9 +100,9 @@ def test_a_jump_against_the_same_period_a_year_before_and_the_indicators_thresho
     assert world("kz_admin")("POST", SUBMIT + "?release=now", body, **CSV).status_code == 200
     r = world("kz_submitter")("POST", SUBMIT, message(("I", "RU", "F", "2023-S1", "160")), **CSV)
     sid = r.get_json()["submission"]
-    got = world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["changes"]
+    got = world("kz_verifier")("GET", f"/api/submissions/{sid}").get_json()["diff"]
     (f,) = got["figures"]
-    assert (f["status"], f["jump"], f["jump_period"], f["jump_percent"]) == ("new", "year", "2022-S1", "60")
+    assert (f["status"], f["jump"], f["jumpPeriod"], f["jumpPercent"]) == ("new", "year", "2022-S1", "60")
 
     with engine.connect() as conn:
         row = SubmissionStore(conn).get(sid)

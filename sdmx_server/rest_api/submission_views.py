@@ -76,12 +76,13 @@ def list_submissions() -> Response:
 @bp.get("/api/submissions/<int:submission_id>")
 def get_submission(submission_id: int) -> Response:
     """The submission, its steps and, while it waits, what it changes against the released figures
-    (``changes``: the summary and the first ``changes`` figures that change or jump; 0 for the summary only)."""
+    (``diff``: the summary and the first ``diff`` figures that change or jump; 0 for the summary only).
+    ``changes`` stays what the release changed."""
     row = workflow.get(db(), caller(), submission_id)
     body = submission_json(row, transitions=True)
-    limit = int_arg("changes", 100, 0, 10_000)
+    limit = int_arg("diff", 100, 0, 10_000)
     diff = changes.for_submission(db(), row)
-    body["changes"] = None if diff is None else diff.as_json(limit)
+    body["diff"] = None if diff is None else diff.as_json(limit)
     return jsonify(body)
 
 

@@ -36,7 +36,9 @@ class Figure:
     jump_percent: str | None = None
 
     def as_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return {"seriesKey": self.series_key, "period": self.period, "status": self.status, "old": self.old,
+                "new": self.new, "change": self.change, "changePercent": self.change_percent, "jump": self.jump,
+                "jumpPeriod": self.jump_period, "jumpPercent": self.jump_percent}
 
 
 @dataclass
@@ -52,9 +54,9 @@ class Changes:
 
     def as_json(self, limit: int) -> dict:
         shown = [f for f in self.figures if f.status != "unchanged" or f.jump][:limit]
-        return {"summary": {**self.summary, "suspicious": self.jumps}, "threshold_percent": self.threshold,
+        return {"summary": {**self.summary, "suspicious": self.jumps}, "thresholdPercent": self.threshold,
                 "partial": self.partial, "figures": [f.as_json() for f in shown],
-                "figures_total": sum(1 for f in self.figures if f.status != "unchanged" or f.jump),
+                "figuresTotal": sum(1 for f in self.figures if f.status != "unchanged" or f.jump),
                 "limit": limit}
 
 

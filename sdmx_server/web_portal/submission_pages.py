@@ -269,10 +269,10 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
         chart = chart_svg(figures.periods, figures.numeric_series(), title=str(labels.indicator(row.dataflow_urn)),
                           lang=g.lang_code)
     flow = parse_urn(row.dataflow_urn)
-    diff_json = diff.as_json(MAX_DIFF_FIGURES) if diff else {"figures": [], "figures_total": 0}
+    diff_json = diff.as_json(MAX_DIFF_FIGURES) if diff else {"figures": [], "figuresTotal": 0}
     return render_template(
         "portal/submission_detail.html", row=row, labels=labels, figures=figures, chart=chart,
-        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figures_total"],
+        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"],
         transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
