@@ -6,18 +6,16 @@ from __future__ import annotations
 import pytest
 
 from sdmx_server.metadata.regional import FILE, _read, answer_key, regional_answers
-from sdmx_server.metadata.structure import definitions
+from sdmx_server.metadata.structure import attributes_of
 from sdmx_server.sdmx.metadata_set import AttributeValue
 from sdmx_server.seeding import read_files, seed_files
 from sdmx_server.settings import load_config
 
-MDF = "urn:sdmx:org.sdmx.infomodel.metadatastructure.Metadataflow=DSM:MDF_DATA_DOCUMENTATION(1.0)"
-
 
 def test_every_regional_answer_is_an_attribute_of_the_msd_with_its_codes():
-    cfg = load_config(environ={})
-    specs = definitions(cfg)[MDF].attributes
-    artefacts = read_files(seed_files(cfg))
+    artefacts = read_files(seed_files(load_config(environ={})))
+    specs = attributes_of(next(a for a in artefacts if a["type"] == "metadatastructure"
+                               and a["id"] == "MSD_DATA_DOCUMENTATION"))
     codes = {f"urn:sdmx:org.sdmx.infomodel.codelist.Codelist={a['agencyID']}:{a['id']}({a['version']})":
              {c["id"] for c in a.get("codes", [])} for a in artefacts if a["type"] == "codelist"}
     flows = {f"{a['agencyID']}:{a['id']}({a['version']})" for a in artefacts if a["type"] == "dataflow"}
