@@ -1,0 +1,20 @@
+"""Interlinking: links, their runs and cursors (issue 20) (placeholder: its issue fills it in; empty until then, so the chain of revisions is fixed in advance
+for work done side by side).
+
+Revision ID: 0105
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = "0105"
+down_revision = "0104"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
