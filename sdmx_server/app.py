@@ -106,11 +106,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(unimplemented_views.bp)
 
     if cfg.release_check_seconds > 0:
+        from .interlink import schedule as link_schedule
+        from .interlink.sources import limits_from
         from .submission import release_scheduler
         from .submission.workflow import IngestOptions
 
+        engine, options = app.extensions["sdmx_engine"], IngestOptions.from_config(cfg)
         app.extensions["sdmx_release_checks"] = release_scheduler.start(
-            app.extensions["sdmx_engine"], IngestOptions.from_config(cfg), cfg.release_check_seconds)
+            engine, options, cfg.release_check_seconds,
+            also=[link_schedule.periodic(engine, options, limits_from(cfg))])  # links with an interval
 
     from .web_portal import init_portal
     init_portal(app)  # the web portal at /, /en/..., /ru/... (web_portal/)

@@ -324,6 +324,10 @@ from .maintenance.backup_commands import (backup_command, export_command, import
 for _command in (backup_command, restore_command, export_command, import_command):  # docs/operations.md
     main.add_command(_command)
 
+from .interlink.link_commands import link_group  # noqa: E402
+
+main.add_command(link_group)  # docs/interlinking.md
+
 
 if __name__ == "__main__":
     main()

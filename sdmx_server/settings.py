@@ -107,6 +107,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("metrics_token", str, "",
             "Bearer token that also opens /metrics from anywhere (for a scraper that reaches the server through "
             "the reverse proxy); empty: none."),
+    Setting("link_max_rows", int, 5_000_000,
+            "Most rows one run of a link (sdmx-server link run) reads from a national source; more fail the run."),
+    Setting("link_query_seconds", float, 600.0,
+            "Longest a link's national query (or file) may take to read; the database's statement timeout where "
+            "the dialect has one, checked between rows everywhere."),
+    Setting("link_max_file_bytes", int, 512 * 1024 * 1024,
+            "Largest CSV or Excel file a link reads."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -150,6 +157,9 @@ class Config:
     log_format: str
     metrics_networks: list
     metrics_token: str
+    link_max_rows: int
+    link_query_seconds: float
+    link_max_file_bytes: int
 
     def path(self, relative: str) -> Path:
         p = Path(relative)

@@ -2,6 +2,8 @@
 
 Several processes (gunicorn workers) may check at once; workflow.release_due lets exactly one of
 them release each submission. Where no server runs, `sdmx-server release-due` from a timer does it.
+Each round then calls the ``also`` callables (the app passes the scheduled links of interlink/schedule.py,
+which claim their runs the same exactly-once way); a failing one is logged and never stops the releases.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -29,7 +32,8 @@ class ReleaseChecks:
         self.thread.join(timeout)
 
 
-def start(engine: Engine, options: IngestOptions, interval: float) -> ReleaseChecks:
+def start(engine: Engine, options: IngestOptions, interval: float,
+          also: Sequence[Callable[[], None]] = ()) -> ReleaseChecks:
     """Start the daemon thread that checks every `interval` seconds."""
     stop = threading.Event()
 
@@ -45,6 +49,13 @@ def start(engine: Engine, options: IngestOptions, interval: float) -> ReleaseChe
                 failures += 1
                 if failures == 1 or failures % 10 == 0:
                     log.exception("the check for embargoed releases failed (%d time(s) in a row)", failures)
+            for extra in also:
+                if stop.is_set():
+                    break
+                try:
+                    extra()
+                except Exception:  # a scheduled link failing must not stop the releases
+                    log.exception("a periodic task of the release checks failed")
 
     thread = threading.Thread(target=run, name="embargoed-releases", daemon=True)
     thread.start()

@@ -1,0 +1,255 @@
+"""Links from a national database (issue 20, items 2-3): a national SQLite table with national codes and
+Cyrillic labels is translated through stored StructureMap/RepresentationMaps into DF_STOCK_FOREIGNERS and
+submitted through the workflow, on SQLite and PostgreSQL; dry runs name the unmapped code, its row and its map;
+failing sources are recorded as failed with nothing stored; passwords never show."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, text, update
+
+from sdmx_server.cli import main
+from sdmx_server.storage.artefact_store import utcnow
+from sdmx_server.storage.link_store import LinkStore
+from sdmx_server.storage.link_tables import data_link, data_link_run
+from sdmx_server.storage.tables import submission
+
+from .db_dump import dump
+from .interlink_world import FLOW, QUERY, RM, SM_URN, national_db, seed
+
+
+@pytest.fixture
+def world(engine, config, tmp_path):
+    seed(engine, config)
+    return national_db(tmp_path / "national.sqlite")
+
+
+@pytest.fixture
+def cli(monkeypatch, database_url):
+    monkeypatch.delenv("SDMX_SERVER_CONFIG", raising=False)
+    monkeypatch.setenv("SDMX_SERVER_DATABASE_URL", database_url)
+    monkeypatch.setenv("SDMX_SERVER_SECRET_KEY", "test")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return run
+
+
+def add_sql(cli, name: str, url: str, query: str = QUERY, *extra: str):
+    r = cli("link", "add", name, "--provider", "KZ", "--dataflow", FLOW, "--kind", "sql", "--url", url,
+            "--query", query, "--map", SM_URN, *extra)
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def stored_figures(engine) -> dict[tuple[str, str], float]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT s.series_key, o.time_period, o.value FROM observation o "
+                                 "JOIN series s ON s.id = o.series_id WHERE o.valid_to IS NULL")).all()
+    return {(k, p): float(v) for k, p, v in rows}
+
+
+def runs(engine) -> list:
+    with engine.connect() as conn:
+        return conn.execute(select(data_link_run).order_by(data_link_run.c.id)).all()
+
+
+def without_runs(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k != "data_link_run"}
+
+
+def test_a_national_table_enters_as_a_pending_submission_then_released(engine, world, cli):
+    add_sql(cli, "kz-register", f"sqlite:///{world}")
+    r = cli("link", "run", "kz-register")
+    assert r.exit_code == 0, r.output
+    assert "6 rows read, 6 figures, submission" in r.output and "pending" in r.output
+    with engine.connect() as conn:
+        sub = conn.execute(select(submission)).one()
+    assert (sub.state, sub.provider_id, sub.submitted_by, sub.observations_read) == ("pending", "KZ",
+                                                                                    "link:kz-register", 6)
+    assert stored_figures(engine) == {}  # pending: nothing released yet, the country verifies and releases
+    (run,) = runs(engine)
+    assert (run.state, run.rows_read, run.figures_submitted, run.submission_id) == ("succeeded", 6, 6, sub.id)
+
+    add_sql(cli, "kz-register", f"sqlite:///{world}", QUERY, "--auto-release")  # the country waives it
+    r = cli("link", "run", "kz-register")
+    assert r.exit_code == 0 and "released" in r.output, r.output
+    assert stored_figures(engine) == {
+        ("S.KZ.RU.M", "2023-S1"): 1500, ("S.KZ.RU.F", "2023-S1"): 1234, ("S.KZ.CN.M", "2023-S1"): 310,
+        ("S.KZ.CN.F", "2023-S2"): 295, ("S.KZ.UZ.M", "2023-S2"): 800, ("S.KZ.UZ.F", "2023-S2"): 770}
+    with engine.connect() as conn:
+        states = conn.execute(text("SELECT to_state FROM submission_transition t JOIN submission s "
+                                   "ON s.id = t.submission_id WHERE s.state = 'released' ORDER BY t.id")).scalars()
+        assert list(states) == ["pending", "validated", "released"]
+
+
+def test_a_dry_run_names_the_unmapped_code_its_row_and_its_map(engine, world, cli, tmp_path):
+    import sqlite3
+    with sqlite3.connect(world) as db:
+        db.execute("INSERT INTO inostrantsy VALUES ('ж', 'Атлантида', '2023-1', 5)")  # the 7th row
+        db.execute("INSERT INTO inostrantsy VALUES ('x', 'Китай', '2023-1', 6)")  # the 8th
+    add_sql(cli, "kz-register", f"sqlite:///{world}")
+    before = dump(engine)
+    r = cli("link", "run", "kz-register", "--dry-run")
+    assert r.exit_code == 1
+    assert "row 7: national code GRAZHDANSTVO='Атлантида' has no mapping to CITIZENSHIP in " \
+           + RM.format("RM_GRAZHDANSTVO") + " (unmapped-code)" in r.output
+    assert "row 8: national code POL='x' has no mapping to SEX in " + RM.format("RM_POL") in r.output
+    # the SDMX it would submit: the six good rows, in SDMX-CSV 2.0
+    lines = [ln for ln in r.output.splitlines() if ln.startswith(("STRUCTURE,", "dataflow,"))]
+    assert lines[0] == ("STRUCTURE,STRUCTURE_ID,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,"
+                        "OBS_STATUS,OBS_COMMENT")
+    assert lines[1] == "dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),S,KZ,RU,M,2023-S1,1500,PS,A,"
+    assert len(lines) == 7
+    assert without_runs(dump(engine)) == without_runs(before)
+    (run,) = runs(engine)
+    assert run.state == "failed" and run.dry_run and run.submission_id is None
+    errors = json.loads(run.errors)
+    assert errors[0] == {"row": 7, "rule": "unmapped-code", "map": RM.format("RM_GRAZHDANSTVO"),
+                         "message": errors[0]["message"]}
+    # a real run with an unmapped code submits nothing
+    r = cli("link", "run", "kz-register")
+    assert r.exit_code == 1 and without_runs(dump(engine)) == without_runs(before)
+
+
+def test_a_dry_run_reports_validation_problems_by_source_row(engine, world, cli):
+    import sqlite3
+    with sqlite3.connect(world) as db:
+        db.execute("INSERT INTO inostrantsy VALUES ('ж', 'Китай', '2023-1', 'много')")  # the 7th row
+    add_sql(cli, "kz-register", f"sqlite:///{world}")
+    r = cli("link", "run", "kz-register", "--dry-run")
+    assert r.exit_code == 1
+    assert "row 7: OBS_VALUE: OBS_VALUE must be a number" in r.output and "(not-a-number)" in r.output
+    clean = cli("link", "run", "kz-register", "--dry-run")  # and still nothing stored
+    assert clean.exit_code == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(submission)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("case", ["missing file", "not a URL", "missing table", "timeout"])
+def test_a_failing_source_is_recorded_failed_with_nothing_stored(engine, world, cli, monkeypatch, tmp_path, case):
+    url, query = f"sqlite:///{world}", QUERY
+    if case == "missing file":
+        url = f"sqlite:///{tmp_path / 'nowhere.sqlite'}"
+    elif case == "not a URL":
+        url = "nosuchdialect://x/y"
+    elif case == "missing table":
+        query = "SELECT * FROM registr"
+    elif case == "timeout":
+        monkeypatch.setenv("SDMX_SERVER_LINK_QUERY_SECONDS", "0.5")
+        query = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                 "SELECT 'м' AS POL, 'Россия' AS GRAZHDANSTVO, '2023-1' AS PERIOD, count(*) AS CHISLENNOST FROM n")
+    add_sql(cli, "kz-register", url, query)
+    before = dump(engine)
+    r = cli("link", "run", "kz-register")
+    assert r.exit_code == 1
+    expected = {"missing file": "nowhere.sqlite' does not exist", "not a URL": "no driver for nosuchdialect",
+                "missing table": "no such table: registr", "timeout": "longer than 0.5 s"}[case]
+    assert expected in r.output, r.output
+    (run,) = runs(engine)
+    assert run.state == "failed" and run.finished_at is not None and run.submission_id is None
+    assert expected in json.loads(run.errors)[0]["message"]
+    assert without_runs(dump(engine)) == without_runs(before)
+
+
+def test_passwords_never_show_and_a_literal_one_is_refused(engine, world, cli, monkeypatch, client, admin):
+    r = cli("link", "add", "kz-pg", "--provider", "KZ", "--dataflow", FLOW, "--kind", "sql", "--url",
+            "postgresql+psycopg://stat:hunter2@127.0.0.1:9/nat", "--query", QUERY, "--map", SM_URN)
+    assert r.exit_code == 1 and "password in clear" in r.output and "hunter2" not in r.output
+    add_sql(cli, "kz-pg", "postgresql+psycopg://stat:${KZ_DB_PASSWORD}@127.0.0.1:9/nat")
+    monkeypatch.setenv("KZ_DB_PASSWORD", "s3cret-Пароль")
+    outputs = [cli("link", "list").output, cli("link", "show", "kz-pg").output, cli("link", "run", "kz-pg").output]
+    assert "stat:***@127.0.0.1:9/nat" in outputs[0] and "stat:***@127.0.0.1:9/nat" in outputs[1]
+    assert "refused" in outputs[2]  # nothing listens on port 9
+    api = [admin("GET", "/api/links").get_data(as_text=True), admin("GET", "/api/links/kz-pg").get_data(as_text=True),
+           admin("GET", "/api/links/kz-pg/runs").get_data(as_text=True)]
+    for out in outputs + api + [json.dumps(without_runs(dump(engine)), default=str, ensure_ascii=False),
+                                json.dumps([tuple(r) for r in runs(engine)], default=str, ensure_ascii=False)]:
+        assert "s3cret" not in out and "hunter2" not in out
+    assert "stat:***@" in api[0] and json.loads(api[2])["runs"][0]["state"] == "failed"
+
+
+def test_csv_and_excel_files_with_national_columns(engine, world, cli, tmp_path):
+    from openpyxl import Workbook
+
+    (tmp_path / "reg.csv").write_text("POL;GRAZHDANSTVO;PERIOD;CHISLENNOST\nм;Россия;2024-1;10\nж;Китай;2024-1;11\n",
+                                      encoding="utf-8")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["POL", "GRAZHDANSTVO", "PERIOD", "CHISLENNOST"])
+    ws.append(["ж", "Россия", "2024-2", 12.0])
+    ws.append([None, None, None, None])
+    ws.append(["м", "Узбекистан", "2024-2", 13])
+    wb.save(tmp_path / "reg.xlsx")
+    for kind, name in (("csv", "reg.csv"), ("excel", "reg.xlsx")):
+        r = cli("link", "add", f"kz-{kind}", "--provider", "KZ", "--dataflow", FLOW, "--kind", kind, "--path",
+                str(tmp_path / name), "--map", SM_URN, "--auto-release")
+        assert r.exit_code == 0, r.output
+        r = cli("link", "run", f"kz-{kind}")
+        assert r.exit_code == 0 and "2 rows read, 2 figures" in r.output, r.output
+    figures = stored_figures(engine)
+    assert {k: v for k, v in figures.items() if k[1].startswith("2024")} == {
+        ("S.KZ.RU.M", "2024-S1"): 10, ("S.KZ.CN.F", "2024-S1"): 11, ("S.KZ.RU.F", "2024-S2"): 12,
+        ("S.KZ.UZ.M", "2024-S2"): 13}
+    # a row the file gets wrong is named by its line
+    (tmp_path / "reg.csv").write_text("POL;GRAZHDANSTVO;PERIOD;CHISLENNOST\nм;Россия;2024-1;10\n\nж;Китай;2024\n",
+                                      encoding="utf-8")
+    r = cli("link", "run", "kz-csv", "--dry-run")
+    assert "line 4: 3 fields where the header has 4" in r.output, r.output
+
+
+def test_bad_definitions_are_refused_naming_what(engine, world, cli):
+    cases = [(["--dataflow", "DSM:DF_NOPE(1.0)"], "DF_NOPE"),
+             (["--provider", "XX"], "data provider XX has no provision agreement"),
+             (["--map", SM_URN.replace("SM_STOCK", "SM_NONE")], "SM_NONE(1.0) is not stored"),
+             (["--every", "5"], "at most every 60 seconds")]
+    for extra, expected in cases:
+        args = {"--provider": "KZ", "--dataflow": FLOW, "--map": SM_URN}
+        args.update(dict(zip(extra[::2], extra[1::2])))
+        flat = [x for kv in args.items() for x in kv]
+        r = cli("link", "add", "kz", "--kind", "sql", "--url", f"sqlite:///{world}", "--query", QUERY, *flat)
+        assert r.exit_code == 1 and expected in r.output, (extra, r.output)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(data_link)).scalar_one() == 0
+
+
+def test_a_scheduled_link_runs_exactly_once_across_processes(engine, world, cli):
+    from sdmx_server.interlink.schedule import claim_due, run_due
+    from sdmx_server.interlink.sources import SourceLimits
+    from sdmx_server.storage.database import make_engine
+    from sdmx_server.submission.workflow import IngestOptions
+
+    add_sql(cli, "kz-register", f"sqlite:///{world}", QUERY, "--every", "3600")
+    with engine.begin() as conn:
+        assert claim_due(engine) == []  # not due yet
+        conn.execute(update(data_link).values(next_run_at=utcnow() - timedelta(seconds=1)))
+    engines = [make_engine(str(engine.url.render_as_string(hide_password=False))) for _ in range(4)]
+    won: list[list[str]] = []
+    barrier = threading.Barrier(len(engines))
+
+    def check(e):
+        barrier.wait()
+        won.append(claim_due(e))
+    threads = [threading.Thread(target=check, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+    assert sorted(map(len, won)) == [0, 0, 0, 1]
+    with engine.connect() as conn:
+        link = LinkStore(conn).get("kz-register")
+    assert link.next_run_at > utcnow() + timedelta(seconds=3500)
+    # once due again, run_due claims and runs it, recorded as a scheduled run
+    with engine.begin() as conn:
+        conn.execute(update(data_link).values(next_run_at=utcnow() - timedelta(seconds=1)))
+    (outcome,) = run_due(engine, IngestOptions(), SourceLimits())
+    assert outcome.state == "succeeded" and runs(engine)[-1].trigger == "schedule"
+    assert run_due(engine, IngestOptions(), SourceLimits()) == []
