@@ -103,6 +103,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(metadata_views.bp)
     from .rest_api import documentation_views  # the documentation workflow and its Excel template
     app.register_blueprint(documentation_views.bp)
+    from .rest_api import link_views  # links from national databases (issue 20)
+    app.register_blueprint(link_views.bp)
     app.register_blueprint(unimplemented_views.bp)
 
     if cfg.release_check_seconds > 0:

@@ -92,3 +92,33 @@ def run_json(r: RunRow) -> dict[str, Any]:
             "startedAt": r.started_at.isoformat(), "finishedAt": r.finished_at.isoformat() if r.finished_at else None,
             "rowsRead": r.rows_read, "figuresSubmitted": r.figures_submitted, "submission": r.submission_id,
             "errors": r.errors}
+
+
+def _country_scope(who) -> str | None | bool:
+    """None: every link; a provider id: that country's links; False: none."""
+    if who.can("administer_system") or who.can("view_all_data"):
+        return None
+    if who.country and any(who.can(p) for p in ("manage_country_users", "submit_data", "verify_data",
+                                                "release_data")):
+        return who.country
+    return False
+
+
+def visible_links(conn, who) -> list[LinkRow]:
+    """The links the caller may see: all for system administrators, their country's for its administrators
+    and its workflow users (whose submissions a link makes)."""
+    scope = _country_scope(who)
+    if scope is False:
+        return []
+    return LinkStore(conn).list(scope)  # type: ignore[arg-type]
+
+
+def visible_link(conn, who, name: str) -> LinkRow:
+    """One link; NotFound (404) when it does not exist or is not the caller's to see, alike."""
+    from ..sdmx.errors import NotFound
+
+    scope = _country_scope(who)
+    link = LinkStore(conn).get(name)
+    if link is None or scope is False or (scope is not None and link.provider_id != scope):
+        raise NotFound(f"link {name} does not exist or is not yours to see")
+    return link
