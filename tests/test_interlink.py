@@ -253,3 +253,39 @@ def test_a_scheduled_link_runs_exactly_once_across_processes(engine, world, cli)
     (outcome,) = run_due(engine, IngestOptions(), SourceLimits())
     assert outcome.state == "succeeded" and runs(engine)[-1].trigger == "schedule"
     assert run_due(engine, IngestOptions(), SourceLimits()) == []
+
+
+def test_the_api_shows_a_country_its_own_links_and_fits_its_documentation(app, engine, world, cli, client, admin):
+    from sdmx_server.storage.user_store import UserStore
+
+    from .test_openapi import check
+
+    add_sql(cli, "kz-register", f"sqlite:///{world}")
+    assert cli("link", "run", "kz-register").exit_code == 0
+    tokens = {}
+    with engine.begin() as conn:
+        users = UserStore(conn, app.extensions["sdmx_policy"])
+        for name, country, role in (("kz_v", "KZ", "data_verifier"), ("kg_a", "KG", "country_administrator"),
+                                    ("kz_viewer", "KZ", "viewer")):
+            users.add(name, "pw-long-enough-1", roles=[role], country=country)
+            tokens[name], _ = users.create_token(name, days=1)
+
+    def get(user: str, path: str):
+        return client.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
+
+    doc = client.get("/api/openapi/management.json").get_json()
+    r = get("kz_v", "/api/links")
+    check(doc, "/api/links", "get", r)
+    (link,) = r.get_json()
+    assert (link["name"], link["provider"], link["lastRun"]["state"], link["lastRun"]["figuresSubmitted"]) == (
+        "kz-register", "KZ", "succeeded", 6)
+    check(doc, "/api/links/{linkName}", "get", get("kz_v", "/api/links/kz-register"))
+    runs_answer = get("kz_v", "/api/links/kz-register/runs")
+    check(doc, "/api/links/{linkName}/runs", "get", runs_answer)
+    assert runs_answer.get_json()["runs"][0]["submission"] is not None
+    assert get("kg_a", "/api/links").get_json() == [] and get("kz_viewer", "/api/links").get_json() == []
+    for user in ("kg_a", "kz_viewer"):
+        assert get(user, "/api/links/kz-register").status_code == 404
+        assert get(user, "/api/links/kz-register/runs").status_code == 404
+    assert client.get("/api/links").status_code == 401
+    assert get("kz_v", "/api/links/kz-register/runs?limit=0").status_code == 400

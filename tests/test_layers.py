@@ -16,6 +16,9 @@ FORBIDDEN = {
     "storage": {"access", "retrieval", "submission", "maintenance", "rest_api", "web_portal"},
     "access": {"retrieval", "submission", "maintenance", "rest_api", "web_portal"},
     "content": {"retrieval", "submission", "maintenance", "rest_api", "web_portal"},
+    "submission": {"interlink", "rest_api", "web_portal"},
+    # links from national databases: above submission (they submit through its workflow), below the views
+    "interlink": {"rest_api", "web_portal"},
 }
 
 

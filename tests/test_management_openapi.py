@@ -39,12 +39,12 @@ def test_served_yaml_and_json_are_the_same_valid_openapi_document(client, doc):
 def test_every_management_route_is_documented_with_its_methods(app, doc):
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("management.", "submissions.")):
+        if rule.endpoint.startswith(("management.", "submissions.", "links.")):
             routes.setdefault(_openapi_path(rule.rule), set()).update(rule.methods - {"HEAD", "OPTIONS"})
     documented = {re.sub(r"\{[^}]+\}", "{}", path): {m.upper() for m in item if m in ("get", "put", "post", "delete",
                                                                                        "patch")}
                   for path, item in doc["paths"].items()}
-    assert documented == routes and len(routes) == 20
+    assert documented == routes and len(routes) == 23
     for path, item in doc["paths"].items():
         names = set(re.findall(r"\{([^}]+)\}", path))
         for method in ("get", "put", "post", "delete", "patch"):
@@ -103,6 +103,9 @@ def test_real_responses_fit_the_documented_schemas(api, doc):  # noqa: F811
     ok("kg_admin", "PUT", f"/api/providers/KZ/sharing/{F_PATH}/public", SHARING + "/public", 403, {"public": True})
     ok("kz_admin", "GET", "/api/audit", "/api/audit", 200)
     ok("kz_admin", "GET", "/api/audit?limit=x", "/api/audit", 400)
+    ok("kz_admin", "GET", "/api/links", "/api/links", 200)
+    ok("kz_admin", "GET", "/api/links/nope", "/api/links/{linkName}", 404)
+    ok("kz_admin", "GET", "/api/links/nope/runs", "/api/links/{linkName}/runs", 404)
     # errors in each format the server answers them in: problem+json, SDMX-JSON, SDMX-ML
     ok("kz_viewer", "GET", "/api/users", "/api/users", 403, Accept="application/json")
     ok("kz_viewer", "GET", "/api/users", "/api/users", 403, Accept="application/xml")
