@@ -20,9 +20,10 @@ NATIONAL = [("м", "Россия", "2023-1", 1500), ("ж", "Россия", "2023
             ("ж", "Китай", "2023-2", 295), ("м", "Узбекистан", "2023-2", 800), ("ж", "Узбекистан", "2023-2", 770)]
 
 
-def _map(id_: str, codelist: str, mappings: list[dict]) -> dict:
+def _map(id_: str, codelist: str | None, mappings: list[dict]) -> dict:
+    target = {"codelist": CL.format(codelist)} if codelist else {"dataType": "ObservationalTimePeriod"}
     return {"type": "representationmap", "agencyID": "KZ_STAT", "id": id_, "version": "1.0", "isFinal": True,
-            "names": {"en": id_}, "source": [{"dataType": "String"}], "target": [{"codelist": CL.format(codelist)}],
+            "names": {"en": id_}, "source": [{"dataType": "String"}], "target": [target],
             "representationMappings": mappings}
 
 
@@ -33,7 +34,7 @@ def maps() -> list[dict]:
     return [
         _map("RM_POL", "CL_SEX", exact([("м", "M"), ("ж", "F")])),
         _map("RM_GRAZHDANSTVO", "CL_AREA", exact([("Россия", "RU"), ("Китай", "CN"), ("Узбекистан", "UZ")])),
-        _map("RM_PERIOD", "CL_FREQ", [{"sourceValues": [{"value": r"(\d{4})-([12])", "isRegEx": True}],
+        _map("RM_PERIOD", None, [{"sourceValues": [{"value": r"(\d{4})-([12])", "isRegEx": True}],
                                        "targetValues": [r"\1-S\2"]}]),
         {"type": "structuremap", "agencyID": "KZ_STAT", "id": "SM_STOCK", "version": "1.0", "isFinal": True,
          "names": {"en": "Register of foreigners to the stock of foreigners"},
@@ -48,8 +49,25 @@ def maps() -> list[dict]:
     ]
 
 
-def seed(engine, config) -> None:
+def maps_message() -> bytes:
+    """The maps as an SDMX-JSON 2.0 structure message, as a national officer loads them (sdmx-server load)."""
+    import json
+
+    data: dict[str, list] = {"representationMaps": [], "structureMaps": []}
+    for a in maps():
+        body = {k: v for k, v in a.items() if k != "type"}
+        body["name"] = a["names"]["en"]
+        data["representationMaps" if a["type"] == "representationmap" else "structureMaps"].append(body)
+    meta = {"id": "KZ_MAPS", "prepared": "2026-12-01T00:00:00Z", "test": False, "sender": {"id": "KZ"},
+            "schema": "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/develop/structure-message/tools/"
+                      "schemas/2.0.0/sdmx-json-structure-schema.json"}
+    return json.dumps({"meta": meta, "data": data}, ensure_ascii=False).encode()
+
+
+def seed(engine, config, with_maps: bool = True) -> None:
     load_structures(engine, read_files(seed_files(config)))
+    if not with_maps:
+        return
     with engine.begin() as conn:
         store = ArtefactStore(conn)
         for a in maps():

@@ -20,7 +20,7 @@ from sdmx_server.storage.link_tables import data_link, data_link_run
 from sdmx_server.storage.tables import submission
 
 from .db_dump import dump
-from .interlink_world import FLOW, QUERY, RM, SM_URN, national_db, seed
+from .interlink_world import FLOW, QUERY, RM, SM_URN, maps_message, national_db, seed
 
 
 @pytest.fixture
@@ -64,7 +64,13 @@ def without_runs(d: dict) -> dict:
     return {k: v for k, v in d.items() if k != "data_link_run"}
 
 
-def test_a_national_table_enters_as_a_pending_submission_then_released(engine, world, cli):
+def test_a_national_table_enters_as_a_pending_submission_then_released(engine, config, cli, tmp_path):
+    """The maps loaded as an SDMX-JSON 2.0 structure message, as a national officer would."""
+    seed(engine, config, with_maps=False)
+    world = national_db(tmp_path / "national.sqlite")
+    (tmp_path / "maps.json").write_bytes(maps_message())
+    r = cli("load", str(tmp_path / "maps.json"))
+    assert r.exit_code == 0 and r.output.count("created") == 4, r.output
     add_sql(cli, "kz-register", f"sqlite:///{world}")
     r = cli("link", "run", "kz-register")
     assert r.exit_code == 0, r.output
