@@ -127,11 +127,18 @@ def test_a_dry_run_names_the_unmapped_code_its_row_and_its_map(engine, world, cl
 def test_a_dry_run_reports_validation_problems_by_source_row(engine, world, cli):
     import sqlite3
     with sqlite3.connect(world) as db:
-        db.execute("INSERT INTO inostrantsy VALUES ('ж', 'Китай', '2023-1', 'много')")  # the 7th row
+        db.execute("INSERT INTO inostrantsy VALUES ('ж', 'Марс', '2023-1', 1)")  # the 7th row: not translated
+        db.execute("INSERT INTO inostrantsy VALUES ('м', 'Китай', '2023-1', 310)")  # the 8th: row 3's figure again
+        db.execute("INSERT INTO inostrantsy VALUES ('ж', 'Китай', '2023-1', 'много')")  # the 9th
     add_sql(cli, "kz-register", f"sqlite:///{world}")
     r = cli("link", "run", "kz-register", "--dry-run")
     assert r.exit_code == 1
-    assert "row 7: OBS_VALUE: OBS_VALUE must be a number" in r.output and "(not-a-number)" in r.output
+    assert "row 7: national code GRAZHDANSTVO='Марс'" in r.output
+    assert "row 9: OBS_VALUE: OBS_VALUE must be a number" in r.output and "(not-a-number)" in r.output
+    with sqlite3.connect(world) as db:
+        db.execute("DELETE FROM inostrantsy WHERE численность = 'много'")
+    r = cli("link", "run", "kz-register", "--dry-run")  # the repeated figure is found once the rest is valid
+    assert "row 8: " in r.output and "(duplicate" in r.output, r.output
     clean = cli("link", "run", "kz-register", "--dry-run")  # and still nothing stored
     assert clean.exit_code == 1
     with engine.connect() as conn:

@@ -16,7 +16,7 @@ import io
 import logging
 import re
 import tempfile
-from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO, Iterable, Iterator, TextIO
@@ -36,7 +36,7 @@ from .sources import SourceError, SourceLimits, as_text, rows, scrub
 from .translation import CompiledMap, MapError, Unmapped, load_compiled
 
 log = logging.getLogger(__name__)
-SPOOL_BYTES = 32 << 20  # the translated message stays in memory up to this size, then goes to a temporary file
+SPOOL_BYTES = 4 << 20  # the translated message stays in memory up to this size, then goes to a temporary file
 _ROW = re.compile(r"^row (\d+)")
 
 
@@ -79,13 +79,16 @@ class Translated:
     body: BinaryIO
     rows_read: int
     figures: int
-    source_rows: array  # source_rows[i]: the national row of the message's (i + 2)-th line
+    # where the national row number stops being the message's data row + a constant (a skipped row): the
+    # message's data row index and the offset from there on; a handful, however many rows
+    steps: tuple[list[int], list[int]]
     problems: list[Problem]
     problem_count: int
 
     def source_row(self, message_row: int) -> int | None:
         i = message_row - 2
-        return self.source_rows[i] if 0 <= i < len(self.source_rows) else None
+        at = bisect_right(self.steps[0], i) - 1
+        return i + self.steps[1][at] if 0 <= i < self.figures and at >= 0 else None
 
 
 def link_actor(link: LinkRow) -> Actor:
@@ -124,9 +127,11 @@ def translate(source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMa
     text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["STRUCTURE", "STRUCTURE_ID", *columns])
-    source_rows = array("q")
+    starts: list[int] = []
+    offsets: list[int] = []
     problems: list[Problem] = []
-    count = read = 0
+    count = read = written = 0
+    offset = None
     head = ["dataflow", ref]
     for row_no, row in source:
         read += 1
@@ -138,11 +143,15 @@ def translate(source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMa
                 problems.append(Problem(str(e), "unmapped-code", row_no, e.map_urn))
             continue
         writer.writerow(head + [codes.get(c, "") for c in columns])
-        source_rows.append(row_no)
+        if row_no - written != offset:
+            offset = row_no - written
+            starts.append(written)
+            offsets.append(offset)
+        written += 1
     text.flush()
     text.detach()
     spool.seek(0)
-    return Translated(spool, read, len(source_rows), source_rows, problems, count)
+    return Translated(spool, read, written, (starts, offsets), problems, count)
 
 
 def _validation_problems(e: InvalidData, message: Translated) -> list[Problem]:
