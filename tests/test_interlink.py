@@ -171,7 +171,7 @@ def test_a_failing_source_is_recorded_failed_with_nothing_stored(engine, world, 
     assert without_runs(dump(engine)) == without_runs(before)
 
 
-def test_passwords_never_show_and_a_literal_one_is_refused(engine, world, cli, monkeypatch, client, admin):
+def test_passwords_never_show_and_a_literal_one_is_refused(engine, world, cli, monkeypatch, client, admin, caplog):
     r = cli("link", "add", "kz-pg", "--provider", "KZ", "--dataflow", FLOW, "--kind", "sql", "--url",
             "postgresql+psycopg://stat:hunter2@127.0.0.1:9/nat", "--query", QUERY, "--map", SM_URN)
     assert r.exit_code == 1 and "password in clear" in r.output and "hunter2" not in r.output
@@ -182,7 +182,7 @@ def test_passwords_never_show_and_a_literal_one_is_refused(engine, world, cli, m
     assert "refused" in outputs[2]  # nothing listens on port 9
     api = [admin("GET", "/api/links").get_data(as_text=True), admin("GET", "/api/links/kz-pg").get_data(as_text=True),
            admin("GET", "/api/links/kz-pg/runs").get_data(as_text=True)]
-    for out in outputs + api + [json.dumps(without_runs(dump(engine)), default=str, ensure_ascii=False),
+    for out in outputs + api + [caplog.text, json.dumps(without_runs(dump(engine)), default=str, ensure_ascii=False),
                                 json.dumps([tuple(r) for r in runs(engine)], default=str, ensure_ascii=False)]:
         assert "s3cret" not in out and "hunter2" not in out
     assert "stat:***@" in api[0] and json.loads(api[2])["runs"][0]["state"] == "failed"
@@ -302,3 +302,15 @@ def test_the_api_shows_a_country_its_own_links_and_fits_its_documentation(app, e
         assert get(user, "/api/links/kz-register/runs").status_code == 404
     assert client.get("/api/links").status_code == 401
     assert get("kz_v", "/api/links/kz-register/runs?limit=0").status_code == 400
+
+
+def test_a_run_whose_process_died_is_marked_failed_by_the_next(engine, world, cli):
+    add_sql(cli, "kz-register", f"sqlite:///{world}")
+    with engine.begin() as conn:
+        link = LinkStore(conn).get("kz-register")
+        dead = LinkStore(conn).start_run(link.id, dry_run=False, trigger="cli",
+                                         owner=f"{__import__('socket').gethostname()} 999999999 1")
+    assert cli("link", "run", "kz-register").exit_code == 0
+    first, second = runs(engine)
+    assert (first.id, first.state, json.loads(first.errors)[0]["rule"]) == (dead, "failed", "died")
+    assert second.state == "succeeded"

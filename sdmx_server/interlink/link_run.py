@@ -181,6 +181,7 @@ def run(engine: Engine, name: str, *, options: workflow.IngestOptions, limits: S
                 raise LinkError(f"there is no link {name!r} (sdmx-server link list)")
             if link.source_kind not in ("sql", "csv", "excel"):
                 raise LinkError(f"link {name} reads an SDMX REST service; its harvester runs it")
+            LinkStore(conn).end_dead_runs(link.id)
             run_id = LinkStore(conn).start_run(link.id, dry_run=dry_run, trigger=trigger, owner=this_process())
         outcome = Outcome(run_id, "failed", dry_run)
         message: Translated | None = None

@@ -46,6 +46,13 @@ def this_process() -> str:
     return f"{socket.gethostname()} {os.getpid()} {_start_time(os.getpid()) or '?'}"
 
 
+def ended_on_this_host(owner: str) -> bool:
+    """Whether the process an ``owner`` (``this_process``) names ran on this host and has ended since."""
+    host, _, rest = owner.partition(" ")
+    pid, _, started = rest.partition(" ")
+    return host == socket.gethostname() and pid.isdigit() and _start_time(int(pid)) != started
+
+
 class JobStore:
     def __init__(self, conn: Connection):
         self.conn = conn

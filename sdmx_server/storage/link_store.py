@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from .artefact_store import as_utc, utcnow
+from .job_store import ended_on_this_host
 from .link_tables import data_link, data_link_run
 
 MAX_STORED_ERRORS = 100
@@ -132,6 +133,21 @@ class LinkStore:
             state=state, finished_at=utcnow(), rows_read=rows_read, figures_submitted=figures_submitted,
             submission_id=submission_id,
             errors=json.dumps(errors[:MAX_STORED_ERRORS], ensure_ascii=False) if errors else None))
+
+    def end_dead_runs(self, link_id: int) -> int:
+        """Runs of the link left ``running`` by a process of this host that has ended (killed, crashed) are
+        marked failed: their transaction never committed, so nothing of them was stored."""
+        q = select(data_link_run.c.id, data_link_run.c.owner).where(data_link_run.c.link_id == link_id,
+                                                                     data_link_run.c.state == "running")
+        ended = 0
+        for run_id, owner in self.conn.execute(q).all():
+            if ended_on_this_host(owner):
+                self.conn.execute(update(data_link_run).where(data_link_run.c.id == run_id).values(
+                    state="failed", finished_at=utcnow(), errors=json.dumps([{
+                        "rule": "died", "message": "the process running it stopped before it finished; nothing "
+                                                   "was stored"}])))
+                ended += 1
+        return ended
 
     def run(self, run_id: int) -> RunRow | None:
         r = self.conn.execute(select(data_link_run).where(data_link_run.c.id == run_id)).first()
