@@ -314,3 +314,38 @@ def test_a_run_whose_process_died_is_marked_failed_by_the_next(engine, world, cl
     first, second = runs(engine)
     assert (first.id, first.state, json.loads(first.errors)[0]["rule"]) == (dead, "failed", "died")
     assert second.state == "succeeded"
+
+
+def test_the_portal_page_lists_a_country_its_links_and_runs(app, engine, world, cli, client, monkeypatch):
+    from sdmx_server.storage.user_store import UserStore
+
+    from .portal.conftest import sign_in
+
+    add_sql(cli, "kz-register", f"sqlite:///{world}")
+    add_sql(cli, "kz-pg", "postgresql+psycopg://stat:${KZ_DB_PASSWORD}@127.0.0.1:9/nat")
+    monkeypatch.setenv("KZ_DB_PASSWORD", "s3cret")
+    assert cli("link", "run", "kz-register").exit_code == 0
+    assert cli("link", "run", "kz-pg").exit_code == 1
+    with engine.begin() as conn:
+        users = UserStore(conn, app.extensions["sdmx_policy"])
+        for name, country, role in (("kz_a", "KZ", "country_administrator"), ("kg_a", "KG", "country_administrator"),
+                                    ("kz_s", "KZ", "data_submitter")):
+            users.add(name, "pw-long-enough-1", roles=[role], country=country)
+
+    def page(user: str, lang: str = "en"):
+        c = app.test_client()
+        assert sign_in(c, user, "pw-long-enough-1", lang).status_code == 302
+        return c.get(f"/{lang}/system/links")
+
+    r = page("kz_a")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "kz-register" in html and "kz-pg" in html
+    assert "6 rows read, 6 figures submitted" in html and "stat:***@127.0.0.1:9/nat" in html
+    assert "s3cret" not in html and 'href="/en/submissions/1"' in html and "refused" in html
+    assert ">Links</a>" in page("kz_a").get_data(as_text=True)  # in the administration menu
+    ru = page("kz_a", "ru").get_data(as_text=True)
+    assert "Связи с национальными базами данных" in ru and "прочитано строк: 6, передано показателей: 6" in ru
+    other = page("kg_a").get_data(as_text=True)
+    assert "kz-register" not in other and "No links." in other
+    assert page("kz_s").status_code == 403
+    assert client.get("/en/system/links").status_code == 302  # to sign in

@@ -79,6 +79,9 @@ def _admin_menu(who: Actor) -> list[tuple[str, Any]]:
         menu.append(("portal.system_countries", _l("Countries")))
     if who.can("maintain_structures"):
         menu.append(("portal.system_structures", _l("Structures")))
+    from .link_pages import may_see_links  # links from national databases (issue 20)
+    if may_see_links(who):
+        menu.append(("portal.system_links", _l("Links")))
     return menu
 
 

@@ -46,6 +46,7 @@ PAGES = {
     "portal.system_countries": ["/{lang}/system/countries"],
     "portal.system_structures": ["/{lang}/system/structures"],
     "portal.system_audit": ["/{lang}/system/audit"],
+    "portal.system_links": ["/{lang}/system/links"],
     "portal.documentation_index": ["/{lang}/documentation/"],
     "portal.documentation_edit": [f"/{{lang}}/documentation/{FLOWS[0]}"],
     "portal.documentation_detail": ["/{lang}/documentation/sets/1"],
