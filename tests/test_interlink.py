@@ -349,3 +349,50 @@ def test_the_portal_page_lists_a_country_its_links_and_runs(app, engine, world, 
     assert "kz-register" not in other and "No links." in other
     assert page("kz_s").status_code == 403
     assert client.get("/en/system/links").status_code == 302  # to sign in
+
+
+@pytest.fixture
+def national_pg():
+    """A national PostgreSQL database (a schema of the test server) holding the register, with Cyrillic labels."""
+    import os
+    import uuid
+
+    from sdmx_server.storage.database import make_engine
+
+    from .conftest import POSTGRES_URL
+    from .interlink_world import NATIONAL
+
+    schema = f"nat_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    eng = make_engine(POSTGRES_URL)
+    with eng.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE TABLE "{schema}".inostrantsy (пол text, гражданство text, период text, '
+                          f'численность integer)'))
+        conn.execute(text(f'CREATE SEQUENCE "{schema}".nomer'))
+        conn.execute(text(f'INSERT INTO "{schema}".inostrantsy VALUES (:a, :b, :c, :d)'),
+                     [dict(zip("abcd", r)) for r in NATIONAL])
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with eng.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        eng.dispose()
+
+
+def test_a_national_postgresql_database_read_only_and_bounded_in_time(engine, config, cli, national_pg, monkeypatch):
+    seed(engine, config)
+    add_sql(cli, "kz-pg", national_pg, QUERY.replace("ORDER BY rowid", "ORDER BY численность DESC"), "--auto-release")
+    r = cli("link", "run", "kz-pg")
+    assert r.exit_code == 0 and "6 rows read, 6 figures" in r.output, r.output
+    assert stored_figures(engine)[("S.KZ.RU.M", "2023-S1")] == 1500
+    before = dump(engine)
+    add_sql(cli, "kz-pg", national_pg, "SELECT nextval('nomer') AS POL")  # a read-only session: no writes
+    r = cli("link", "run", "kz-pg")
+    assert r.exit_code == 1 and "read-only transaction" in r.output, r.output
+    monkeypatch.setenv("SDMX_SERVER_LINK_QUERY_SECONDS", "0.5")
+    add_sql(cli, "kz-pg", national_pg, "SELECT pg_sleep(5) AS POL")
+    r = cli("link", "run", "kz-pg")
+    assert r.exit_code == 1 and "statement timeout" in r.output and "longer than 0.5 s" in r.output, r.output
+    unchanged = [t for t in before if t not in ("data_link", "data_link_run", "audit_log")]  # links redefined
+    assert {t: dump(engine)[t] for t in unchanged} == {t: before[t] for t in unchanged}
+    assert [run.state for run in runs(engine)] == ["succeeded", "failed", "failed"]

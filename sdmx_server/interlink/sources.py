@@ -150,7 +150,7 @@ def _sql_rows(settings: Mapping[str, Any], limits: SourceLimits) -> Iterator[tup
                 raw.execute("PRAGMA query_only = ON")
                 deadline = started + limits.seconds
                 raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
-            conn.rollback()
+            conn.commit()  # a SET rolled back would be undone (PostgreSQL): keep the session's settings
             result = conn.execution_options(stream_results=True, yield_per=SQL_BATCH).execute(text(query))
             columns = list(result.keys())
             yield from _bounded(((n, dict(zip(columns, row))) for n, row in enumerate(result, start=1)),
