@@ -133,6 +133,11 @@ def translate(source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMa
     count = read = written = 0
     offset = None
     head = ["dataflow", ref]
+    # ingest records each series attribute it is given, so repeating them on every row of a message whose rows
+    # alternate between series would cost memory per row; per series is what ingest holds anyway
+    dims = [columns.index(d) for d in s.dimension_ids]
+    key_level = [columns.index(a.id) for a in s.attributes if a.attachment in ("series", "group", "dataset")]
+    said: dict[tuple[str, ...], tuple[str, ...]] = {}
     for row_no, row in source:
         read += 1
         try:
@@ -142,7 +147,16 @@ def translate(source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMa
             if len(problems) < max_problems:
                 problems.append(Problem(str(e), "unmapped-code", row_no, e.map_urn))
             continue
-        writer.writerow(head + [codes.get(c, "") for c in columns])
+        cells = [codes.get(c, "") for c in columns]
+        if key_level:  # a series attribute once per series (and when it changes), not on every row
+            series = tuple(cells[i] for i in dims)
+            values = tuple(cells[i] for i in key_level)
+            if said.get(series) == values:
+                for i in key_level:
+                    cells[i] = ""
+            else:
+                said[series] = values
+        writer.writerow(head + cells)
         if row_no - written != offset:
             offset = row_no - written
             starts.append(written)
