@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -38,8 +37,6 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 def national_table(path: Path, rows: int) -> None:
     """``rows`` distinct observations: citizenship x sex x half-year, national labels."""
-    from tests.interlink_world import NATIONAL  # noqa: F401  (the shape)
-
     codes = _area_codes()
     per_period = len(codes) * 2
     with sqlite3.connect(path) as db:

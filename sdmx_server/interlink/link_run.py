@@ -19,12 +19,12 @@ import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO, Iterable, Iterator, TextIO
+from typing import Any, BinaryIO, Iterable, TextIO
 
 from sqlalchemy import Engine
 
 from ..identity.actor import Actor
-from ..sdmx.artefacts import parse_urn, urn_of
+from ..sdmx.artefacts import parse_urn
 from ..sdmx.errors import InvalidData, SdmxError
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.database import begin_write
@@ -286,19 +286,14 @@ def _finish(conn, outcome: Outcome) -> None:
                                errors=[p.as_json() for p in outcome.problems])
 
 
-def _record_failure(conn, outcome: Outcome, problems: list[Problem] = (), count: int | None = None) -> None:
+def _record_failure(conn, outcome: Outcome, problems: Iterable[Problem] = (), count: int | None = None) -> None:
     if conn.in_transaction():
         conn.rollback()
     outcome.state = "failed"
     outcome.submission_id = outcome.submission_state = None
+    problems = list(problems)
     outcome.problems.extend(problems)
     outcome.problem_count += count if count is not None else len(problems)
     with begin_write(conn):
         _finish(conn, outcome)
 
-
-def message_rows(message: Translated) -> Iterator[str]:
-    """The message's lines (for tests and the dry run's output)."""
-    message.body.seek(0)
-    for line in io.TextIOWrapper(message.body, encoding="utf-8"):
-        yield line.rstrip("\n")
