@@ -396,3 +396,24 @@ def test_a_national_postgresql_database_read_only_and_bounded_in_time(engine, co
     unchanged = [t for t in before if t not in ("data_link", "data_link_run", "audit_log")]  # links redefined
     assert {t: dump(engine)[t] for t in unchanged} == {t: before[t] for t in unchanged}
     assert [run.state for run in runs(engine)] == ["succeeded", "failed", "failed"]
+
+
+def test_the_server_runs_a_due_link_from_its_release_checks(engine, config, world, cli):
+    import time
+    from dataclasses import replace
+
+    from sdmx_server.app import create_app
+
+    add_sql(cli, "kz-register", f"sqlite:///{world}", QUERY, "--every", "3600")
+    with engine.begin() as conn:
+        conn.execute(update(data_link).values(next_run_at=utcnow() - timedelta(seconds=1)))
+    app = create_app(config=replace(config, release_check_seconds=0.2))
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not [r for r in runs(engine) if r.state != "running"]:
+            time.sleep(0.2)
+    finally:
+        app.extensions["sdmx_release_checks"].stop()
+        app.extensions["sdmx_engine"].dispose()
+    (run,) = runs(engine)
+    assert (run.trigger, run.state, run.figures_submitted) == ("schedule", "succeeded", 6)
