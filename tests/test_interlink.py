@@ -417,3 +417,19 @@ def test_the_server_runs_a_due_link_from_its_release_checks(engine, config, worl
         app.extensions["sdmx_engine"].dispose()
     (run,) = runs(engine)
     assert (run.trigger, run.state, run.figures_submitted) == ("schedule", "succeeded", 6)
+
+
+def test_a_hostile_excel_file_is_refused_before_inflating(engine, world, cli, tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/sharedStrings.xml", b"<sst>" + b" " * (64 << 20) + b"</sst>")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    for name, expected in (("bomb.xlsx", "would inflate to"), ("broken.xlsx", "is not an Excel workbook")):
+        r = cli("link", "add", f"kz-{name[:4]}", "--provider", "KZ", "--dataflow", FLOW, "--kind", "excel", "--path",
+                str(tmp_path / name), "--map", SM_URN)
+        assert r.exit_code == 0, r.output
+        r = cli("link", "run", f"kz-{name[:4]}")
+        assert r.exit_code == 1 and expected in r.output, r.output
+    assert [run.state for run in runs(engine)] == ["failed", "failed"]

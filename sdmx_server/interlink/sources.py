@@ -203,15 +203,23 @@ def _csv_rows(settings: Mapping[str, Any], limits: SourceLimits) -> Iterator[tup
 
 
 def _excel_rows(settings: Mapping[str, Any], limits: SourceLimits) -> Iterator[tuple[int, dict[str, Any]]]:
-    from zipfile import BadZipFile
+    import zlib
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
+
+    from ..sdmx.formats.input_limits import MAX_INFLATE_RATIO, inflates_too_much
 
     p = _checked_file(settings, limits)
     started = time.monotonic()
     try:
+        with ZipFile(p) as z:  # the directory's sizes bound what zipfile will inflate: refuse a zip bomb first
+            inflated = sum(i.file_size for i in z.infolist())
+        if inflates_too_much(inflated, p.stat().st_size, MAX_INFLATE_RATIO):
+            raise SourceError(f"{p}: its parts would inflate to {inflated} bytes, more than {MAX_INFLATE_RATIO} "
+                              f"times the file")
         wb = load_workbook(p, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as e:
+    except (BadZipFile, OSError, KeyError, ValueError, zlib.error, EOFError) as e:
         raise SourceError(f"{p} is not an Excel workbook (.xlsx): {e}") from None
     try:
         sheet_name = settings.get("sheet") or wb.sheetnames[0]
