@@ -208,8 +208,7 @@ def run(engine: Engine, name: str, *, options: workflow.IngestOptions, limits: S
             outcome.rows_read, outcome.figures = message.rows_read, message.figures
             outcome.problems, outcome.problem_count = list(message.problems), message.problem_count
             if dry_run and out is not None:
-                out.write(message.body.read().decode("utf-8"))
-                message.body.seek(0)
+                _copy_out(message.body, out)
             if message.problem_count and not dry_run:
                 raise _Refused()
             if dry_run:
@@ -236,6 +235,15 @@ def run(engine: Engine, name: str, *, options: workflow.IngestOptions, limits: S
             if message is not None:
                 message.body.close()
     return outcome
+
+
+def _copy_out(body: BinaryIO, out: TextIO) -> None:
+    """The message to ``out`` a block at a time (it may be far larger than memory should hold)."""
+    text = io.TextIOWrapper(body, encoding="utf-8", newline="")
+    while block := text.read(1 << 16):
+        out.write(block)
+    text.detach()
+    body.seek(0)
 
 
 class _Refused(Exception):
