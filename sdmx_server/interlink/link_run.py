@@ -32,7 +32,7 @@ from ..storage.job_store import this_process
 from ..storage.link_store import LinkRow, LinkStore
 from ..submission import workflow
 from ..submission.intake import DataflowContext, Receipt, dataflow_context
-from .sources import SourceError, SourceLimits, as_text, rows, scrub
+from .sources import SourceError, SourceLimits, rows, scrub
 from .translation import CompiledMap, MapError, Unmapped, load_compiled
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def translate(source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMa
     for row_no, row in source:
         read += 1
         try:
-            codes = compiled.translate({k: as_text(v) for k, v in row.items()}, when)
+            codes = compiled.translate(row, when)
         except Unmapped as e:
             count += 1
             if len(problems) < max_problems:

@@ -245,19 +245,6 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def as_text(v: Any) -> str:
-    """A national value as SDMX text (numbers without exponent noise, dates as ISO)."""
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return repr(int(v)) if v.is_integer() else repr(v)
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return str(v)
-
-
-
-
 def limits_from(cfg) -> SourceLimits:
     """The bounds of the settings link_max_rows, link_query_seconds, link_max_file_bytes."""
     return SourceLimits(cfg.link_max_rows, cfg.link_query_seconds, cfg.link_max_file_bytes)

@@ -118,7 +118,23 @@ class _ComponentMap:
     sources: tuple[str, ...]  # national columns, upper case
     targets: tuple[str, ...]
     table: _RepresentationTable | None
-    cache: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)  # national value(s) -> target codes, for the day of ``CompiledMap``
+
+
+def _text(v: Any) -> str:
+    """A national value as SDMX text: stripped; whole-number floats (Excel's) without ".0"; dates ISO."""
+    if type(v) is str:
+        return v.strip()
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(int(v)) if v.is_integer() else repr(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v).strip()
+
+
+CACHE = 100_000  # distinct national values kept per component map
 
 
 @dataclass
@@ -128,6 +144,8 @@ class CompiledMap:
     urn: str
     components: list[_ComponentMap]
     fixed: dict[str, str]
+    _day: date | None = None
+    _plans: dict = field(default_factory=dict)  # a row's keys -> where each component map's columns are in it
 
     @property
     def source_columns(self) -> set[str]:
@@ -137,25 +155,52 @@ class CompiledMap:
     def target_components(self) -> list[str]:
         return [t for cm in self.components for t in cm.targets] + list(self.fixed)
 
+    def _plan(self, keys: tuple) -> list[tuple[_ComponentMap, tuple]]:
+        """For rows with these keys: each component map with the row's keys of its columns (None: absent)."""
+        upper = {str(k).upper(): k for k in keys}
+        plan = [(cm, tuple(upper.get(c) for c in cm.sources)) for cm in self.components]
+        if len(self._plans) < 100:
+            self._plans[keys] = plan
+        return plan
+
     def translate(self, row: Mapping[str, Any], when: date | datetime) -> dict[str, str]:
         """``row``: national column (any case) -> value. Raises Unmapped naming the value and the map."""
-        day = _day(when) or date.today()
-        upper = {str(k).upper(): v for k, v in row.items()}
+        day = when if type(when) is date else (_day(when) or date.today())
+        if day != self._day:  # the cached translations hold for one day (validity periods)
+            self._day = day
+            for cm in self.components:
+                cm.cache.clear()
+        keys = tuple(row)
+        plan = self._plans.get(keys) or self._plan(keys)
         out = dict(self.fixed)
-        for cm in self.components:
-            values = tuple("" if (v := upper.get(c)) is None else str(v).strip() for c in cm.sources)
-            if cm.table is None or not any(values):
-                for i, t in enumerate(cm.targets):  # identity (a figure, a period already coded), or empty
-                    out[t] = values[i] if i < len(values) else values[-1]
-                continue
-            key = (values, day)
-            found = cm.cache.get(key)
-            if found is None:
-                found = cm.table.lookup(values, day)
+        for cm, columns in plan:
+            if len(columns) == 1:
+                column = columns[0]
+                value = _text(row[column]) if column is not None else ""
+                if cm.table is None or not value:  # identity (a figure, a period already coded), or empty
+                    for t in cm.targets:
+                        out[t] = value
+                    continue
+                found = cm.cache.get(value)
                 if found is None:
-                    raise Unmapped(cm.sources, values, cm.table.urn, cm.targets)
-                if len(cm.cache) < 100_000:
-                    cm.cache[key] = found
+                    found = cm.table.lookup((value,), day)
+                    if found is None:
+                        raise Unmapped(cm.sources, (value,), cm.table.urn, cm.targets)
+                    if len(cm.cache) < CACHE:
+                        cm.cache[value] = found
+            else:
+                values = tuple(_text(row[c]) if c is not None else "" for c in columns)
+                if cm.table is None or not any(values):
+                    for i, t in enumerate(cm.targets):
+                        out[t] = values[i] if i < len(values) else values[-1]
+                    continue
+                found = cm.cache.get(values)
+                if found is None:
+                    found = cm.table.lookup(values, day)
+                    if found is None:
+                        raise Unmapped(cm.sources, values, cm.table.urn, cm.targets)
+                    if len(cm.cache) < CACHE:
+                        cm.cache[values] = found
             for t, v in zip(cm.targets, found):
                 out[t] = v
         return out
