@@ -15,11 +15,10 @@ import csv
 import io
 import logging
 import re
-import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO, Iterable, TextIO
+from typing import Any, Iterable, TextIO
 
 from sqlalchemy import Engine
 
@@ -36,7 +35,6 @@ from .sources import SourceError, SourceLimits, rows, scrub
 from .translation import CompiledMap, MapError, Unmapped, load_compiled
 
 log = logging.getLogger(__name__)
-SPOOL_BYTES = 4 << 20  # the translated message stays in memory up to this size, then goes to a temporary file
 _ROW = re.compile(r"^row (\d+)")
 
 
@@ -72,25 +70,6 @@ class Outcome:
     problem_count: int = 0
 
 
-@dataclass
-class Translated:
-    """The message a run submits, and where each of its data rows came from."""
-
-    body: BinaryIO
-    rows_read: int
-    figures: int
-    # where the national row number stops being the message's data row + a constant (a skipped row): the
-    # message's data row index and the offset from there on; a handful, however many rows
-    steps: tuple[list[int], list[int]]
-    problems: list[Problem]
-    problem_count: int
-
-    def source_row(self, message_row: int) -> int | None:
-        i = message_row - 2
-        at = bisect_right(self.steps[0], i) - 1
-        return i + self.steps[1][at] if 0 <= i < self.figures and at >= 0 else None
-
-
 def link_actor(link: LinkRow) -> Actor:
     """Who a link's submissions come from: its provider, with the three workflow privileges on its dataflow
     only (the workflow asks for them when the link releases at once)."""
@@ -115,57 +94,107 @@ def compiled_map(conn, link: LinkRow, ctx: DataflowContext) -> CompiledMap:
     return compiled
 
 
-def translate(source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMap, ctx: DataflowContext,
-              when: date, max_problems: int = 100) -> Translated:
-    """Translate every row into the SDMX-CSV 2.0 message of the dataflow; problems are collected (the first
-    ``max_problems`` kept, all counted), never stopping the reading, so a dry run lists them all at once."""
-    s = ctx.structure
-    columns = [*s.key_ids, *(m.id for m in s.measures), *(a.id for a in s.attributes)]
-    flow = ctx.dataflow
-    ref = f"{flow['agencyID']}:{flow['id']}({flow['version']})"
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["STRUCTURE", "STRUCTURE_ID", *columns])
-    starts: list[int] = []
-    offsets: list[int] = []
-    problems: list[Problem] = []
-    count = read = written = 0
-    offset = None
-    head = ["dataflow", ref]
-    # ingest records each series attribute it is given, so repeating them on every row of a message whose rows
-    # alternate between series would cost memory per row; per series is what ingest holds anyway
-    dims = [columns.index(d) for d in s.dimension_ids]
-    key_level = [columns.index(a.id) for a in s.attributes if a.attachment in ("series", "group", "dataset")]
-    said: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for row_no, row in source:
-        read += 1
-        try:
-            codes = compiled.translate(row, when)
-        except Unmapped as e:
-            count += 1
-            if len(problems) < max_problems:
-                problems.append(Problem(str(e), "unmapped-code", row_no, e.map_urn))
-            continue
-        cells = [codes.get(c, "") for c in columns]
-        if key_level:  # a series attribute once per series (and when it changes), not on every row
-            series = tuple(cells[i] for i in dims)
-            values = tuple(cells[i] for i in key_level)
-            if said.get(series) == values:
-                for i in key_level:
-                    cells[i] = ""
-            else:
-                said[series] = values
-        writer.writerow(head + cells)
-        if row_no - written != offset:
-            offset = row_no - written
-            starts.append(written)
-            offsets.append(offset)
-        written += 1
-    text.flush()
-    text.detach()
-    spool.seek(0)
-    return Translated(spool, read, written, (starts, offsets), problems, count)
+class Translated(io.RawIOBase):
+    """The message a run submits, made as it is read: national rows are translated a block at a time into
+    SDMX-CSV 2.0 while ingest reads, so translating overlaps the database's work and memory holds one block.
+    Problems are collected as they come (the first ``max_problems`` kept, all counted), never stopping the
+    reading; ``source_row`` tells a message row's national row. ``copy_to`` receives every byte made (the
+    dry run's output)."""
+
+    BLOCK_ROWS = 2000
+
+    def __init__(self, source: Iterable[tuple[int, dict[str, Any]]], compiled: CompiledMap, ctx: DataflowContext,
+                 when: date, max_problems: int = 100, copy_to: TextIO | None = None):
+        super().__init__()
+        s = ctx.structure
+        self.columns = [*s.key_ids, *(m.id for m in s.measures), *(a.id for a in s.attributes)]
+        flow = ctx.dataflow
+        self.head = ["dataflow", f"{flow['agencyID']}:{flow['id']}({flow['version']})"]
+        self.source, self.compiled, self.when = iter(source), compiled, when
+        self.max_problems, self.copy_to = max_problems, copy_to
+        self.rows_read = self.figures = self.problem_count = 0
+        self.problems: list[Problem] = []
+        # where the national row number stops being the message's data row + a constant (a skipped row): the
+        # message's data row index and the offset from there on; a handful, however many rows
+        self.starts: list[int] = []
+        self.offsets: list[int] = []
+        self._offset: int | None = None
+        # ingest records each series attribute it is given, so repeating them on every row of a message whose
+        # rows alternate between series would cost memory per row; per series is what ingest holds anyway
+        self.dims = [self.columns.index(d) for d in s.dimension_ids]
+        self.key_level = [self.columns.index(a.id) for a in s.attributes
+                          if a.attachment in ("series", "group", "dataset")]
+        self.said: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.text = io.StringIO()
+        self.writer = csv.writer(self.text, lineterminator="\n")
+        self.writer.writerow(["STRUCTURE", "STRUCTURE_ID", *self.columns])
+        self.pending = self._take()
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.pending and not self.done:
+            self._block()
+            self.pending = self._take()
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def drain(self) -> None:
+        """Translate what is left (a dry run's output and problems are complete even where ingest stopped)."""
+        while not self.done:
+            self._block()
+            self._take()
+
+    def source_row(self, message_row: int) -> int | None:
+        i = message_row - 2
+        at = bisect_right(self.starts, i) - 1
+        return i + self.offsets[at] if 0 <= i < self.figures and at >= 0 else None
+
+    def _take(self) -> bytes:
+        made = self.text.getvalue()
+        self.text.seek(0)
+        self.text.truncate()
+        if self.copy_to is not None and made:
+            self.copy_to.write(made)
+        return made.encode("utf-8")
+
+    def _block(self) -> None:
+        translate, columns, head, key_level, dims, said = (self.compiled.translate, self.columns, self.head,
+                                                           self.key_level, self.dims, self.said)
+        writerow = self.writer.writerow
+        for _ in range(self.BLOCK_ROWS):
+            item = next(self.source, None)
+            if item is None:
+                self.done = True
+                return
+            row_no, row = item
+            self.rows_read += 1
+            try:
+                codes = translate(row, self.when)
+            except Unmapped as e:
+                self.problem_count += 1
+                if len(self.problems) < self.max_problems:
+                    self.problems.append(Problem(str(e), "unmapped-code", row_no, e.map_urn))
+                continue
+            cells = [codes.get(c, "") for c in columns]
+            if key_level:  # a series attribute once per series (and when it changes), not on every row
+                series = tuple(cells[i] for i in dims)
+                values = tuple(cells[i] for i in key_level)
+                if said.get(series) == values:
+                    for i in key_level:
+                        cells[i] = ""
+                else:
+                    said[series] = values
+            writerow(head + cells)
+            if row_no - self.figures != self._offset:
+                self._offset = row_no - self.figures
+                self.starts.append(self.figures)
+                self.offsets.append(self._offset)
+            self.figures += 1
 
 
 def _validation_problems(e: InvalidData, message: Translated) -> list[Problem]:
@@ -203,29 +232,30 @@ def run(engine: Engine, name: str, *, options: workflow.IngestOptions, limits: S
             ctx = context_of(conn, link)
             compiled = compiled_map(conn, link, ctx)
             conn.rollback()
-            message = translate(rows(link.source_kind, link.source, limits), compiled, ctx, utcnow().date(),
-                                max_problems)
-            outcome.rows_read, outcome.figures = message.rows_read, message.figures
-            outcome.problems, outcome.problem_count = list(message.problems), message.problem_count
-            if dry_run and out is not None:
-                _copy_out(message.body, out)
-            if message.problem_count and not dry_run:
-                raise _Refused()
+            message = Translated(rows(link.source_kind, link.source, limits), compiled, ctx, utcnow().date(),
+                                 max_problems, copy_to=out if dry_run else None)
             if dry_run:
                 _check(conn, link, ctx, message, options, outcome, keep=False)
+                message.drain()
+                _counts(outcome, message, first=True)
                 outcome.state = "failed" if outcome.problem_count else "succeeded"
                 with begin_write(conn):
                     _finish(conn, outcome)
             else:
                 with begin_write(conn):
                     _check(conn, link, ctx, message, options, outcome, keep=True)
+                    _counts(outcome, message)
+                    if message.problem_count:
+                        raise _Refused()  # rolls the submission back
                     outcome.state = "succeeded"
                     _finish(conn, outcome)  # with the submission: both or neither
         except _Refused:
             _record_failure(conn, outcome)
         except InvalidData as e:
+            _counts(outcome, message)
             _record_failure(conn, outcome, _validation_problems(e, message) if message else [], e.count)
         except (SourceError, MapError, LinkError, SdmxError) as e:
+            _counts(outcome, message)
             _record_failure(conn, outcome, [Problem(scrub(str(e), link.source), _rule(e))])
         except Exception as e:  # the run must be recorded whatever went wrong
             log.exception("link %s run %s failed", name, run_id)
@@ -233,17 +263,21 @@ def run(engine: Engine, name: str, *, options: workflow.IngestOptions, limits: S
                                                     "internal")])
         finally:
             if message is not None:
-                message.body.close()
+                message.close()
     return outcome
 
 
-def _copy_out(body: BinaryIO, out: TextIO) -> None:
-    """The message to ``out`` a block at a time (it may be far larger than memory should hold)."""
-    text = io.TextIOWrapper(body, encoding="utf-8", newline="")
-    while block := text.read(1 << 16):
-        out.write(block)
-    text.detach()
-    body.seek(0)
+def _counts(outcome: Outcome, message: Translated | None, first: bool = False) -> None:
+    """The run's counts and translation problems (once; ``first``: before those validation found)."""
+    if message is None:
+        return
+    outcome.rows_read, outcome.figures = message.rows_read, message.figures
+    if message.problems and not any(p is message.problems[0] for p in outcome.problems):
+        if first:
+            outcome.problems[:0] = message.problems
+        else:
+            outcome.problems.extend(message.problems)
+        outcome.problem_count += message.problem_count
 
 
 class _Refused(Exception):
@@ -281,7 +315,7 @@ def _check(conn, link: LinkRow, ctx: DataflowContext, message: Translated, optio
 
 def _submit(conn, link: LinkRow, ctx: DataflowContext, message: Translated,
             options: workflow.IngestOptions) -> Receipt:
-    return workflow.submit(conn, message.body, ctx, link_actor(link), provider=link.provider_id, replace=False,
+    return workflow.submit(conn, io.BufferedReader(message, 1 << 16), ctx, link_actor(link), provider=link.provider_id, replace=False,
                            content_type="text/csv", options=options, release_now=link.auto_release,
                            four_eyes=workflow.FourEyes(frozenset({link.provider_id})))
 
