@@ -8,8 +8,8 @@ The national table (SQLite: sex 'м'/'ж', citizenship as Cyrillic labels, perio
 rows, translated into DSM:DF_STOCK_FOREIGNERS by a StructureMap with three RepresentationMaps (one a regular
 expression). Each measurement runs in a child process on a fresh regional database:
 
-* link: `interlink.link_run.run` of an auto-release link: read the table (streamed), translate every row,
-  write the SDMX-CSV, submit it through the workflow (pending -> validated -> released) and commit;
+* link: `interlink.link_run.run` of an auto-release link: read the table (streamed), translate every row
+  into SDMX-CSV as the workflow reads it, validate, release (pending -> validated -> released) and commit;
 * direct: `workflow.submit` (release now) of the very SDMX-CSV message the link produced, from a file.
 
 Rates are national rows (= observations) per second; the goal is link >= 0.5 x direct. Peak RSS (the child's

@@ -1,12 +1,12 @@
 """Running a link: national rows -> StructureMap translation -> SDMX-CSV -> the submission workflow.
 
-The translated figures are written as one SDMX-CSV 2.0 message to a spooled temporary file (memory bounded,
-whatever the row count) and handed to ``workflow.submit`` as the link's provider would send it: the same
-checks, and pending (or, where the link is set to auto-release, pending -> validated -> released at once).
-The submission and the run's record commit in one transaction; any failure rolls the submission back and
-records the run as failed with its reasons, so nothing is ever half stored. Problems are reported with the
-national source row (the query's n-th row, the file's line) and, for a code no map translates, the code and
-the RepresentationMap.
+The translated figures are one SDMX-CSV 2.0 message, made a block of rows at a time as ``workflow.submit``
+reads it (``Translated``): memory holds one block whatever the row count, and translating overlaps the
+database's work. The workflow takes it as the link's provider would send it: the same checks, and pending
+(or, where the link is set to auto-release, pending -> validated -> released at once). The submission and the
+run's record commit in one transaction; any failure rolls the submission back and records the run as failed
+with its reasons, so nothing is ever half stored. Problems are reported with the national source row (the
+query's n-th row, the file's line) and, for a code no map translates, the code and the RepresentationMap.
 """
 
 from __future__ import annotations
