@@ -53,3 +53,16 @@ def test_exact_regex_validity_and_several_columns():
 def test_maps_that_cannot_work_are_refused_naming_where(maps, expected):
     with pytest.raises(MapError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         compile_maps(*maps)
+
+
+def test_urls_show_no_password_and_literal_ones_are_told_apart():
+    from sdmx_server.interlink.sources import literal_password, masked_settings, masked_url
+
+    assert masked_url("postgresql+psycopg://stat:pw@db/nat") == "postgresql+psycopg://stat:***@db/nat"
+    assert masked_url("https://nsi:${NSI_PW}@stat.kz/rest/data") == "https://nsi:***@stat.kz/rest/data"
+    assert masked_url("https://stat.kz/rest") == "https://stat.kz/rest"
+    assert literal_password("mysql+pymysql://u:pw@h/d") and literal_password("https://u:pw@h/")
+    assert not literal_password("mysql+pymysql://u:${PW}@h/d") and not literal_password("https://u:${PW}@h/")
+    assert not literal_password("sqlite:////srv/nat.sqlite")
+    assert masked_settings("sql", {"url": "postgresql://u:x@h/d", "api_token": "t"}) == {
+        "url": "postgresql://u:***@h/d", "api_token": "***"}

@@ -45,8 +45,12 @@ def check_source(kind: str, source: dict[str, Any]) -> None:
                             "where the server runs")
     elif kind in ("csv", "excel") and not source.get("path"):
         raise LinkError(f"a {kind} link needs --path")
-    elif kind == "sdmx-rest" and not source.get("url"):
-        raise LinkError("an sdmx-rest link needs --url")
+    elif kind == "sdmx-rest":
+        if not source.get("url"):
+            raise LinkError("an sdmx-rest link needs --url")
+        if literal_password(source["url"]):
+            raise LinkError("the URL holds a password in clear: write it as ${ENV_VAR} and set that variable "
+                            "where the server runs")
 
 
 def add(conn, *, name: str, provider: str, dataflow: str, kind: str, source: dict[str, Any],

@@ -48,10 +48,18 @@ def secrets_of(text: str) -> list[str]:
 
 
 def masked_url(url: str) -> str:
-    """A SQLAlchemy URL with its password (a reference or, for a URL stored before, a value) shown as ***."""
+    """A SQLAlchemy (or http) URL with its password (a reference or, for a URL stored before, a value) as ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    if url.lower().startswith(("http://", "https://")):
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -63,6 +71,11 @@ def literal_password(url: str) -> bool:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    if url.lower().startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
+        password = urlsplit(url).password
+        return bool(password) and not _REFERENCE.fullmatch(password)
     try:
         password = make_url(url).password
     except ArgumentError:
@@ -73,8 +86,8 @@ def literal_password(url: str) -> bool:
 def masked_settings(kind: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     """What may be shown of a source's settings (CLI, API): the URL's password masked, nothing else secret."""
     out = dict(settings)
-    if kind in ("sql", "sdmx-rest") and isinstance(out.get("url"), str):
-        out["url"] = masked_url(out["url"]) if kind == "sql" else out["url"]
+    if isinstance(out.get("url"), str):
+        out["url"] = masked_url(out["url"])
     for k in list(out):
         if any(w in k.lower() for w in ("password", "secret", "token")):
             out[k] = "***"
