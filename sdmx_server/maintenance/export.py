@@ -38,6 +38,7 @@ from sqlalchemy import Column, Connection, Date, DateTime, Engine, LargeBinary, 
 
 from ..settings import Config
 from ..storage import content_tables  # noqa: F401 - registers the portal's content tables (documents, news)
+from ..storage import link_tables  # noqa: F401 - registers the links to national databases and their runs
 from ..storage import metadata_tables  # noqa: F401 - registers the documentation tables on the shared metadata
 from ..storage.database import MIGRATIONS, begin_write
 from ..storage.tables import metadata
