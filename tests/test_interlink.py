@@ -145,7 +145,7 @@ def test_a_dry_run_reports_validation_problems_by_source_row(engine, world, cli)
         assert conn.execute(select(func.count()).select_from(submission)).scalar_one() == 0
 
 
-@pytest.mark.parametrize("case", ["missing file", "not a URL", "missing table", "timeout"])
+@pytest.mark.parametrize("case", ["missing file", "not a URL", "missing table", "timeout", "too many rows"])
 def test_a_failing_source_is_recorded_failed_with_nothing_stored(engine, world, cli, monkeypatch, tmp_path, case):
     url, query = f"sqlite:///{world}", QUERY
     if case == "missing file":
@@ -158,12 +158,15 @@ def test_a_failing_source_is_recorded_failed_with_nothing_stored(engine, world, 
         monkeypatch.setenv("SDMX_SERVER_LINK_QUERY_SECONDS", "0.5")
         query = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
                  "SELECT 'м' AS POL, 'Россия' AS GRAZHDANSTVO, '2023-1' AS PERIOD, count(*) AS CHISLENNOST FROM n")
+    elif case == "too many rows":
+        monkeypatch.setenv("SDMX_SERVER_LINK_MAX_ROWS", "5")
     add_sql(cli, "kz-register", url, query)
     before = dump(engine)
     r = cli("link", "run", "kz-register")
     assert r.exit_code == 1
     expected = {"missing file": "nowhere.sqlite' does not exist", "not a URL": "no driver for nosuchdialect",
-                "missing table": "no such table: registr", "timeout": "longer than 0.5 s"}[case]
+                "missing table": "no such table: registr", "timeout": "longer than 0.5 s",
+                "too many rows": "more than 5 rows (setting link_max_rows)"}[case]
     assert expected in r.output, r.output
     (run,) = runs(engine)
     assert run.state == "failed" and run.finished_at is not None and run.submission_id is None
@@ -215,6 +218,10 @@ def test_csv_and_excel_files_with_national_columns(engine, world, cli, tmp_path)
                                       encoding="utf-8")
     r = cli("link", "run", "kz-csv", "--dry-run")
     assert "line 4: 3 fields where the header has 4" in r.output, r.output
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("SDMX_SERVER_LINK_MAX_FILE_BYTES", "20")
+        r = cli("link", "run", "kz-csv")
+    assert r.exit_code == 1 and "is larger than 20 bytes (setting link_max_file_bytes)" in r.output, r.output
 
 
 def test_bad_definitions_are_refused_naming_what(engine, world, cli):
