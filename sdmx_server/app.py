@@ -14,7 +14,7 @@ from .identity.policy import load_policy
 from .rest_api.http_cache import ResponseCache
 from .sdmx.errors import BadInput, Forbidden, UriTooLong
 from .security_headers import add_security_headers
-from .settings import Config, load_config
+from .settings import Config, load_config, secret_key_problem
 from .storage.database import make_engine
 
 
@@ -27,8 +27,9 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | None = None,
                config_file: str | None = None) -> Flask:
     cfg = config or load_config(config_file, overrides)
-    if not cfg.secret_key and not cfg.debug:
-        raise RuntimeError("secret_key is not set: set SDMX_SERVER_SECRET_KEY or secret_key in the config file")
+    problem = secret_key_problem(cfg)
+    if problem:
+        raise RuntimeError(problem)
     app = Flask(__name__)
     if cfg.proxy_count:  # the client's address and scheme as the trusted proxies saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.proxy_count, x_proto=cfg.proxy_count)  # type: ignore[method-assign]
