@@ -195,6 +195,12 @@ def node():
             except (URLError, OSError):
                 assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
                 time.sleep(0.2)
+        for _ in range(10):  # whatever the master sent meanwhile
+            try:
+                notified.append(notify.recv(4096))
+            except TimeoutError:
+                break
+        notify.close()
         yield Node(proc, port, log, notified, token)
         # stopped as systemd stops it (KillSignal=SIGTERM to the main process, KillMode=mixed): gunicorn lets its
         # workers finish and exits 0, well within TimeoutStopSec
