@@ -252,6 +252,25 @@ def test_the_example_config_serves_with_its_settings_in_force(node):
 
 # --- nginx in front --------------------------------------------------------------------------------------------
 
+def test_the_site_agrees_with_the_example_settings():
+    """What deploy/nginx.conf's header says it matches: each a setting of conf/production.example.toml."""
+    import ipaddress
+
+    cfg = load_config(EXAMPLE, environ={})
+    site = NGINX.read_text()
+    metrics = re.search(r"location = /metrics \{(.*?)\}", site, re.S).group(1)
+    allowed = {ipaddress.ip_network(a) for a in re.findall(r"allow ([^;]+);", metrics)}
+    assert allowed == {ipaddress.ip_network(n) for n in cfg.metrics_networks} and "deny all;" in metrics
+    assert re.search(r"client_header_timeout (\d+)s;", site).group(1) == f"{cfg.request_head_seconds:.0f}"
+    assert f"server 127.0.0.1:{cfg.port};" in site and cfg.host == "127.0.0.1"
+    # one hop (proxy_count = 1): the address nginx saw replaces the client's claim
+    assert cfg.proxy_count == 1 and "proxy_set_header X-Forwarded-For $remote_addr;" in site
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
+    # every proxy_set_header at the server level: one inside a location would drop the others there
+    for block in re.findall(r"location [^{]*\{(.*?)\}", site, re.S):
+        assert "proxy_set_header" not in block
+
+
 def _render_nginx(folder: Path, upstream_port: int, http_port: int, https_port: int) -> Path:
     """deploy/nginx.conf with loopback ports and a self-signed certificate, in a main config of its own."""
     site = NGINX.read_text()
