@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import Column, Connection, Date, DateTime, Engine, LargeBinary, Table, func, select, text, true
 
 from ..settings import Config
+from ..storage import calendar_tables  # noqa: F401 - registers the release calendar's table
 from ..storage import content_tables  # noqa: F401 - registers the portal's content tables (documents, news)
 from ..storage import metadata_tables  # noqa: F401 - registers the documentation tables on the shared metadata
 from ..storage.database import MIGRATIONS, begin_write
