@@ -31,6 +31,15 @@ from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.audit_store import AuditStore
 from ..storage.calendar_store import CalendarRow, CalendarStore
 
+class Refused(SemanticError):
+    """A calendar change refused for a reason the screens name (``reason``: periods, past, far, zone,
+    not_reported, state)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 MAX_PERIODS = 100
 MAX_AHEAD = timedelta(days=5 * 366)  # announcements further ahead are typing errors (year 2206)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -66,20 +75,20 @@ def clean_periods(text: str) -> str:
     """The periods covered, as written ("2026-Q3", "2025"): one line, at most MAX_PERIODS characters."""
     periods = " ".join((text or "").split())
     if not periods:
-        raise SemanticError("say which periods the release covers (such as 2026-Q3 or 2025)")
+        raise Refused("say which periods the release covers (such as 2026-Q3 or 2025)", "periods")
     if len(periods) > MAX_PERIODS or _CONTROL.search(periods):
-        raise SemanticError(f"the periods are one line of at most {MAX_PERIODS} characters")
+        raise Refused(f"the periods are one line of at most {MAX_PERIODS} characters", "periods")
     return periods
 
 
 def _check_time(at: datetime, now: datetime) -> datetime:
     if at.tzinfo is None:
-        raise SemanticError("a release time needs its time zone (UTC)")
+        raise Refused("a release time needs its time zone (UTC)", "zone")
     at = at.astimezone(timezone.utc)
     if at <= now:
-        raise SemanticError(f"the release time {at.isoformat()} has passed: announce a future release")
+        raise Refused(f"the release time {at.isoformat()} has passed: announce a future release", "past")
     if at > now + MAX_AHEAD:
-        raise SemanticError(f"the release time {at.isoformat()} is more than five years ahead")
+        raise Refused(f"the release time {at.isoformat()} is more than five years ahead", "far")
     return at
 
 
@@ -88,7 +97,7 @@ def _check_indicator(store: ArtefactStore, provider: str, dataflow_urn: str) -> 
     if flow is None or flow.get("type") != "dataflow":
         raise NotFound(f"unknown indicator {dataflow_urn}")
     if not reports(store, provider, dataflow_urn):
-        raise SemanticError(f"{provider} does not report {dataflow_urn} (no provision agreement)")
+        raise Refused(f"{provider} does not report {dataflow_urn} (no provision agreement)", "not_reported")
 
 
 def announce(conn: Connection, actor: Actor, *, dataflow_urn: str, provider: str, periods: str,
@@ -121,8 +130,8 @@ def move(conn: Connection, actor: Actor, entry_id: int, *, at: datetime, periods
     """Move an announced release to another time, or correct its periods; audited. False when nothing changed."""
     entry = managed_entry(conn, actor, entry_id)
     if entry.state != "announced":
-        raise SemanticError(f"a {entry.state} release cannot be moved by hand"
-                            + (": release its submission at another time" if entry.state == "scheduled" else ""))
+        raise Refused(f"a {entry.state} release cannot be moved by hand"
+                      + (": release its submission at another time" if entry.state == "scheduled" else ""), "state")
     periods = clean_periods(periods)
     at = _check_time(at, utcnow())
     if (at, periods) == (entry.release_at, entry.periods):
@@ -141,8 +150,8 @@ def cancel(conn: Connection, actor: Actor, entry_id: int) -> bool:
     if entry.state == "cancelled":
         return False
     if entry.state != "announced":
-        raise SemanticError(f"a {entry.state} release cannot be cancelled"
-                            + (": return its submission instead" if entry.state == "scheduled" else ""))
+        raise Refused(f"a {entry.state} release cannot be cancelled"
+                      + (": return its submission instead" if entry.state == "scheduled" else ""), "state")
     CalendarStore(conn).change(entry_id, state="cancelled")
     AuditStore(conn).record(actor.username or "?", "calendar.cancel", f"calendar:{entry_id}", country=entry.provider_id,
                             details=entry.as_details())
@@ -166,7 +175,7 @@ def scheduled(conn: Connection, *, submission_id: int, dataflow_urn: str, provid
         entry = waiting[0] if waiting else None
     if entry is None:
         if periods is None:
-            raise SemanticError("say which periods the announced release covers")
+            raise Refused("say which periods the announced release covers", "periods")
         entry_id = store.add(dataflow_urn=dataflow_urn, provider_id=provider, periods=periods, release_at=at,
                              state="scheduled", submission_id=submission_id, by=actor)
         action, before = "calendar.schedule", None
