@@ -62,7 +62,7 @@ def test_announce_move_cancel_on_the_page_and_in_the_feed(app, world):
         assert name in page and country in page and "2026-Q3" in page, page
         [event] = feed(visitor, lang)
         assert str(event["summary"]) == {"en": "Release: Foreigners entering the country, Kazakhstan, 2026-Q3",
-                                         "ru": "Выпуск: Въезд иностранцев, Казахстан, 2026-Q3"}[lang]
+                                         "ru": "Публикация: Въезд иностранцев, Казахстан, 2026-Q3"}[lang]
         assert event.decoded("dtstart") == entry.release_at and int(event["sequence"]) == 0
         assert str(event["status"]) == "TENTATIVE" and str(event["uid"]) == f"release-{entry.id}@sdmx-server.invalid"
         assert "dtstamp" in event
