@@ -69,7 +69,8 @@ class Names:
 
     def __init__(self, store: ArtefactStore, lang: str):
         self.lang = lang
-        self.indicators = {i.urn: i for i in (indicator_of(f, lang) for f in store.candidates({"dataflow"}, None, None))}
+        flows = store.candidates({"dataflow"}, None, None)
+        self.indicators = {i.urn: i for i in (indicator_of(f, lang) for f in flows)}
         self.countries = dict(countries(store, lang))
 
     def shown(self, rows: list[CalendarRow]) -> list[ShownEntry]:
@@ -148,8 +149,7 @@ def calendar_feed() -> Response:
         event.add("created", r.created_at)
         event.add("last-modified", r.updated_at)
         event.add("sequence", r.sequence)
-        event.add("dtstart", r.release_at)
-        event.add("dtend", r.release_at)
+        event.add("dtstart", r.release_at)  # a moment: no DTEND (RFC 5545 wants it later than DTSTART)
         event.add("summary", _("Release: %(indicator)s, %(country)s, %(periods)s", indicator=e.indicator.text,
                                country=e.country.text, periods=r.periods))
         event.add("description", _("State: %(state)s. Times are in UTC. The figures are published on the portal "
@@ -176,6 +176,16 @@ def _their_countries(who: Actor, names: Names) -> list[tuple[str, str]]:
         return [(code, name.text) for code, name in names.countries.items()]
     return [(who.country, names.countries.get(who.country, LocalText(who.country, g.lang_code)).text)] \
         if who.country else []
+
+
+def _their_indicators(who: Actor, names: Names) -> list[tuple[str, str]]:
+    """The indicators the form offers: every one to system administrators, else those the user may announce for
+    their country and the country reports (the rule judges whatever is sent all the same)."""
+    if who.can("administer_system"):
+        return names.indicator_choices()
+    store = ArtefactStore(db())
+    return [(urn, name) for urn, name in names.indicator_choices()
+            if cal.may_announce(who, who.country, urn) and cal.reports(store, who.country or "", urn)]
 
 
 REASONS = {
@@ -213,7 +223,7 @@ def content_calendar():
     names = Names(ArtefactStore(db()), g.lang_code)
     form = AnnounceForm()
     form.country.choices = choices(_their_countries(who, names))
-    form.indicator.choices = choices(names.indicator_choices())
+    form.indicator.choices = choices(_their_indicators(who, names))
     if form.validate_on_submit():
         try:
             with write_transaction():

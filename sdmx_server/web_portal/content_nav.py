@@ -1,4 +1,5 @@
-"""The header's entries of the content part (documents, news and events, links, release calendar) and of its management screens."""
+"""The header's entries of the content part (documents, news and events, links, release calendar) and of its
+management screens."""
 
 from __future__ import annotations
 

@@ -16,9 +16,10 @@ from sdmx_server.storage.audit_store import AuditStore
 from sdmx_server.storage.calendar_store import CalendarStore
 from sdmx_server.storage.submission_store import SubmissionStore
 from sdmx_server.storage.tables import submission
+from sdmx_server.storage.user_store import UserStore
 from sdmx_server.submission import workflow
 
-from ..access_world import F, G
+from ..access_world import PASSWORD, F, G
 from ..db_dump import dump
 from .conftest import csrf_token
 from .test_portal_admin import text_of
@@ -54,7 +55,8 @@ def test_announce_move_cancel_on_the_page_and_in_the_feed(app, world):
     with app.extensions["sdmx_engine"].connect() as conn:
         [entry] = CalendarStore(conn).list()
     assert (entry.dataflow_urn, entry.provider_id, entry.periods, entry.state) == (F, "KZ", "2026-Q3", "announced")
-    assert entry.release_at == datetime.combine(AHEAD, datetime.min.time(), timezone.utc) + timedelta(hours=6, minutes=30)
+    assert entry.release_at == datetime.combine(AHEAD, datetime.min.time(), timezone.utc) + timedelta(hours=6,
+                                                                                                     minutes=30)
     visitor = new_client(app, None)
     for lang, name, country in (("en", "Foreigners entering the country", "Kazakhstan"),
                                 ("ru", "Въезд иностранцев", "Казахстан")):
@@ -177,3 +179,18 @@ def test_the_calendar_is_in_the_navigation_and_the_site_maps(app, world):
     assert 'href="/en/calendar"' in visitor.get("/en/").get_data(as_text=True)
     assert 'href="/ru/calendar"' in visitor.get("/ru/sitemap").get_data(as_text=True)
     assert "/en/calendar</loc>" in visitor.get("/sitemap.xml").get_data(as_text=True)
+
+
+def test_an_approver_of_one_indicator_is_offered_and_allowed_that_one_only(app, world):
+    with app.extensions["sdmx_engine"].begin() as conn:
+        UserStore(conn, app.extensions["sdmx_policy"]).add("kz_f_approver", PASSWORD, roles=["data_approver"],
+                                                          country="KZ", indicators=[F])
+    approver = new_client(app, "kz_f_approver")
+    html = approver.get("/en/content/calendar/").get_data(as_text=True)
+    assert f'value="{F}"' in html and f'value="{G}"' not in html
+    assert "Announce a release" in approver.get("/en/calendar").get_data(as_text=True)
+    assert announce(approver, indicator=G).status_code == 403  # sent anyway: the rule refuses it
+    assert announce(approver, indicator=F).status_code == 302
+    viewer = new_client(app, "kz_viewer")
+    assert "Announce a release" not in viewer.get("/en/calendar").get_data(as_text=True)
+    assert viewer.get("/en/content/calendar/").status_code == 403

@@ -57,7 +57,8 @@ def test_a_release_announced_by_hand_and_one_scheduled_on_its_submission(live_po
     expect(upcoming).to_contain_text("запланирована")
     expect(upcoming).to_contain_text("объявлена")
     when = datetime.combine(DAY, time(9, 30), timezone.utc)
-    expect(upcoming).to_contain_text(format_datetime(when, "medium", tzinfo=timezone.utc, locale="ru"))  # "5 февр. 2027 г., 09:30:00"
+    # in the page's locale: "5 февр. 2027 г., 09:30:00"
+    expect(upcoming).to_contain_text(format_datetime(when, "medium", tzinfo=timezone.utc, locale="ru"))
     expect(visitor.locator("main")).to_contain_text("Даты и время указаны в UTC.")
     shot(visitor, "calendar-ru-02-the-visitors-calendar")
     visitor.get_by_label("Показатель").select_option(label="Численность иностранцев")
