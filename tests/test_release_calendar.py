@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 
 from sdmx_server.content import release_calendar as cal
 from sdmx_server.identity.actor import Actor
-from sdmx_server.sdmx.errors import Forbidden, NotFound, SemanticError
+from sdmx_server.sdmx.errors import Conflict, Forbidden, NotFound, SemanticError
 from sdmx_server.storage.audit_store import AuditStore
 from sdmx_server.storage.calendar_store import CalendarStore
 from sdmx_server.storage.calendar_tables import release_calendar
@@ -161,3 +161,26 @@ def test_a_returned_submission_gives_its_entry_back_to_announced(app, engine):
         assert (back.state, back.submission_id, back.release_at) == ("announced", None, at)
         actions = [e.action for e in AuditStore(conn).entries(country="KZ") if e.target == f"calendar:{entry.id}"]
     assert actions == ["calendar.unschedule", "calendar.schedule"]
+
+
+def test_releasing_a_scheduled_submission_now_says_released_and_a_failed_release_does_not(app, engine):
+    build_world(engine, app.extensions["sdmx_policy"])
+    approver = Actor(6, "kz_app", "KZ", frozenset({"release_data"}))
+    options = workflow.IngestOptions()
+    with engine.begin() as conn:
+        sid = _validated(conn)
+        broken = _validated(conn)
+        SubmissionStore(conn).drop_payload(broken)  # nothing to apply: its release fails
+    with engine.begin() as conn:
+        for s in (sid, broken):
+            workflow.release(conn, approver, s, at=NOW + timedelta(days=3), options=options, announce_periods="2025-S2")
+    with engine.begin() as conn:
+        workflow.release(conn, approver, sid, at=None, options=options)  # the approver does not wait after all
+    with pytest.raises(Conflict):
+        with engine.begin() as conn:
+            workflow.release(conn, approver, broken, at=None, options=options)
+    with engine.connect() as conn:
+        store = CalendarStore(conn)
+        assert store.of_submission(sid).state == "released"
+        assert store.of_submission(sid).release_at == SubmissionStore(conn).get(sid).released_at
+        assert store.of_submission(broken).state == "scheduled"  # the release failed: nothing moved
