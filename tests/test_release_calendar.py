@@ -184,3 +184,19 @@ def test_releasing_a_scheduled_submission_now_says_released_and_a_failed_release
         assert store.of_submission(sid).state == "released"
         assert store.of_submission(sid).release_at == SubmissionStore(conn).get(sid).released_at
         assert store.of_submission(broken).state == "scheduled"  # the release failed: nothing moved
+
+
+def test_an_embargoed_release_that_fails_its_checks_gives_the_entry_back_to_announced(app, engine):
+    build_world(engine, app.extensions["sdmx_policy"])
+    approver = Actor(6, "kz_app", "KZ", frozenset({"release_data"}))
+    at = NOW + timedelta(days=2)
+    with engine.begin() as conn:
+        sid = _validated(conn)
+        SubmissionStore(conn).drop_payload(sid)
+        SubmissionStore(conn).save_payload(sid, gzip.compress(CSV.replace(",RU,", ",NO_SUCH_CODE,").encode()))
+        workflow.release(conn, approver, sid, at=at, options=workflow.IngestOptions(), announce_periods="2025-S2")
+    assert workflow.release_due(engine.connect, workflow.IngestOptions(), now=at + timedelta(seconds=1)) == []
+    with engine.connect() as conn:
+        [entry] = CalendarStore(conn).list()
+        assert SubmissionStore(conn).get(sid).state == "returned"
+    assert (entry.state, entry.submission_id, entry.release_at) == ("announced", None, at)
