@@ -219,8 +219,8 @@ def statement_costs(url: str, n: int) -> dict[str, tuple[float, float, float]]:
 
 def add_released_submissions(url: str, n: int) -> int:
     """``n`` more released submissions, copies of the demo's released ones (of MD's asylum applications, another
-    provider and flow than the query's): every cached request counts the released submissions (the access stamp,
-    RELEASES_SQL), so the database's cost per request grows with them. Returns how many are released now."""
+    provider and flow than the query's): the access stamp counted them on every request until migration 0107 kept
+    the count in a row; what still grows with them is measured here. Returns how many are released now."""
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
@@ -242,7 +242,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="client threads, one connection each (default 4)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds a caller; the best is reported (default 3)")
     parser.add_argument("--released", type=int, default=0,
-                        help="released submissions to add first (each request counts them; default none)")
+                        help="released submissions to add first (default none)")
     parser.add_argument("--callers", default="anonymous,kz_viewer", help="callers measured (default both)")
     args = parser.parse_args()
     from sdmx_server.serving import gunicorn_args
