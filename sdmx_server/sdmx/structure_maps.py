@@ -29,6 +29,8 @@ Rules (SDMX 3.0 Section 2, 10.3, as this server reads them):
 from __future__ import annotations
 
 import re
+import re._constants as _regex_constants  # the stdlib's own parser, to judge a pattern's shape before use
+import re._parser as _regex_parser
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping
@@ -237,10 +239,41 @@ def _source_value(sv: Any, where: str, urn: str) -> SourceValue:
                        f"{MAX_REGEX_LENGTH} are accepted", value=value[:50], map_urn=urn)
     try:
         pattern = re.compile(value)
+        nested = _nested_repeat(_regex_parser.parse(value))
     except re.error as e:
         raise MapError(f"{where}: {value!r} is not a valid regular expression ({e})", value=value,
                        map_urn=urn) from None
+    if nested:
+        raise MapError(f"{where}: {value!r} repeats a group that itself repeats ({nested}); such a pattern can take "
+                       "exponential time on a long value, write it without the nested repetition", value=value,
+                       map_urn=urn)
     return SourceValue(value, True, start, end, pattern)
+
+
+_REPEATS = {_regex_constants.MAX_REPEAT, _regex_constants.MIN_REPEAT, getattr(_regex_constants, "POSSESSIVE_REPEAT",
+                                                                               _regex_constants.MAX_REPEAT)}
+
+
+def _nested_repeat(parsed: Any, inside: bool = False) -> str | None:
+    """The first repetition inside a repetition ("(a+)+", "(a*)*"): the shape of catastrophic backtracking."""
+    for op, av in parsed:
+        if op in _REPEATS:
+            low, high, body = av
+            if inside and high != low:
+                return "a variable repetition inside another"
+            found = _nested_repeat(body, inside or high > 1)
+            if found:
+                return found
+        elif op is _regex_constants.SUBPATTERN:
+            found = _nested_repeat(av[-1], inside)
+            if found:
+                return found
+        elif op is _regex_constants.BRANCH:
+            for branch in av[1]:
+                found = _nested_repeat(branch, inside)
+                if found:
+                    return found
+    return None
 
 
 def _date(text: Any, where: str, urn: str) -> date | None:
