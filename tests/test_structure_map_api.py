@@ -163,6 +163,13 @@ def test_bad_maps_are_refused_naming_what_and_where(seeded, admin):
     _refused(admin, seeded, ml([missing]), 409, "DSM:CL_GENDER(1.0)")
     sm = _new_version([a for a in seed_maps() if a["type"] == "structuremap"], "3.0")
     _refused(admin, seeded, ml(sm), 409, "RepresentationMap=KZ:RM_SEX(3.0)")
+    typo = _rm()
+    typo["representationMappings"][0]["targetValues"] = ["MALE"]
+    _refused(admin, seeded, ml([typo]), 409, "RM_SEX(2.0)", "'MALE' are not codes of DSM:CL_SEX(1.0)")
+    wrong = copy.deepcopy(next(a for a in seed_maps() if a["type"] == "structuremap"))
+    wrong["version"] = "4.0"
+    wrong["componentMaps"][1]["target"] = ["GENDER"]
+    _refused(admin, seeded, ml([wrong]), 409, "target components GENDER are not components of DSM:DSD_MIGRATION(1.0)")
     dated = ml(_new_version([a for a in seed_maps() if a["type"] == "structuremap"], "1.0")).replace(
         b"<str:ComponentMap>", b"<str:EpochMap id=\"E\" basePeriod=\"1970-01-01\" epochPeriod=\"day\"><str:Source>GOD"
         b"</str:Source><str:Target>TIME_PERIOD</str:Target><str:TargetFrequencyID>A</str:TargetFrequencyID>"

@@ -146,3 +146,24 @@ def test_nested_repetition_is_refused(pattern):
 @pytest.mark.parametrize("pattern", ["муж.*", "(Республика )?Узбекистан", r"(\d{4})-(\d\d)", "(ab){2}c+", "[а-я]+"])
 def test_ordinary_patterns_are_accepted(pattern):
     assert intake_problem(_rm({"sourceValues": [{"value": pattern, "isRegEx": True}], "targetValues": ["X"]})) is None
+
+
+def test_reference_problems_name_unknown_components_and_codes():
+    from sdmx_server.maintenance.structure_intake import read_structures
+    from sdmx_server.sdmx.structure_maps import reference_problems
+
+    root = SEED.parent.parent
+    known = {urn_of(a): a for f in ("structures/DSD_MIGRATION.xml", "dataflows/dataflows.xml", "codelists/CL_SEX.xml",
+                                    "codelists/CL_AREA.xml") for a in read_structures((root / f).read_bytes())}
+    known |= {urn_of(a): a for a in seed().values()}
+    assert all(reference_problems(a, known.get) == [] for a in seed().values())
+    sm = seed()["SM_NAT_STOCK"]
+    sm["componentMaps"][1]["target"] = ["GENDER"]
+    sm["componentMaps"][0]["source"] = ["STRANA"]
+    sm["fixedValueMaps"][0]["target"] = "FREQUENCY"
+    problems = reference_problems(sm, known.get)
+    assert problems == ["its source components STRANA are not components of KZ:DSD_NAT_STOCK(1.0)",
+                        "its target components FREQUENCY, GENDER are not components of DSM:DSD_MIGRATION(1.0)"]
+    rm = seed()["RM_SEX"]
+    rm["representationMappings"][0]["targetValues"] = ["MALE"]
+    assert reference_problems(rm, known.get) == ["its target values 'MALE' are not codes of DSM:CL_SEX(1.0)"]

@@ -15,6 +15,7 @@ from typing import Literal
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
 from ..sdmx.errors import Conflict, NotFound, SemanticError
 from ..sdmx.formats.structure_formats import refusal
+from ..sdmx.structure_maps import reference_problems as map_reference_problems
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
 from .item_references import removed_items_in_use
@@ -113,6 +114,14 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
     stored_ok: set[str] = set()
     failed: set[str] = set()
     submitted = {urn_of(a) for a in artefacts}
+    in_message = {urn_of(a): a for a in artefacts}
+
+    def resolve(ref: str) -> Artefact | None:
+        """The message's own copy of a reference (unless refused), else the stored one."""
+        if ref in in_message and ref not in failed:
+            return in_message[ref]
+        return store.get(ref)
+
     for a in _order_by_dependencies(artefacts):
         urn = urn_of(a)
         refused = refusal(a)
@@ -127,6 +136,12 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
             results.append(Result(urn, "Append", "Failure", 409,
                                   f"{_label(urn)} refers to artefacts that do not exist: {', '.join(missing)}"))
             continue
+        if a["type"] in ("structuremap", "representationmap"):
+            inside = map_reference_problems(a, resolve)  # components and codes the map names must exist
+            if inside:
+                failed.add(urn)
+                results.append(Result(urn, "Append", "Failure", 409, f"{_label(urn)}: {'; '.join(inside)}"))
+                continue
         existing = store.get(urn)
         if existing is not None and a.get("isPartial") and TYPES[a["type"]].is_item_scheme:
             a = _merge_partial(existing, a)

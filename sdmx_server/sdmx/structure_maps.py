@@ -33,7 +33,7 @@ import re._constants as _regex_constants  # the stdlib's own parser, to judge a 
 import re._parser as _regex_parser
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 MAX_REGEX_LENGTH = 200  # characters of one pattern
 MAX_MATCHED_LENGTH = 500  # longer values are never tried against patterns (they stay unmapped)
@@ -436,3 +436,69 @@ def _check_structure_map(sm: Mapping[str, Any]) -> None:
         if not isinstance(fm, dict) or not (fm.get("source") or fm.get("target")):
             raise MapError(f"StructureMap {urn}, fixed value map {i + 1} names neither a source nor a target",
                            map_urn=urn)
+
+
+# -- consistency with the structures and codelists the maps name -------------------------------------
+
+def component_ids(dsd: Mapping[str, Any]) -> set[str]:
+    """Every component id of a canonical data structure (dimensions, time dimension, attributes, measures)."""
+    comps = dsd.get("dataStructureComponents") or {}
+    dl = comps.get("dimensionList") or {}
+    out = {d.get("id") for d in dl.get("dimensions") or []}
+    td = dl.get("timeDimension")
+    if isinstance(td, dict):
+        out.add(td.get("id"))
+    out |= {a.get("id") for a in (comps.get("attributeList") or {}).get("attributes") or []}
+    out |= {m.get("id") for m in (comps.get("measureList") or {}).get("measures") or []}
+    return {i for i in out if isinstance(i, str)}
+
+
+def reference_problems(artefact: Mapping[str, Any], resolve: Callable[[str], Mapping[str, Any] | None]) -> list[str]:
+    """What a map names inside the artefacts it refers to that is not there.
+
+    ``resolve`` gives the canonical artefact of a URN (or None). A StructureMap's component ids must
+    be components of its source and target data structures (a dataflow stands for its structure;
+    metadata structures are not checked); a RepresentationMap's target values must be codes of its
+    target codelists (a value naming a regex group, ``\\1``, is not checked)."""
+    if artefact.get("isExternalReference"):
+        return []
+    out: list[str] = []
+    if artefact.get("type") == "structuremap":
+        fixed = artefact.get("fixedValueMaps") or []
+        for side in ("source", "target"):
+            dsd = _structure_of(artefact.get(side), resolve)
+            if dsd is None:
+                continue
+            ids = component_ids(dsd)
+            named = [c for cm in artefact.get("componentMaps") or [] for c in cm.get(side) or []]
+            named += [f[side] for f in fixed if isinstance(f, dict) and f.get(side)]
+            unknown = sorted(set(named) - ids)
+            if unknown:
+                out.append(f"its {side} components {', '.join(unknown)} are not components of "
+                           f"{dsd.get('agencyID')}:{dsd.get('id')}({dsd.get('version')})")
+    elif artefact.get("type") == "representationmap":
+        targets = artefact.get("target") or []
+        for j, t in enumerate(targets):
+            scheme = resolve(t["codelist"]) if isinstance(t, dict) and t.get("codelist") else None
+            if scheme is None:
+                continue
+            codes = {c.get("id") for c in scheme.get("codes") or scheme.get("valueItems") or []}
+            used = {m["targetValues"][j] for m in artefact.get("representationMappings") or []
+                    if isinstance(m, dict) and len(m.get("targetValues") or []) > j}
+            unknown = sorted(v for v in used - codes if "\\" not in v)
+            if unknown:
+                out.append(f"its target values {', '.join(map(repr, unknown[:5]))}"
+                           f"{f' (and {len(unknown) - 5} more)' if len(unknown) > 5 else ''} are not codes of "
+                           f"{scheme.get('agencyID')}:{scheme.get('id')}({scheme.get('version')})")
+    return out
+
+
+def _structure_of(urn: Any, resolve: Callable[[str], Mapping[str, Any] | None]) -> Mapping[str, Any] | None:
+    if not isinstance(urn, str):
+        return None
+    found = resolve(urn)
+    if found is not None and found.get("type") == "dataflow" and isinstance(found.get("structure"), str):
+        found = resolve(found["structure"])
+    if found is None or found.get("type") != "datastructure" or found.get("isExternalReference"):
+        return None
+    return found
