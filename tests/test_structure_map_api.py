@@ -176,3 +176,19 @@ def test_bad_maps_are_refused_naming_what_and_where(seeded, admin):
         b"</str:EpochMap><str:ComponentMap>", 1)
     dated = dated.replace(b"SM_NAT_STOCK", b"SM_DATED")
     _refused(admin, seeded, dated, 422, "EpochMap")
+
+
+def test_a_code_a_representation_map_writes_cannot_be_removed(admin):
+    ml = sdmx_ml_3_0_structure_writer.write_structure_message
+    cl = {"type": "codelist", "id": "CL_T", "agencyID": "T", "version": "1.0.0-draft", "isFinal": False,
+          "names": {"en": "Test"}, "codes": [{"id": "A", "names": {"en": "A"}}, {"id": "B", "names": {"en": "B"}}]}
+    rm = {"type": "representationmap", "id": "RM_T", "agencyID": "T", "version": "1.0.0-draft", "isFinal": False,
+          "names": {"en": "Test"}, "source": [{"dataType": "String"}],
+          "target": [{"codelist": urn_of(cl)}],
+          "representationMappings": [{"sourceValues": [{"value": "б"}], "targetValues": ["B"]}]}
+    assert admin("POST", "/rest/v2/structure", ml([cl, rm])).status_code == 201
+    without_b = dict(cl, codes=cl["codes"][:1])
+    r = admin("PUT", "/rest/v2/structure/codelist/T/CL_T/1.0.0-draft", ml([without_b]))
+    assert r.status_code == 409 and b"RepresentationMap T:RM_T(1.0.0-draft) refers to B" in r.data, r.data[:1000]
+    without_a = dict(cl, codes=cl["codes"][1:])
+    assert admin("PUT", "/rest/v2/structure/codelist/T/CL_T/1.0.0-draft", ml([without_a])).status_code == 200
