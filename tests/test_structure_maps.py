@@ -12,8 +12,8 @@ import pytest
 
 from sdmx_server.sdmx.artefacts import urn_of
 from sdmx_server.sdmx.formats.sdmx_ml_structure_reader import read_structure_message
-from sdmx_server.sdmx.structure_maps import (MAX_MATCHED_LENGTH, MAX_REGEX_LENGTH, MapError, UnmappedValue, compile_maps,
-                                             compile_representation_map, intake_problem)
+from sdmx_server.sdmx.structure_maps import (MAX_MATCHED_LENGTH, MAX_REGEX_LENGTH, MapError, UnmappedValue,
+                                             compile_maps, compile_representation_map, intake_problem)
 
 SEED = Path(__file__).resolve().parent.parent / "structures" / "maps_kz_national.xml"
 RM_SEX = "urn:sdmx:org.sdmx.infomodel.structuremapping.RepresentationMap=KZ:RM_SEX(1.0)"
@@ -167,3 +167,14 @@ def test_reference_problems_name_unknown_components_and_codes():
     rm = seed()["RM_SEX"]
     rm["representationMappings"][0]["targetValues"] = ["MALE"]
     assert reference_problems(rm, known.get) == ["its target values 'MALE' are not codes of DSM:CL_SEX(1.0)"]
+
+
+def test_the_maps_to_fetch_and_a_fixed_source_value():
+    from sdmx_server.sdmx.structure_maps import representation_map_urns
+
+    s = seed()
+    assert representation_map_urns(s["SM_NAT_STOCK"]) == [RM_CIT, RM_SEX]
+    sm = s["SM_NAT_STOCK"]
+    sm["fixedValueMaps"].append({"source": "POL", "values": ["всего"]})
+    m = compile_maps(sm, rms(s))
+    assert m.translate({"GRAZHDANSTVO": "Китай", "GOD": "2020", "CHISLENNOST": "7"})["SEX"] == "_T"

@@ -316,30 +316,51 @@ class CompiledMap:
         """Target components the map gives a value, fixed ones first."""
         return tuple(dict.fromkeys([*self.fixed_targets, *(t for r in self.rules for t in r.targets)]))
 
+    def __post_init__(self) -> None:
+        # one-column-to-one-component rules (nearly all) take a short path: no lists, no tuples built per row
+        self._simple = [(r.sources[0], r.targets[0], r.representation_map) for r in self.rules
+                        if len(r.sources) == 1 and len(r.targets) == 1]
+        self._general = [r for r in self.rules if len(r.sources) != 1 or len(r.targets) != 1]
+
     def translate(self, row: Mapping[str, str], when: date | None = None) -> dict[str, str]:
         """One national row to {target component id: code}.
 
         Raises MapError for a column the row lacks and UnmappedValue (a MapError) for a national
         code no mapping translates; both name the column, the code and the map."""
-        out = dict(self.fixed_targets)
-        for rule in self.rules:
-            values = []
-            for col in rule.sources:
-                v = row.get(col)
-                if v is None:
-                    v = self.fixed_sources.get(col)
-                    if v is None:
-                        raise MapError(f"the row has no column {col}, which StructureMap {self.urn} maps to "
-                                       f"{', '.join(rule.targets)}", column=col, map_urn=self.urn)
-                values.append(v)
+        out = self.fixed_targets.copy()
+        for col, target, rm in self._simple:
+            v = row.get(col)
+            if v is None:
+                v = self._missing(col)
+            if rm is None:
+                out[target] = v
+            else:
+                found = rm._cache.get(((v,), when))
+                out[target] = found[0] if found is not None else rm.lookup((v,), when, (col,))[0]
+        for rule in self._general:
+            values = tuple(v if (v := row.get(col)) is not None else self._missing(col) for col in rule.sources)
             if rule.representation_map is None:
-                for t, v in zip(rule.targets, values if len(values) == len(rule.targets) else values * len(rule.targets)):
+                copies = values if len(values) == len(rule.targets) else values * len(rule.targets)  # one to many
+                for t, v in zip(rule.targets, copies):
                     out[t] = v
-                continue
-            found = rule.representation_map.lookup(tuple(values), when, rule.sources)
-            for t, v in zip(rule.targets, found):
-                out[t] = v
+            else:
+                for t, v in zip(rule.targets, rule.representation_map.lookup(values, when, rule.sources)):
+                    out[t] = v
         return out
+
+    def _missing(self, col: str) -> str:
+        v = self.fixed_sources.get(col)
+        if v is None:
+            targets = [t for r in self.rules if col in r.sources for t in r.targets]
+            raise MapError(f"the row has no column {col}, which StructureMap {self.urn} maps to {', '.join(targets)}",
+                           column=col, map_urn=self.urn)
+        return v
+
+
+def representation_map_urns(structure_map: Mapping[str, Any]) -> list[str]:
+    """The RepresentationMaps a StructureMap names (each once, in map order): what to fetch for compile_maps."""
+    return list(dict.fromkeys(cm["representationMap"] for cm in structure_map.get("componentMaps") or []
+                              if isinstance(cm, dict) and isinstance(cm.get("representationMap"), str)))
 
 
 def compile_maps(structure_map: Mapping[str, Any], representation_maps: Mapping[str, Mapping[str, Any]]) -> CompiledMap:
@@ -370,8 +391,8 @@ def compile_maps(structure_map: Mapping[str, Any], representation_maps: Mapping[
                 compiled[rm_urn] = compile_representation_map(representation_maps[rm_urn])
             rm = compiled[rm_urn]
             if (rm.source_count, rm.target_count) != (len(sources), len(targets)):
-                raise MapError(f"{where} maps {len(sources)} source(s) to {len(targets)} target(s) but RepresentationMap "
-                               f"{rm_urn} has {rm.source_count} source(s) and {rm.target_count} target(s)",
+                raise MapError(f"{where} maps {len(sources)} source(s) to {len(targets)} target(s) but "
+                               f"RepresentationMap {rm_urn} has {rm.source_count} source(s) and {rm.target_count} target(s)",
                                map_urn=urn)
         elif len(sources) != len(targets) and len(sources) != 1:
             raise MapError(f"{where} maps {len(sources)} sources to {len(targets)} targets without a "
