@@ -178,3 +178,17 @@ def test_the_maps_to_fetch_and_a_fixed_source_value():
     sm["fixedValueMaps"].append({"source": "POL", "values": ["всего"]})
     m = compile_maps(sm, rms(s))
     assert m.translate({"GRAZHDANSTVO": "Китай", "GOD": "2020", "CHISLENNOST": "7"})["SEX"] == "_T"
+
+
+def test_values_from_a_database_driver_are_read_as_text():
+    s = seed()
+    m = compile_maps(s["SM_NAT_STOCK"], rms(s))
+    out = m.translate({"GRAZHDANSTVO": "Россия", "POL": "м", "GOD": 2024, "CHISLENNOST": 1520})
+    assert out["TIME_PERIOD"] == "2024" and out["OBS_VALUE"] == "1520"
+    rm = compile_representation_map(_rm({"sourceValues": [{"value": "7"}], "targetValues": ["X"]}))
+    two = compile_maps({"type": "structuremap", "id": "SM", "agencyID": "T", "version": "1.0", "source": "s",
+                        "target": "t", "componentMaps": [{"source": ["A"], "target": ["B", "C"]},
+                                                         {"source": ["D"], "target": ["E"],
+                                                          "representationMap": rm.urn}]},
+                       {rm.urn: _rm({"sourceValues": [{"value": "7"}], "targetValues": ["X"]})})
+    assert two.translate({"A": 5, "D": 7}) == {"B": "5", "C": "5", "E": "X"}

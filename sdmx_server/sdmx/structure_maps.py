@@ -325,20 +325,25 @@ class CompiledMap:
     def translate(self, row: Mapping[str, str], when: date | None = None) -> dict[str, str]:
         """One national row to {target component id: code}.
 
-        Raises MapError for a column the row lacks and UnmappedValue (a MapError) for a national
-        code no mapping translates; both name the column, the code and the map."""
+        A value that is not a string (an int or a date from a database driver) is read as ``str(value)``;
+        format floats before, if their ``str`` is not the national code. Raises MapError for a column the
+        row lacks and UnmappedValue (a MapError) for a national code no mapping translates; both name
+        the column, the code and the map."""
         out = self.fixed_targets.copy()
         for col, target, rm in self._simple:
             v = row.get(col)
             if v is None:
                 v = self._missing(col)
+            elif v.__class__ is not str:
+                v = str(v)
             if rm is None:
                 out[target] = v
             else:
                 found = rm._cache.get(((v,), when))
                 out[target] = found[0] if found is not None else rm.lookup((v,), when, (col,))[0]
         for rule in self._general:
-            values = tuple(v if (v := row.get(col)) is not None else self._missing(col) for col in rule.sources)
+            values = tuple(self._missing(col) if (v := row.get(col)) is None else v if v.__class__ is str else str(v)
+                           for col in rule.sources)
             if rule.representation_map is None:
                 copies = values if len(values) == len(rule.targets) else values * len(rule.targets)  # one to many
                 for t, v in zip(rule.targets, copies):
