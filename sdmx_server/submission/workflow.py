@@ -39,6 +39,7 @@ from ..settings import Config
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.audit_store import AuditStore
 from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore
+from ..storage.subscription_store import SubscriptionStore
 from .intake import DataflowContext, InputLimits, Provisional, Receipt, dataflow_context, ingest
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
                          comment="released on submission")
         four_eyes.record(conn, who, step="release on submission", provider=receipt.provider,
                          submission_id=receipt.submission_id)
+        queue_notices(conn, receipt, ctx, now)
         return receipt
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as copy:
         tee = io.BufferedReader(_Tee(body, copy), 1 << 16)
@@ -305,7 +307,16 @@ def apply_release(conn, row: SubmissionRow, *, actor: str, options: IngestOption
                          require_series_attributes=options.require_series_attributes, release_of=row.id, now=now,
                          provisional=options.provisional_rule(now))
     store.drop_payload(row.id)
+    queue_notices(conn, receipt, ctx, now)
     return receipt
+
+
+def queue_notices(conn, receipt: Receipt, ctx: DataflowContext, at: datetime) -> None:
+    """Queue the subscribers' webhook deliveries in the release's own transaction (one statement; sent later by
+    notification/webhook_sender.py): a revision when it changed or deleted figures released before."""
+    kind = "revision" if receipt.counts.updated or receipt.counts.deleted else "release"
+    SubscriptionStore(conn).queue(kind, urn_of(ctx.dataflow), provider_id=receipt.provider,
+                                  submission_id=receipt.submission_id, at=at)
 
 
 def release_due(connect: Callable, options: IngestOptions, now: datetime | None = None) -> list[int]:
