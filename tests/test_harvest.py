@@ -10,6 +10,7 @@ import http.server
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import replace
@@ -126,3 +127,159 @@ def test_harvests_incrementally_with_a_cursor_and_304(national, regional):
     release_all(regional, deleted.submissions)
     assert figures(regional) == national_figures(national)
     assert not any(k == "S.KZ.CN.M" for k, _ in figures(regional))
+
+
+@contextmanager
+def serving(handler_class):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Quiet(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_harvest_broken_half_way_stores_nothing_and_the_next_takes_everything_once(national, regional):
+    state = {"break": True, "pages": 0}
+
+    class Flaky(Quiet):
+        """Passes requests to the national server; while ``break`` holds, the second page's answer breaks off."""
+
+        def do_GET(self) -> None:
+            if "offset=" in self.path and "offset=0" not in self.path:
+                state["pages"] += 1
+                if state["break"]:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/vnd.sdmx.structurespecificdata+xml;version=2.1")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.write(b"<?xml version='1.0'?><message:StructureSpecificData")
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+            req = urllib.request.Request(national.base + self.path, headers={
+                k: v for k, v in self.headers.items() if k.lower() in ("accept", "authorization", "if-none-match")})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    status, headers, body = r.status, r.headers, r.read()
+            except urllib.error.HTTPError as e:
+                status, headers, body = e.code, e.headers, e.read()
+            self.send_response(status)
+            for k in ("Content-Type", "ETag", "Date"):
+                if headers.get(k):
+                    self.send_header(k, headers[k])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    expected = national_figures(national)
+    with serving(Flaky) as proxy:
+        def harvest():
+            return harvest_into(regional, "kz-paged", proxy + "/rest", FLOW, "KZ", api="v2", key="S.KZ.*.*",
+                                page_size=5, token=national.viewer)
+
+        before = len(submissions(regional))
+        with pytest.raises(HarvestError, match="connection broke|truncated|malformed"):
+            harvest()
+        assert state["pages"] == 1 and len(submissions(regional)) == before
+        with regional.connect() as conn:
+            assert HarvestCursorStore(conn).get("kz-paged") is None
+        state["break"] = False
+        done = harvest()
+    assert done.outcome == "submitted" and done.pages == -(-len(expected) // 5) and done.pages > 1, done
+    assert done.observations == len(expected)
+    new = [s for s in submissions(regional) if s.id in done.submissions]
+    assert sum(s.observations_read for s in new) == len(expected)  # each figure once
+    release_all(regional, done.submissions)
+    assert figures(regional) == expected
+
+
+HOSTILE_BOMB = gzip.compress(bytes(40 << 20), 9)
+
+
+class Hostile(Quiet):
+    """Each first path segment one misbehaviour, on every request (structure and data)."""
+
+    def do_GET(self) -> None:
+        kind = self.path.split("/")[1]
+        sdmx = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
+        if kind == "slow":
+            time.sleep(2)
+            body, ctype = b"<x/>", sdmx
+        elif kind == "redirect":
+            self.send_response(302)
+            self.send_header("Location", "http://elsewhere.example.org/rest/data")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        elif kind == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", sdmx)
+            self.end_headers()  # no length: read until the bound
+            try:
+                for _ in range(64):
+                    self.wfile.write(b"<a>" + b" " * 65533)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
+        elif kind == "bomb":
+            self.send_response(200)
+            self.send_header("Content-Type", sdmx)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(HOSTILE_BOMB)))
+            self.end_headers()
+            try:
+                self.wfile.write(HOSTILE_BOMB)
+            except OSError:
+                pass
+            return
+        elif kind == "html":
+            body, ctype = b"<html><script>alert(1)</script></html>", "text/html"
+        else:  # malformed
+            body, ctype = b"<?xml version='1.0'?><message:StructureSpecificData xmlns:message='x'><oops", sdmx
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize("kind, said", [
+    ("slow", "no answer within the read timeout"),
+    ("huge", "sent more than 1048576 bytes"),
+    ("bomb", "compression bomb"),
+    ("redirect", "redirects (302) to another host, elsewhere.example.org"),
+    ("html", "content type text/html, not an SDMX-ML message"),
+    ("malformed", "malformed SDMX message"),
+    ("unreachable", "unreachable"),
+])
+def test_hostile_services_are_refused_cleanly_and_nothing_is_stored(regional, kind, said):
+    limits = HttpLimits(connect_seconds=1, read_seconds=0.5, total_seconds=5, max_bytes=1 << 20)
+    before = len(submissions(regional))
+    with serving(Hostile) as hostile:
+        base = hostile if kind != "unreachable" else f"http://127.0.0.1:{_closed_port()}"
+        started = time.monotonic()
+        with pytest.raises(HarvestError) as e:
+            harvest_into(regional, "hostile", f"{base}/{kind}/rest", FLOW, "KZ", limits=limits)
+        assert time.monotonic() - started < 5
+    assert said in str(e.value), str(e.value)
+    assert len(submissions(regional)) == before
+    with regional.connect() as conn:
+        assert HarvestCursorStore(conn).get("hostile") is None
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
