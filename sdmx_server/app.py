@@ -100,6 +100,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(schema_views.bp)
     app.register_blueprint(management_views.bp)
     app.register_blueprint(submission_views.bp)
+    from .rest_api import subscription_views  # subscriptions and their webhooks (issue 20)
+    app.register_blueprint(subscription_views.bp)
     from .rest_api import metadata_views  # reference metadata (issue 17)
     app.register_blueprint(metadata_views.bp)
     from .rest_api import documentation_views  # the documentation workflow and its Excel template
@@ -112,6 +114,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
 
         app.extensions["sdmx_release_checks"] = release_scheduler.start(
             app.extensions["sdmx_engine"], IngestOptions.from_config(cfg), cfg.release_check_seconds)
+        if cfg.webhook_check_seconds > 0:  # subscribers' webhooks (issue 20), stopped with the release checks
+            from .notification import webhook_sender
+
+            app.extensions["sdmx_release_checks"] = webhook_sender.Together((
+                app.extensions["sdmx_release_checks"],
+                webhook_sender.start(app.extensions["sdmx_engine"], app.extensions["sdmx_policy"], cfg,
+                                     cfg.webhook_check_seconds)))
 
     from .web_portal import init_portal
     init_portal(app)  # the web portal at /, /en/..., /ru/... (web_portal/)

@@ -87,6 +87,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("release_check_seconds", float, 30.0,
             "How often each server process looks for embargoed releases whose time has come (0: never; "
             "then run `sdmx-server release-due` from a timer)."),
+    Setting("webhook_check_seconds", float, 5.0,
+            "How often each server process sends the subscribers' queued webhook deliveries (0: never; then run "
+            "`sdmx-server send-webhooks` from a timer). Runs only where release_check_seconds is not 0 either."),
+    Setting("webhook_attempts", int, 8,
+            "Attempts at one webhook delivery before it is marked failed in the subscriber's delivery log."),
+    Setting("webhook_retry_seconds", float, 30.0,
+            "Wait before the first retry of a failed webhook delivery, doubled after each further failure (at most 6 h)."),
     Setting("public_url", str, "",
             "The server's address as the public reaches it (e.g. https://dsm.example.org), for links in Atom feeds; "
             "empty: feeds link by path only. Never taken from the client's Host header."),
@@ -146,6 +153,9 @@ class Config:
     four_eyes_waived: list
     provisional_current_year: bool
     release_check_seconds: float
+    webhook_check_seconds: float
+    webhook_attempts: int
+    webhook_retry_seconds: float
     public_url: str
     proxy_count: int
     session_cookie_secure: bool

@@ -163,3 +163,6 @@ class SubscriptionStore:
     def attempts(self, delivery_id: int) -> list[Attempt]:
         return [Attempt(as_utc(r.attempted_at), r.status, r.error, r.milliseconds)
                 for r in self.conn.execute(select(wa).where(wa.c.delivery_id == delivery_id).order_by(wa.c.id))]
+
+    def remove_delivery(self, delivery_id: int) -> None:
+        self.conn.execute(delete(wd).where(wd.c.id == delivery_id))
