@@ -103,7 +103,7 @@ def send_due(engine: Engine, policy: Policy, cfg: Config, options: SenderOptions
                                 d.id, sub.id, attempts, error or status)
                 else:
                     wait = min(options.first_retry_seconds * 2 ** (attempts - 1), options.max_retry_seconds)
-                    store.retry_at(d.id, utcnow() + timedelta(seconds=wait))
+                    store.retry_at(d.id, now + timedelta(seconds=wait))
                     counts["retried"] += 1
     return counts
 
