@@ -327,6 +327,11 @@ from .maintenance.backup_commands import (backup_command, export_command, import
 for _command in (backup_command, restore_command, export_command, import_command):  # docs/operations.md
     main.add_command(_command)
 
+from .interlink.harvest_commands import harvest_command, mirror_command, send_webhooks_command  # noqa: E402
+
+for _command in (harvest_command, mirror_command, send_webhooks_command):  # issue 20: docs/interlinking-mirror.md
+    main.add_command(_command)
+
 
 if __name__ == "__main__":
     main()

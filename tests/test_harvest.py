@@ -260,7 +260,7 @@ class Hostile(Quiet):
     ("huge", "sent more than 1048576 bytes"),
     ("bomb", "compression bomb"),
     ("redirect", "redirects (302) to another host, elsewhere.example.org"),
-    ("html", "content type text/html, not an SDMX-ML message"),
+    ("html", "content type text/html, not an SDMX message"),
     ("malformed", "malformed SDMX message"),
     ("unreachable", "unreachable"),
 ])

@@ -140,14 +140,14 @@ def _bound_inflation(url: str, size: int, wire: int, limits: HttpLimits) -> None
 
 
 def _reason(e: Exception) -> str:
+    if isinstance(e, urllib3.exceptions.NewConnectionError):  # before its base class, ConnectTimeoutError
+        return "the service is unreachable (connection refused or no route)"
     if isinstance(e, urllib3.exceptions.ConnectTimeoutError):
         return "connecting timed out"
     if isinstance(e, urllib3.exceptions.ReadTimeoutError):
         return "no answer within the read timeout"
     if isinstance(e, urllib3.exceptions.MaxRetryError) and e.reason is not None:
         return _reason(e.reason)
-    if isinstance(e, urllib3.exceptions.NewConnectionError):
-        return "the service is unreachable (connection refused or no route)"
     if isinstance(e, urllib3.exceptions.ProtocolError):
         return "the connection broke (" + str(e.args[0] if e.args else e) + ")"
     return str(e) or type(e).__name__

@@ -22,7 +22,10 @@ from .bounded_http import HttpLimits, RemoteError, check_url, request
 # what we ask for: SDMX-ML 2.1 structure-specific data, which every SDMX 2.1 and 3.0 service writes
 ACCEPT = ("application/vnd.sdmx.structurespecificdata+xml;version=2.1, "
           "application/vnd.sdmx.structurespecificdata+xml;q=0.9, application/xml;q=0.5")
-SDMX_TYPES = re.compile(r"^(application/vnd\.sdmx\.[a-z0-9.+-]+\+xml|application/xml|text/xml)\s*(;|$)", re.I)
+SDMX_TYPES = re.compile(r"^(application/vnd\.sdmx\.[a-z0-9.+-]+\+xml|application/xml|text/xml|"
+                        r"application/vnd\.sdmx\.data\+csv|text/csv)\s*(;|$)", re.I)
+# SDMX-CSV 2.0 with an OBS_KEY column and ACTION (R: current, D: deleted): what a mirror keeps as a table
+CSV_ACCEPT = "application/vnd.sdmx.data+csv;version=2.0.0;keys=obs"
 FLOW = re.compile(r"^([A-Za-z][\w.-]*)[:,]([\w@$-]+)(?:\(([\w.+~*-]+)\)|,([\w.+~*-]+))?$")
 
 
@@ -55,6 +58,7 @@ class Service:
     key: str | None = None  # the series to take, in the API's key syntax (v1 "S.KZ..", v2 "S.KZ.*.*"); None: all
     token: str | None = field(default=None, repr=False)  # Bearer token for the service: never logged or shown
     limits: HttpLimits = HttpLimits()
+    accept: str = ACCEPT
 
     def __post_init__(self) -> None:
         check_url(self.base_url, "the service's URL")
@@ -93,7 +97,7 @@ class Service:
         return f"{root}/v2/structure/dataflow/{quote(flow.agency)}/{quote(flow.id)}/{quote(version)}"
 
     def headers(self, etag: str | None = None) -> dict[str, str]:
-        h = {"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": "sdmx-server-harvest"}
+        h = {"Accept": self.accept, "Accept-Encoding": "gzip", "User-Agent": "sdmx-server-harvest"}
         if self.token:
             h["Authorization"] = f"Bearer {self.token}"
         if etag:
@@ -150,7 +154,7 @@ def get_data(service: Service, url: str, *, etag: str | None = None) -> Page:
         if answer.status != 200:
             raise RemoteError(f"{url} answered {answer.status}: {_head(sink)}")
         if not ctype or not SDMX_TYPES.match(ctype):
-            raise RemoteError(f"{url} answered with content type {ctype or 'none'}, not an SDMX-ML message: refused")
+            raise RemoteError(f"{url} answered with content type {ctype or 'none'}, not an SDMX message: refused")
         if answer.size == 0:
             raise RemoteError(f"{url} answered 200 with an empty body, which is no SDMX message")
         sink.seek(0)
