@@ -273,3 +273,22 @@ def test_subscriptions_are_their_owners_alone(world):
     assert world(None)("GET", "/api/subscriptions").status_code == 401
     assert world("kz_viewer")("DELETE", f"/api/subscriptions/{made['id']}").status_code == 204
     assert world("kz_viewer")("GET", f"/api/subscriptions/{made['id']}").status_code == 404
+
+
+def test_structure_changes_and_deletions_are_notified_too(world, engine):
+    from sdmx_server.maintenance.structure_maintenance import queue_structure_notices
+    from sdmx_server.storage.artefact_store import ArtefactStore
+
+    with receiver() as hook:
+        subscribe(world, "kz_viewer", hook.url, events=("structure", "revision"))
+        with engine.begin() as conn:  # a codelist the dataflow's structure uses: the dataflow is told
+            assert queue_structure_notices(ArtefactStore(conn),
+                                           "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=DSM:CL_SEX(1.0)") == 1
+        release(world, {"RU.F.2023-S1": "100"})  # a first release: not a revision, not asked for
+        r = world("kz_admin")("DELETE", SUBMIT + "/S.KZ.RU.F?provider=KZ", Accept="application/json")
+        assert r.status_code == 200, r.get_data(as_text=True)
+        assert world.send()["sent"] == 2
+        notices = [json.loads(b) for _, b in hook.got]
+        assert [n["event"] for n in notices] == ["structure", "revision"]
+        assert notices[0]["provider"] is None and notices[0]["data"] is None
+        assert notices[1]["submission"] == r.get_json()["submission"] and notices[1]["periods"] == ["2023-S1"]

@@ -18,6 +18,7 @@ from ..sdmx.formats.structure_formats import refusal
 from ..sdmx.structure_maps import reference_problems as map_reference_problems
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
+from ..storage.subscription_store import SubscriptionStore
 from .item_references import removed_items_in_use
 
 
@@ -220,6 +221,26 @@ def _still_referenced(urn: str, in_use: list[str]) -> str:
 def _audit(store: ArtefactStore, by: str | None, action: str, urn: str, details: dict | None = None) -> None:
     if by is not None:  # None: loading the seed artefacts (init), nobody's decision to record
         AuditStore(store.conn).record(by, action, urn, country=None, details=details)
+        queue_structure_notices(store, urn)
+
+
+DATAFLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
+
+
+def queue_structure_notices(store: ArtefactStore, urn: str, depth: int = 4) -> int:
+    """Queue "structure" webhook deliveries (issue 20) for the dataflows that a changed artefact is, or that use it
+    (a structure, its codelists and concept schemes, a few references up), in the change's transaction."""
+    flows: set[str] = set()
+    changed = store.get(urn)  # a constraint or provision agreement names its dataflow itself
+    seen, level = {urn}, {urn} | (maintainable_references(changed) if changed is not None else set())
+    for _ in range(depth):
+        flows |= {u for u in level if u.startswith(DATAFLOW_URN)}
+        level = {r for u in level for r in store.referrers_of(u)} - seen
+        seen |= level
+        if not level:
+            break
+    subscriptions = SubscriptionStore(store.conn)
+    return sum(subscriptions.queue("structure", flow) for flow in sorted(flows))
 
 
 def overall_status(results: list[Result], method: str) -> int:
