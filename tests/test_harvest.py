@@ -283,3 +283,35 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_harvested_figures_released_here_reach_a_subscribers_webhook(national, regional, config):
+    """The chain of the issue: released nationally, harvested, released here by the workflow, told to a third
+    system's webhook, signed, with the submission the harvest made."""
+    from sdmx_server.identity.policy import load_policy
+    from sdmx_server.notification.webhook_sender import SenderOptions, send_due
+    from sdmx_server.storage.subscription_store import SubscriptionStore
+    from sdmx_server.storage.user_store import UserStore
+
+    from .access_world import _password_hash
+    from .test_webhooks import receiver, verify
+
+    policy = load_policy(config.path(config.auth_policy))
+    with regional.begin() as conn:
+        UserStore(conn, policy).add("kz_system", "unused-password", roles=["viewer"], country="KZ",
+                                    password_hash=_password_hash())
+        user_id = UserStore(conn, policy).get("kz_system").id
+    with receiver() as hook:
+        with regional.begin() as conn:
+            sub = SubscriptionStore(conn).add(
+                user_id, dataflow_urn="urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:DF_STOCK_FOREIGNERS(1.0)",
+                provider_id="KZ", events=("release", "revision"), url=hook.url, secret="s3cret")
+        done = harvest_into(regional, "kz-chain", national.rest, FLOW, "KZ", api="v2", key="S.KZ.*.*",
+                            token=national.viewer)
+        assert send_due(regional, policy, config, SenderOptions())["sent"] == 0  # pending: nothing to tell yet
+        release_all(regional, done.submissions)
+        assert send_due(regional, policy, config, SenderOptions())["sent"] == 1
+    ((headers, body),) = hook.got
+    assert verify(sub.secret, headers, body)
+    notice = __import__("json").loads(body)
+    assert notice["submission"] == done.submissions[0] and notice["provider"] == "KZ"
