@@ -13,7 +13,6 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import text

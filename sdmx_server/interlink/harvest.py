@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from ..identity.actor import Actor
 from ..sdmx.errors import InvalidData, SdmxError
-from ..sdmx.formats.data_events import DataSetStart, Observation, ObservationRows
+from ..sdmx.formats.data_events import Observation, ObservationRows
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.database import begin_write
 from ..storage.harvest_cursor_store import HarvestCursorStore
@@ -71,7 +71,8 @@ def harvester(source: str, *, release: bool = False) -> Actor:
 
 
 def harvest_into(engine: Engine, source: str, base_url: str, flow: str, provider: str, *, api: str = "v1",
-                 page_size: int | None = None, key: str | None = None, token: str | None = None, settle_seconds: float = 0.0,
+                 page_size: int | None = None, key: str | None = None, token: str | None = None,
+                 settle_seconds: float = 0.0,
                  options: IngestOptions = IngestOptions(), release: bool = False,
                  limits: HttpLimits = HttpLimits()) -> HarvestResult:
     """Harvest dataflow ``flow`` of the service at ``base_url`` under the cursor named ``source``; see the module."""
@@ -159,7 +160,6 @@ def _scan(page: Page, ctx: DataflowContext, options: IngestOptions) -> int:
     page.body.seek(0)
     stream = io.BufferedReader(_Unclosing(page.body), 1 << 16)
     n = 0
-    data_sets = 0
     try:
         name, reader = reader_for(stream, page.content_type)
         if not name.startswith("sdmx_ml"):
@@ -169,8 +169,6 @@ def _scan(page: Page, ctx: DataflowContext, options: IngestOptions) -> int:
                 n += 1
             elif type(event) is ObservationRows:
                 n += len(event.rows)
-            elif isinstance(event, DataSetStart):
-                data_sets += 1
     except SdmxError as e:
         raise RemoteError(f"{page.url} answered a malformed SDMX message: {e}") from None
     page.body.seek(0)

@@ -65,7 +65,8 @@ class Service:
         if self.api not in ("v1", "v2"):
             raise ValueError(f"api {self.api!r}: v1 or v2")
         if self.page_size is not None and (self.api != "v2" or self.page_size < 1):
-            raise ValueError("pages (page_size) need the v2 API, which defines offset and limit, and a size of 1 or more")
+            raise ValueError("pages (page_size) need the v2 API, which defines offset and limit, "
+                             "and a size of 1 or more")
 
     def data_url(self, flow: FlowRef, *, updated_after: datetime | None = None, as_of: datetime | None = None,
                  offset: int | None = None) -> str:
