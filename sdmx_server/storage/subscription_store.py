@@ -90,6 +90,8 @@ class SubscriptionStore:
         return self.get(new_id)  # type: ignore[return-value]
 
     def get(self, subscription_id: int, user_id: int | None = None) -> Subscription | None:
+        if not 0 < subscription_id < 2**31:  # no such id: PostgreSQL's 32-bit id column could not even hold it
+            return None
         q = select(sub).where(sub.c.id == subscription_id)
         if user_id is not None:
             q = q.where(sub.c.user_id == user_id)
@@ -105,6 +107,8 @@ class SubscriptionStore:
                                  .values(active=active)).rowcount == 1
 
     def remove(self, user_id: int, subscription_id: int) -> bool:
+        if not 0 < subscription_id < 2**31:
+            return False
         return self.conn.execute(delete(sub).where(sub.c.id == subscription_id, sub.c.user_id == user_id)
                                  ).rowcount == 1
 
