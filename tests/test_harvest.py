@@ -314,3 +314,24 @@ def test_harvested_figures_released_here_reach_a_subscribers_webhook(national, r
     assert verify(sub.secret, headers, body)
     notice = __import__("json").loads(body)
     assert notice["submission"] == done.submissions[0] and notice["provider"] == "KZ"
+
+
+def test_the_harvest_command_over_v1(national, regional, database_url, monkeypatch):
+    from .live_server import cli
+
+    monkeypatch.setenv("NATIONAL_TOKEN", national.viewer)
+    args = ("harvest", "kz-cli", "--url", national.rest, "--flow", FLOW, "--provider", "KZ", "--key", KZ,
+            "--settle", "0", "--token-env", "NATIONAL_TOKEN")
+    done = cli(database_url, *args)
+    assert done.returncode == 0, done.stderr + done.stdout
+    result = __import__("json").loads(done.stdout)
+    assert result["outcome"] == "submitted" and len(result["submissions"]) == 1 and result["observations"] > 10
+    (row,) = [s for s in submissions(regional) if s.id == result["submissions"][0]]
+    assert row.state == "pending" and row.provider_id == "KZ" and row.observations_read == result["observations"]
+    again = cli(database_url, *args)
+    assert again.returncode == 0 and '"outcome": "nothing-new"' in again.stdout, again.stderr + again.stdout
+    missing = cli(database_url, *args[:-1], "NO_SUCH_VARIABLE")
+    assert missing.returncode != 0 and "NO_SUCH_VARIABLE is not set" in missing.stderr
+    elsewhere = cli(database_url, "harvest", "kz-cli", "--url", national.rest + "/", "--flow", FLOW,
+                    "--provider", "KZ")
+    assert elsewhere.returncode != 0 and "a cursor belongs to one service and dataflow" in elsewhere.stderr
