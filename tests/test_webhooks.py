@@ -146,6 +146,8 @@ def test_a_release_reaches_the_subscriber_signed_and_a_revision_says_so(world):
         log = world("kz_viewer")("GET", f"/api/subscriptions/{made['id']}/deliveries").get_json()
         assert [d["state"] for d in log] == ["sent", "sent"] and [d["event"] for d in log] == ["revision", "release"]
         assert log[0]["log"][0]["status"] == 204 and log[0]["attempts"] == 1
+        world.send(now=utcnow() + timedelta(days=91))  # the log is kept 90 days
+        assert world("kz_viewer")("GET", f"/api/subscriptions/{made['id']}/deliveries").get_json() == []
 
 
 def test_a_subscriber_never_hears_of_data_it_may_not_see(world):

@@ -41,6 +41,8 @@ from ..storage.user_store import UserStore
 
 log = logging.getLogger(__name__)
 MAX_PERIODS = 1000
+PRUNE_EVERY = timedelta(hours=1)
+_pruned: list[datetime | None] = [None]  # when this process last forgot old deliveries
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ def send_due(engine: Engine, policy: Policy, cfg: Config, options: SenderOptions
     periods: dict[int, list[str]] = {}
     with engine.connect() as conn:
         now = now or utcnow()
+        if _pruned[0] is None or now - _pruned[0] >= PRUNE_EVERY:  # an hourly write, not one every round
+            with begin_write(conn):
+                SubscriptionStore(conn).prune(now)
+            _pruned[0] = now
         due = SubscriptionStore(conn).due(now)
         conn.rollback()
         for delivery_id in due:

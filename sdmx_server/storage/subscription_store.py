@@ -19,6 +19,7 @@ from .subscription_tables import webhook_delivery as wd
 
 EVENTS = ("structure", "release", "revision")
 MAX_SUBSCRIPTIONS = 100  # per user
+KEEP_LOG = timedelta(days=90)  # finished deliveries and their attempts are kept this long
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,9 @@ class SubscriptionStore:
 
     def remove_delivery(self, delivery_id: int) -> None:
         self.conn.execute(delete(wd).where(wd.c.id == delivery_id))
+
+    def prune(self, now: datetime) -> int:
+        """Forget finished deliveries (and their attempts) older than KEEP_LOG; next_at is the last claim's end, so
+        the (state, next_at) index finds them."""
+        return self.conn.execute(delete(wd).where(wd.c.state.in_(("sent", "failed")),
+                                                  wd.c.next_at < now - KEEP_LOG)).rowcount or 0
