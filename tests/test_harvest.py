@@ -335,3 +335,70 @@ def test_the_harvest_command_over_v1(national, regional, database_url, monkeypat
     elsewhere = cli(database_url, "harvest", "kz-cli", "--url", national.rest + "/", "--flow", FLOW,
                     "--provider", "KZ")
     assert elsewhere.returncode != 0 and "a cursor belongs to one service and dataflow" in elsewhere.stderr
+
+
+def test_a_harvester_killed_mid_harvest_resumes_from_its_cursor(national, regional, database_url, tmp_path):
+    """The regional side stops (SIGKILL) while a page is on its way: nothing stored; run again, every figure once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .live_server import ROOT
+
+    state = {"slow": True, "asked": threading.Event()}
+
+    class Slow(Quiet):
+        def do_GET(self) -> None:
+            if "offset=" in self.path and "offset=0" not in self.path and state["slow"]:
+                state["asked"].set()
+                time.sleep(30)
+                return
+            req = urllib.request.Request(national.base + self.path, headers={
+                k: v for k, v in self.headers.items() if k.lower() in ("accept", "authorization", "if-none-match")})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    status, headers, body = r.status, r.headers, r.read()
+            except urllib.error.HTTPError as e:
+                status, headers, body = e.code, e.headers, e.read()
+            self.send_response(status)
+            for k in ("Content-Type", "ETag", "Date"):
+                if headers.get(k):
+                    self.send_header(k, headers[k])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    expected = national_figures(national)
+    env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_SECRET_KEY="test",
+               NATIONAL_TOKEN=national.viewer)
+    env.pop("SDMX_SERVER_CONFIG", None)
+    before = len(submissions(regional))
+    with serving(Slow) as proxy:
+        args = [sys.executable, "-m", "sdmx_server.cli", "harvest", "kz-killed", "--url", proxy + "/rest",
+                "--flow", FLOW, "--provider", "KZ", "--api", "v2", "--key", "S.KZ.*.*", "--page-size", "5",
+                "--settle", "0", "--token-env", "NATIONAL_TOKEN"]
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert state["asked"].wait(60), "the harvest never asked for its second page"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        assert len(submissions(regional)) == before
+        with regional.connect() as conn:
+            assert HarvestCursorStore(conn).get("kz-killed") is None
+        state["slow"] = False
+        done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = __import__("json").loads(done.stdout)
+    assert result["outcome"] == "submitted" and result["observations"] == len(expected)
+    release_all(regional, result["submissions"])
+    assert figures(regional) == expected
+
+
+def test_a_harvest_may_release_at_once_where_the_country_chose_so(national, regional):
+    done = harvest_into(regional, "kz-auto", national.rest, FLOW, "KZ", api="v2", key="S.KZ.*.*",
+                        token=national.viewer, release=True)
+    (row,) = [s for s in submissions(regional) if s.id in done.submissions]
+    assert row.state == "released" and row.submitted_by == "harvest:kz-auto"
+    assert figures(regional) == national_figures(national)
