@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 
 from sdmx_server.app import create_app
+from sdmx_server.notification import webhook_sender
 from sdmx_server.notification.webhook_sender import SenderOptions, send_due
 from sdmx_server.seeding import load_structures
 from sdmx_server.storage.artefact_store import utcnow
@@ -146,6 +147,7 @@ def test_a_release_reaches_the_subscriber_signed_and_a_revision_says_so(world):
         log = world("kz_viewer")("GET", f"/api/subscriptions/{made['id']}/deliveries").get_json()
         assert [d["state"] for d in log] == ["sent", "sent"] and [d["event"] for d in log] == ["revision", "release"]
         assert log[0]["log"][0]["status"] == 204 and log[0]["attempts"] == 1
+        webhook_sender._pruned[0] = None  # this process may have pruned "later" in another test
         world.send(now=utcnow() + timedelta(days=91))  # the log is kept 90 days
         assert world("kz_viewer")("GET", f"/api/subscriptions/{made['id']}/deliveries").get_json() == []
 

@@ -130,8 +130,8 @@ class SubscriptionStore:
                       literal(submission_id), literal(at), literal("pending"), literal(0), literal(at)).where(wanted)
         done = self.conn.execute(insert(wd).from_select(
             ["subscription_id", "event", "dataflow_urn", "provider_id", "submission_id", "occurred_at", "state",
-             "attempts", "next_at"], rows))
-        return done.rowcount or 0
+             "attempts", "next_at"], rows).returning(wd.c.id))  # psycopg counts no rows of an INSERT ... SELECT
+        return len(done.all())
 
     # -- sending ----------------------------------------------------------------------------------
 
