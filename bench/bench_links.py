@@ -65,7 +65,7 @@ def regional(url: str | None, tmp: Path):
     from sdmx_server.settings import load_config
     from sdmx_server.storage.artefact_store import ArtefactStore
     from sdmx_server.storage.database import make_engine, upgrade_schema
-    from tests.interlink_world import maps
+    from tests.national_tables import maps
 
     if url is None:
         url = f"sqlite:///{tmp / f'regional-{uuid.uuid4().hex[:6]}.sqlite'}"
@@ -94,7 +94,7 @@ def child(mode: str, rows: int, url: str | None, national: Path, message: Path) 
     from sdmx_server.storage.database import begin_write
     from sdmx_server.storage.link_store import LinkStore
     from sdmx_server.submission import workflow
-    from tests.interlink_world import FLOW, QUERY, SM_URN
+    from tests.national_tables import FLOW, QUERY, SM_URN
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = regional(url, Path(tmp))

@@ -1,86 +1,70 @@
-"""A national SQLite table of Kazakhstan's foreigners (national codes, Cyrillic labels) and the SDMX maps that
-translate it into DF_STOCK_FOREIGNERS, stored as StructureMap and RepresentationMap artefacts."""
+"""A "national" server for interlinking tests: a live gunicorn on its own SQLite database, initialised with the
+demo (accounts, KZ's released stock of foreigners), and helpers to release figures there."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+import base64
+from dataclasses import dataclass
 
-from sdmx_server.seeding import load_structures, read_files, seed_files
-from sdmx_server.storage.artefact_store import ArtefactStore
+import requests
 
-RM = "urn:sdmx:org.sdmx.infomodel.structuremapping.RepresentationMap=KZ_STAT:{}(1.0)"
-SM_URN = "urn:sdmx:org.sdmx.infomodel.structuremapping.StructureMap=KZ_STAT:SM_STOCK(1.0)"
-CL = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=DSM:{}(1.0)"
+from .live_server import cli, gunicorn
+
 FLOW = "DSM:DF_STOCK_FOREIGNERS(1.0)"
-FLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:DF_STOCK_FOREIGNERS(1.0)"
-
-# (ПОЛ, ГРАЖДАНСТВО, ПЕРИОД, ЧИСЛЕННОСТЬ) as the national register keeps them
-NATIONAL = [("м", "Россия", "2023-1", 1500), ("ж", "Россия", "2023-1", 1234), ("м", "Китай", "2023-1", 310),
-            ("ж", "Китай", "2023-2", 295), ("м", "Узбекистан", "2023-2", 800), ("ж", "Узбекистан", "2023-2", 770)]
+SUBMIT = "/rest/v2/data/dataflow/DSM/DF_STOCK_FOREIGNERS/1.0"
+HEAD = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
 
 
-def _map(id_: str, codelist: str | None, mappings: list[dict]) -> dict:
-    target = {"codelist": CL.format(codelist)} if codelist else {"dataType": "ObservationalTimePeriod"}
-    return {"type": "representationmap", "agencyID": "KZ_STAT", "id": id_, "version": "1.0", "isFinal": True,
-            "names": {"en": id_}, "source": [{"dataType": "String"}], "target": [target],
-            "representationMappings": mappings}
+def csv(values: dict[str, str], area: str = "KZ") -> bytes:
+    rows = [HEAD]
+    for key, value in values.items():
+        citizenship, sex, period = key.split(".")
+        rows.append(f"dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,S,{area},{citizenship},{sex},{period},{value},PS,A")
+    return "\n".join(rows).encode()
 
 
-def maps() -> list[dict]:
-    def exact(pairs):
-        return [{"sourceValues": [{"value": s, "isRegEx": False}], "targetValues": [t]} for s, t in pairs]
-
-    return [
-        _map("RM_POL", "CL_SEX", exact([("м", "M"), ("ж", "F")])),
-        _map("RM_GRAZHDANSTVO", "CL_AREA", exact([("Россия", "RU"), ("Китай", "CN"), ("Узбекистан", "UZ")])),
-        _map("RM_PERIOD", None, [{"sourceValues": [{"value": r"(\d{4})-([12])", "isRegEx": True}],
-                                       "targetValues": [r"\1-S\2"]}]),
-        {"type": "structuremap", "agencyID": "KZ_STAT", "id": "SM_STOCK", "version": "1.0", "isFinal": True,
-         "names": {"en": "Register of foreigners to the stock of foreigners"},
-         "source": FLOW_URN, "target": FLOW_URN,
-         "componentMaps": [{"source": ["POL"], "target": ["SEX"], "representationMap": RM.format("RM_POL")},
-                           {"source": ["GRAZHDANSTVO"], "target": ["CITIZENSHIP"],
-                            "representationMap": RM.format("RM_GRAZHDANSTVO")},
-                           {"source": ["PERIOD"], "target": ["TIME_PERIOD"],
-                            "representationMap": RM.format("RM_PERIOD")},
-                           {"source": ["CHISLENNOST"], "target": ["OBS_VALUE"]}],
-         "fixedValueMaps": [{"target": "FREQ", "value": "S"}, {"target": "REF_AREA", "value": "KZ"},
-                            {"target": "UNIT_MEASURE", "value": "PS"}, {"target": "OBS_STATUS", "value": "A"}]},
-    ]
+def token(base: str, user: str) -> str:
+    auth = "Basic " + base64.b64encode(f"{user}:demo-password".encode()).decode()
+    r = requests.post(base + "/api/tokens", json={"days": 1}, headers={"Authorization": auth}, timeout=30)
+    assert r.status_code == 201, r.text[:300]
+    return r.json()["token"]
 
 
-def maps_message() -> bytes:
-    """The maps as an SDMX-JSON 2.0 structure message, as a national officer loads them (sdmx-server load)."""
-    import json
+@dataclass
+class National:
+    base: str  # the server's root; its REST API is base + "/rest"
+    viewer: str  # kz_viewer's token: what the regional server harvests with
+    admin: str  # the system administrator's token: releases at once
 
-    data: dict[str, list] = {"representationMaps": [], "structureMaps": []}
-    for a in maps():
-        body = {k: v for k, v in a.items() if k != "type"}
-        body["name"] = a["names"]["en"]
-        data["representationMaps" if a["type"] == "representationmap" else "structureMaps"].append(body)
-    meta = {"id": "KZ_MAPS", "prepared": "2026-12-01T00:00:00Z", "test": False, "sender": {"id": "KZ"},
-            "schema": "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/develop/structure-message/tools/"
-                      "schemas/2.0.0/sdmx-json-structure-schema.json"}
-    return json.dumps({"meta": meta, "data": data}, ensure_ascii=False).encode()
+    @property
+    def rest(self) -> str:
+        return self.base + "/rest"
 
+    def release(self, values: dict[str, str]) -> dict:
+        """Release KZ figures at once (the administrator may do every step)."""
+        r = requests.post(f"{self.base}{SUBMIT}?release=now&provider=KZ", data=csv(values),
+                          headers={"Authorization": f"Bearer {self.admin}", "Content-Type": "text/csv",
+                                   "Accept": "application/json"}, timeout=60)
+        assert r.status_code in (200, 201), r.text[:800]
+        return r.json()
 
-def seed(engine, config, with_maps: bool = True) -> None:
-    load_structures(engine, read_files(seed_files(config)))
-    if not with_maps:
-        return
-    with engine.begin() as conn:
-        store = ArtefactStore(conn)
-        for a in maps():
-            store.put(a)
-
-
-def national_db(path: Path, rows=NATIONAL) -> Path:
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE inostrantsy (пол TEXT, гражданство TEXT, период TEXT, численность INTEGER)")
-        db.executemany("INSERT INTO inostrantsy VALUES (?, ?, ?, ?)", rows)
-    return path
+    def delete(self, key: str) -> dict:
+        r = requests.delete(f"{self.base}{SUBMIT}/{key}?provider=KZ",
+                            headers={"Authorization": f"Bearer {self.admin}", "Accept": "application/json"}, timeout=60)
+        assert r.status_code == 200, r.text[:800]
+        return r.json()
 
 
-QUERY = ("SELECT пол AS POL, гражданство AS GRAZHDANSTVO, период AS PERIOD, численность AS CHISLENNOST "
-         "FROM inostrantsy ORDER BY rowid")
+def start_national(tmp_dir):
+    """Context manager yielding a National on a fresh database in ``tmp_dir``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def run():
+        url = f"sqlite:///{tmp_dir / 'national.sqlite'}"
+        done = cli(url, "init")
+        assert done.returncode == 0, done.stderr + done.stdout
+        with gunicorn(url, 1, release_check_seconds=0) as base:
+            yield National(base, token(base, "kz_viewer"), token(base, "admin"))
+
+    return run()

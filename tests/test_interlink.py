@@ -20,7 +20,7 @@ from sdmx_server.storage.link_tables import data_link, data_link_run
 from sdmx_server.storage.tables import submission
 
 from .db_dump import dump
-from .interlink_world import FLOW, QUERY, RM, SM_URN, maps_message, national_db, seed
+from .national_tables import FLOW, QUERY, RM, SM_URN, maps_message, national_db, seed
 
 
 @pytest.fixture
@@ -367,7 +367,7 @@ def national_pg():
     from sdmx_server.storage.database import make_engine
 
     from .conftest import POSTGRES_URL
-    from .interlink_world import NATIONAL
+    from .national_tables import NATIONAL
 
     schema = f"nat_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     eng = make_engine(POSTGRES_URL)
