@@ -77,8 +77,8 @@ def maps() -> list[dict]:
                            {"source": ["PERIOD"], "target": ["TIME_PERIOD"],
                             "representationMap": RM.format("RM_PERIOD")},
                            {"source": ["CHISLENNOST"], "target": ["OBS_VALUE"]}],
-         "fixedValueMaps": [{"target": "FREQ", "value": "S"}, {"target": "REF_AREA", "value": "KZ"},
-                            {"target": "UNIT_MEASURE", "value": "PS"}, {"target": "OBS_STATUS", "value": "A"}]},
+         "fixedValueMaps": [{"target": "FREQ", "values": ["S"]}, {"target": "REF_AREA", "values": ["KZ"]},
+                            {"target": "UNIT_MEASURE", "values": ["PS"]}, {"target": "OBS_STATUS", "values": ["A"]}]},
     ]
 
 

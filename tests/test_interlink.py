@@ -104,9 +104,10 @@ def test_a_dry_run_names_the_unmapped_code_its_row_and_its_map(engine, world, cl
     before = dump(engine)
     r = cli("link", "run", "kz-register", "--dry-run")
     assert r.exit_code == 1
-    assert "row 7: national code GRAZHDANSTVO='Атлантида' has no mapping to CITIZENSHIP in " \
-           + RM.format("RM_GRAZHDANSTVO") + " (unmapped-code)" in r.output
-    assert "row 8: national code POL='x' has no mapping to SEX in " + RM.format("RM_POL") in r.output
+    assert "row 7: national code 'Атлантида' (column GRAZHDANSTVO) has no mapping valid on " in r.output
+    assert f" in RepresentationMap {RM.format('RM_GRAZHDANSTVO')} (unmapped-code)" in r.output
+    assert f"row 8: national code 'x' (column POL) has no mapping valid on " in r.output
+    assert f" in RepresentationMap {RM.format('RM_POL')} (unmapped-code)" in r.output
     # the SDMX it would submit: the six good rows, in SDMX-CSV 2.0
     lines = [ln for ln in r.output.splitlines() if ln.startswith(("STRUCTURE,", "dataflow,"))]
     assert lines[0] == ("STRUCTURE,STRUCTURE_ID,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,"
@@ -133,7 +134,7 @@ def test_a_dry_run_reports_validation_problems_by_source_row(engine, world, cli)
     add_sql(cli, "kz-register", f"sqlite:///{world}")
     r = cli("link", "run", "kz-register", "--dry-run")
     assert r.exit_code == 1
-    assert "row 7: national code GRAZHDANSTVO='Марс'" in r.output
+    assert "row 7: national code 'Марс' (column GRAZHDANSTVO)" in r.output
     assert "row 9: OBS_VALUE: OBS_VALUE must be a number" in r.output and "(not-a-number)" in r.output
     with sqlite3.connect(world) as db:
         db.execute("DELETE FROM inostrantsy WHERE численность = 'много'")
@@ -440,3 +441,16 @@ def test_a_hostile_excel_file_is_refused_before_inflating(engine, world, cli, tm
         r = cli("link", "run", f"kz-{name[:4]}")
         assert r.exit_code == 1 and expected in r.output, r.output
     assert [run.state for run in runs(engine)] == ["failed", "failed"]
+
+
+def test_urls_show_no_password_and_literal_ones_are_told_apart():
+    from sdmx_server.interlink.sources import literal_password, masked_settings, masked_url
+
+    assert masked_url("postgresql+psycopg://stat:pw@db/nat") == "postgresql+psycopg://stat:***@db/nat"
+    assert masked_url("https://nsi:${NSI_PW}@stat.kz/rest/data") == "https://nsi:***@stat.kz/rest/data"
+    assert masked_url("https://stat.kz/rest") == "https://stat.kz/rest"
+    assert literal_password("mysql+pymysql://u:pw@h/d") and literal_password("https://u:pw@h/")
+    assert not literal_password("mysql+pymysql://u:${PW}@h/d") and not literal_password("https://u:${PW}@h/")
+    assert not literal_password("sqlite:////srv/nat.sqlite")
+    assert masked_settings("sql", {"url": "postgresql://u:x@h/d", "api_token": "t"}) == {
+        "url": "postgresql://u:***@h/d", "api_token": "***"}

@@ -192,3 +192,46 @@ def test_values_from_a_database_driver_are_read_as_text():
                                                           "representationMap": rm.urn}]},
                        {rm.urn: _rm({"sourceValues": [{"value": "7"}], "targetValues": ["X"]})})
     assert two.translate({"A": 5, "D": 7}) == {"B": "5", "C": "5", "E": "X"}
+
+
+def test_rows_as_drivers_give_them_case_folded_columns_raw_values_and_empty_cells():
+    """What the links' own translator did before it was folded in here: PostgreSQL folds an unquoted alias to
+    lower case, Excel gives 1500.0, drivers give dates and NULLs, CSV cells carry spaces."""
+    s = seed()
+    m = compile_maps(s["SM_NAT_STOCK"], rms(s))
+    row = {"grazhdanstvo": " Россия ", "Pol": "м", "god": 2024.0, "chislennost": 1500.0}
+    out = m.translate(row)
+    assert (out["CITIZENSHIP"], out["SEX"], out["TIME_PERIOD"], out["OBS_VALUE"]) == ("RU", "M", "2024", "1500")
+    assert m.translate({**row, "chislennost": 12.5})["OBS_VALUE"] == "12.5"
+    assert m.translate({**row, "god": date(2024, 1, 31)})["TIME_PERIOD"] == "2024-01-31"
+    empty = m.translate({**row, "grazhdanstvo": None, "chislennost": None})  # NULL cells: empty, not looked up
+    assert (empty["CITIZENSHIP"], empty["OBS_VALUE"]) == ("", "")
+    with pytest.raises(UnmappedValue) as e:
+        m.translate({**row, "grazhdanstvo": "Атлантида"})
+    assert (e.value.value, e.value.column, e.value.map_urn) == ("Атлантида", "GRAZHDANSTVO", RM_CIT)
+    with pytest.raises(MapError, match="the row has no column GRAZHDANSTVO"):
+        m.translate({k: v for k, v in row.items() if k != "grazhdanstvo"})
+
+
+def test_validity_by_the_day_and_the_per_value_cache_keeps_days_apart():
+    s = seed()
+    m = compile_maps(s["SM_NAT_STOCK"], rms(s))
+    row = {"GRAZHDANSTVO": "Киргизия", "POL": "м", "GOD": "1992", "CHISLENNOST": "3"}
+    for _ in range(3):  # the second and third rows come from the cache, per day
+        assert m.translate(row, date(1992, 1, 1))["CITIZENSHIP"] == "KG"
+        with pytest.raises(UnmappedValue):
+            m.translate(row, date(2020, 1, 1))
+
+
+def test_load_compiled_names_a_structure_map_that_is_not_stored():
+    from sdmx_server.sdmx.structure_maps import load_compiled
+
+    s = seed()
+    by_urn = {urn_of(a): a for a in s.values()}
+    sm_urn = urn_of(s["SM_NAT_STOCK"])
+    assert load_compiled(sm_urn, by_urn.get).target_components
+    with pytest.raises(MapError, match=r"the structure map .*SM_NONE\(1.0\) is not stored"):
+        load_compiled(sm_urn.replace("SM_NAT_STOCK", "SM_NONE"), by_urn.get)
+    del by_urn[RM_SEX]
+    with pytest.raises(MapError, match=r"RM_SEX\(1.0\), which was not given"):
+        load_compiled(sm_urn, by_urn.get)

@@ -38,7 +38,7 @@ def link_add(obj, name: str, provider: str, dataflow: str, kind: str, url: str |
     from ..storage.database import begin_write
     from .definitions import add, link_json
     from .link_run import LinkError
-    from .translation import MapError
+    from ..sdmx.structure_maps import MapError
     from ..storage.link_store import LinkStore
 
     source = {k: v for k, v in (("url", url), ("query", query), ("path", path), ("sheet", sheet),

@@ -32,7 +32,7 @@ from ..storage.link_store import LinkRow, LinkStore
 from ..submission import workflow
 from ..submission.intake import DataflowContext, Receipt, dataflow_context
 from .sources import SourceError, SourceLimits, rows, scrub
-from .translation import CompiledMap, MapError, Unmapped, load_compiled
+from ..sdmx.structure_maps import CompiledMap, MapError, UnmappedValue, load_compiled
 
 log = logging.getLogger(__name__)
 _ROW = re.compile(r"^row (\d+)")
@@ -175,7 +175,7 @@ class Translated(io.RawIOBase):
             self.rows_read += 1
             try:
                 codes = translate(row, self.when)
-            except Unmapped as e:
+            except UnmappedValue as e:
                 self.problem_count += 1
                 if len(self.problems) < self.max_problems:
                     self.problems.append(Problem(str(e), "unmapped-code", row_no, e.map_urn))

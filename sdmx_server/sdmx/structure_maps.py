@@ -37,7 +37,8 @@ from typing import Any, Callable, Mapping
 
 MAX_REGEX_LENGTH = 200  # characters of one pattern
 MAX_MATCHED_LENGTH = 500  # longer values are never tried against patterns (they stay unmapped)
-_CACHE_SIZE = 4096  # distinct (values, date) answers a compiled RepresentationMap remembers
+_CACHE_SIZE = 100_000  # distinct (values, date) answers a compiled RepresentationMap remembers (millions of rows,
+# few distinct national codes: one dictionary look-up a row)
 
 #: SDMX 3.0 DataType (the SDMX-JSON 2.0 schema's enumeration, the same as SDMX-ML 3.0 common:DataType)
 DATA_TYPES = frozenset({
@@ -321,30 +322,35 @@ class CompiledMap:
         self._simple = [(r.sources[0], r.targets[0], r.representation_map) for r in self.rules
                         if len(r.sources) == 1 and len(r.targets) == 1]
         self._general = [r for r in self.rules if len(r.sources) != 1 or len(r.targets) != 1]
+        self._keys: dict[str, str] = {}  # map column -> the row's key for it, when they differ in case
 
-    def translate(self, row: Mapping[str, str], when: date | None = None) -> dict[str, str]:
+    def translate(self, row: Mapping[str, Any], when: date | None = None) -> dict[str, str]:
         """One national row to {target component id: code}.
 
-        A value that is not a string (an int or a date from a database driver) is read as ``str(value)``;
-        format floats before, if their ``str`` is not the national code. Raises MapError for a column the
-        row lacks and UnmappedValue (a MapError) for a national code no mapping translates; both name
-        the column, the code and the map."""
+        Columns match case-insensitively (SQL engines fold unquoted aliases: PostgreSQL to lower case). A value
+        that is not a string, as database drivers and spreadsheets give them, is read as SDMX text: a whole
+        float without ".0" (Excel's 1500.0 is 1500), a date in ISO 8601, None as empty; strings are stripped.
+        An empty value is not looked up (it stays empty: validation judges a missing code). Raises MapError for
+        a column the row lacks and UnmappedValue (a MapError) for a national code no mapping translates; both
+        name the column, the code and the map."""
         out = self.fixed_targets.copy()
         for col, target, rm in self._simple:
             v = row.get(col)
             if v is None:
-                v = self._missing(col)
-            elif v.__class__ is not str:
-                v = str(v)
-            if rm is None:
+                v = self._absent(row, col)
+            elif v.__class__ is str:
+                v = v.strip()
+            else:
+                v = _text(v)
+            if rm is None or not v:
                 out[target] = v
             else:
                 found = rm._cache.get(((v,), when))
                 out[target] = found[0] if found is not None else rm.lookup((v,), when, (col,))[0]
         for rule in self._general:
-            values = tuple(self._missing(col) if (v := row.get(col)) is None else v if v.__class__ is str else str(v)
-                           for col in rule.sources)
-            if rule.representation_map is None:
+            values = tuple(self._absent(row, col) if (v := row.get(col)) is None else v.strip() if v.__class__ is str
+                           else _text(v) for col in rule.sources)
+            if rule.representation_map is None or not any(values):
                 copies = values if len(values) == len(rule.targets) else values * len(rule.targets)  # one to many
                 for t, v in zip(rule.targets, copies):
                     out[t] = v
@@ -353,13 +359,35 @@ class CompiledMap:
                     out[t] = v
         return out
 
-    def _missing(self, col: str) -> str:
-        v = self.fixed_sources.get(col)
-        if v is None:
-            targets = [t for r in self.rules if col in r.sources for t in r.targets]
-            raise MapError(f"the row has no column {col}, which StructureMap {self.urn} maps to {', '.join(targets)}",
-                           column=col, map_urn=self.urn)
-        return v
+    def _absent(self, row: Mapping[str, Any], col: str) -> str:
+        """The value of ``col`` when ``row.get(col)`` gave None: under another case, None itself (empty), or
+        the fixed source value; MapError when the row has no such column at all."""
+        key = self._keys.get(col)
+        if key is None or key not in row:
+            upper = col.upper()
+            key = next((k for k in row if isinstance(k, str) and k.upper() == upper), None)
+            if key is not None:
+                self._keys[col] = key
+        v = row.get(key) if key is not None else None
+        if v is not None:
+            return v.strip() if v.__class__ is str else _text(v)
+        fixed = self.fixed_sources.get(col)
+        if fixed is not None:
+            return fixed
+        if key is not None:
+            return ""  # the column is there, its cell empty (NULL)
+        targets = [t for r in self.rules if col in r.sources for t in r.targets]
+        raise MapError(f"the row has no column {col}, which StructureMap {self.urn} maps to {', '.join(targets)}",
+                       column=col, map_urn=self.urn)
+
+
+def _text(v: Any) -> str:
+    """A national value that is not a string as SDMX text: whole floats (Excel's) without ".0", dates ISO."""
+    if isinstance(v, float):
+        return repr(int(v)) if v.is_integer() else repr(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v).strip()
 
 
 def representation_map_urns(structure_map: Mapping[str, Any]) -> list[str]:
@@ -528,3 +556,14 @@ def _structure_of(urn: Any, resolve: Callable[[str], Mapping[str, Any] | None]) 
     if found is None or found.get("type") != "datastructure" or found.get("isExternalReference"):
         return None
     return found
+
+
+def load_compiled(structure_map_urn: str, get: Callable[[str], Mapping[str, Any] | None]) -> CompiledMap:
+    """The StructureMap stored under ``structure_map_urn`` compiled with the RepresentationMaps it names
+    (``get``: the artefact store's look-up by URN); MapError names what is not stored."""
+    sm = get(structure_map_urn)
+    if sm is None:
+        raise MapError(f"the structure map {structure_map_urn} is not stored: load it first (sdmx-server load)",
+                       map_urn=structure_map_urn)
+    reps = {u: rm for u in representation_map_urns(sm) if (rm := get(u)) is not None}
+    return compile_maps(sm, reps)
