@@ -402,3 +402,52 @@ def test_a_harvest_may_release_at_once_where_the_country_chose_so(national, regi
     (row,) = [s for s in submissions(regional) if s.id in done.submissions]
     assert row.state == "released" and row.submitted_by == "harvest:kz-auto"
     assert figures(regional) == national_figures(national)
+
+
+def test_a_harvesting_link_runs_and_is_recorded_like_the_others(national, regional, database_url, monkeypatch):
+    """`link add --kind sdmx-rest` + `link run`: the harvest client with the link's service, dataflow, provider and
+    its own cursor; the run recorded with the observations read and the submission; a second run finds nothing."""
+    from click.testing import CliRunner
+
+    from sdmx_server.cli import main
+    from sdmx_server.storage.link_store import LinkStore
+
+    monkeypatch.delenv("SDMX_SERVER_CONFIG", raising=False)
+    monkeypatch.setenv("SDMX_SERVER_DATABASE_URL", database_url)
+    monkeypatch.setenv("SDMX_SERVER_SECRET_KEY", "test")
+    monkeypatch.setenv("KZ_NSI_TOKEN", national.viewer)
+
+    def cli(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    r = cli("link", "add", "kz.nsi", "--provider", "KZ", "--dataflow", FLOW, "--kind", "sdmx-rest", "--url",
+            national.rest, "--api", "v2", "--series", "S.KZ.*.*", "--settle", "0", "--token-env", "KZ_NSI_TOKEN")
+    assert r.exit_code == 0, r.output
+    r = cli("link", "run", "kz.nsi", "--dry-run")
+    assert r.exit_code == 1 and "a harvest has no dry run" in r.output
+    r = cli("link", "run", "kz.nsi")
+    assert r.exit_code == 0, r.output
+    (sub,) = submissions(regional)
+    expected = national_figures(national)
+    assert (sub.state, sub.provider_id, sub.submitted_by) == ("pending", "KZ", "harvest:link-kz_nsi")
+    assert f"{len(expected)} rows read, {len(expected)} figures, submission {sub.id} pending" in r.output
+    with regional.connect() as conn:
+        store = LinkStore(conn)
+        (run,) = store.runs(store.get("kz.nsi").id, 10)
+        cursor = HarvestCursorStore(conn).get("link-kz_nsi")
+    assert (run.state, run.rows_read, run.figures_submitted, run.submission_id) == (
+        "succeeded", len(expected), len(expected), sub.id)
+    assert cursor is not None and cursor.cursor is not None
+    release_all(regional, [sub.id])
+    assert figures(regional) == expected
+
+    r = cli("link", "run", "kz.nsi")  # nothing changed since its cursor
+    assert r.exit_code == 0 and "0 rows read, 0 figures" in r.output, r.output
+    assert len(submissions(regional)) == 1
+
+    monkeypatch.delenv("KZ_NSI_TOKEN")
+    r = cli("link", "run", "kz.nsi")  # a failure is a failed run, nothing stored
+    assert r.exit_code == 1 and "KZ_NSI_TOKEN" in r.output
+    with regional.connect() as conn:
+        store = LinkStore(conn)
+        assert [x.state for x in store.runs(store.get("kz.nsi").id, 10)] == ["failed", "succeeded", "succeeded"]

@@ -20,7 +20,13 @@ def link_group() -> None:
 @click.option("--provider", required=True, help="Data provider (country) id the figures are submitted for.")
 @click.option("--dataflow", required=True, help="AGENCY:ID(VERSION), e.g. DSM:DF_STOCK_FOREIGNERS(1.0).")
 @click.option("--kind", type=click.Choice(["sql", "csv", "excel", "sdmx-rest"]), required=True)
-@click.option("--url", help="sql: SQLAlchemy URL, password as ${ENV_VAR}; sdmx-rest: the service's data URL.")
+@click.option("--url", help="sql: SQLAlchemy URL, password as ${ENV_VAR}; sdmx-rest: the service's REST root, e.g. "
+                            "https://stat.example.kz/rest (the same --dataflow is harvested there).")
+@click.option("--api", type=click.Choice(["v1", "v2"]), help="sdmx-rest: SDMX 2.1 REST (v1, default) or 3.0 (v2).")
+@click.option("--series", help="sdmx-rest: only these series, in the API's key syntax (v2: S.KZ.*.*).")
+@click.option("--settle", type=click.FloatRange(0, 3600), help="sdmx-rest: seconds back from the service's clock a "
+                                                               "harvest reads up to (default 5).")
+@click.option("--token-env", help="sdmx-rest: name of the environment variable holding the service's token.")
 @click.option("--query", help="sql: the SELECT giving one national row per figure.")
 @click.option("--path", help="csv/excel: the file.")
 @click.option("--sheet", help="excel: the sheet (default the first).")
@@ -31,7 +37,8 @@ def link_group() -> None:
                                                    "verification for this link); otherwise it waits as pending.")
 @click.option("--every", "interval", type=int, help="Run on its own every this many seconds (at least 60).")
 @click.pass_obj
-def link_add(obj, name: str, provider: str, dataflow: str, kind: str, url: str | None, query: str | None,
+def link_add(obj, name: str, provider: str, dataflow: str, kind: str, url: str | None, api: str | None,
+             series: str | None, settle: float | None, token_env: str | None, query: str | None,
              path: str | None, sheet: str | None, delimiter: str | None, encoding: str | None,
              structure_map: str | None, auto_release: bool, interval: int | None) -> None:
     from ..storage.audit_store import AuditStore
@@ -42,7 +49,8 @@ def link_add(obj, name: str, provider: str, dataflow: str, kind: str, url: str |
     from ..storage.link_store import LinkStore
 
     source = {k: v for k, v in (("url", url), ("query", query), ("path", path), ("sheet", sheet),
-                                ("delimiter", delimiter), ("encoding", encoding)) if v}
+                                ("delimiter", delimiter), ("encoding", encoding), ("api", api), ("key", series),
+                                ("token_env", token_env), ("settle", settle)) if v not in (None, "")}
     try:
         with obj.engine().connect() as conn, begin_write(conn):
             done = add(conn, name=name, provider=provider, dataflow=dataflow, kind=kind, source=source,

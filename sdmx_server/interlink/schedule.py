@@ -42,7 +42,7 @@ def claim_due(engine: Engine, now: datetime | None = None) -> list[str]:
 
 def run_due(engine: Engine, options: IngestOptions, limits: SourceLimits,
             now: datetime | None = None) -> list[Outcome]:
-    """Claim and run every due link (sql, csv and excel links; SDMX REST links are claimed by their harvester)."""
+    """Claim and run every due link (of every kind: an SDMX REST link harvests)."""
     outcomes = []
     for name in claim_due(engine, now):
         outcome = run(engine, name, options=options, limits=limits, trigger="schedule")

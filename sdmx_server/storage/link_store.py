@@ -106,9 +106,9 @@ class LinkStore:
 
     # -- schedule -----------------------------------------------------------------------------------------
     def due(self, now: datetime) -> list[LinkRow]:
-        """Due links the row readers run (an SDMX REST link is claimed by its own harvester)."""
+        """Due links, of every kind (an SDMX REST link harvests)."""
         q = (select(data_link).where(data_link.c.interval_seconds.is_not(None), data_link.c.next_run_at <= now,
-                                     data_link.c.source_kind.in_(("sql", "csv", "excel")))
+                                     data_link.c.source_kind.in_(("sql", "csv", "excel", "sdmx-rest")))
              .order_by(data_link.c.next_run_at))
         return [_link(r) for r in self.conn.execute(q)]
 
