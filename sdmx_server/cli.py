@@ -332,7 +332,7 @@ from .interlink.link_commands import link_group  # noqa: E402
 main.add_command(link_group)  # docs/interlinking.md
 from .interlink.harvest_commands import harvest_command, mirror_command, send_webhooks_command  # noqa: E402
 
-for _command in (harvest_command, mirror_command, send_webhooks_command):  # issue 20: docs/interlinking-mirror.md
+for _command in (harvest_command, mirror_command, send_webhooks_command):  # issue 20: docs/interlinking.md
     main.add_command(_command)
 
 

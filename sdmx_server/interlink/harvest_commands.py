@@ -50,7 +50,7 @@ def harvest_command(obj, name: str, url: str, flow: str, provider: str, api: str
 
 @click.command("mirror", help="Mirror what you may see of a dataflow of an SDMX REST service (v2) into a folder: "
                               "its current figures as SDMX-CSV 2.0, kept up to date with updatedAfter, deletions "
-                              "included (docs/interlinking-mirror.md). Run it from a timer.")
+                              "included (docs/interlinking.md). Run it from a timer.")
 @click.option("--url", required=True, help="The service's REST root, e.g. https://dsm.example.org/rest")
 @click.option("--flow", required=True, help="Dataflow as AGENCY:ID(VERSION).")
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, exists=True),

@@ -1,5 +1,5 @@
 """Mirror what a caller may see of one dataflow of an SDMX REST service into a folder: the cycle a national
-database runs against the regional server (docs/interlinking-mirror.md), and a ready client for it.
+database runs against the regional server (docs/interlinking.md), and a ready client for it.
 
 The folder holds ``AGENCY_ID_VERSION.csv`` (the current figures, SDMX-CSV 2.0 columns, one row per observation,
 sorted by OBS_KEY) and ``AGENCY_ID_VERSION.state.json`` (the cursor and the ETag). Each run asks for what changed
