@@ -7,6 +7,8 @@ database's work. The workflow takes it as the link's provider would send it: the
 run's record commit in one transaction; any failure rolls the submission back and records the run as failed
 with its reasons, so nothing is ever half stored. Problems are reported with the national source row (the
 query's n-th row, the file's line) and, for a code no map translates, the code and the RepresentationMap.
+The maps are applied by sdmx/structure_maps.py. An SDMX REST link is not translated: its run is a harvest
+(interlink/harvest.py) under the link's own cursor, recorded like the others.
 """
 
 from __future__ import annotations
