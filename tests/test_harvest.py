@@ -445,9 +445,24 @@ def test_a_harvesting_link_runs_and_is_recorded_like_the_others(national, region
     assert r.exit_code == 0 and "0 rows read, 0 figures" in r.output, r.output
     assert len(submissions(regional)) == 1
 
+    from sdmx_server.interlink.schedule import run_due
+    from sdmx_server.interlink.sources import SourceLimits
+    from sdmx_server.storage.link_tables import data_link
+    from sdmx_server.storage.artefact_store import utcnow
+    from datetime import timedelta
+    from sqlalchemy import update
+
+    national.release({"CN.F.2032-S1": str(int(time.time()) % 100_000 + 1)})  # the schedule harvests it too
+    time.sleep(1.1)
+    with regional.begin() as conn:
+        conn.execute(update(data_link).values(interval_seconds=3600, next_run_at=utcnow() - timedelta(seconds=1)))
+    (scheduled,) = run_due(regional, IngestOptions(), SourceLimits())
+    assert (scheduled.state, scheduled.rows_read) == ("succeeded", 1), scheduled
+    assert len(submissions(regional)) == 2
+
     monkeypatch.delenv("KZ_NSI_TOKEN")
     r = cli("link", "run", "kz.nsi")  # a failure is a failed run, nothing stored
     assert r.exit_code == 1 and "KZ_NSI_TOKEN" in r.output
     with regional.connect() as conn:
         store = LinkStore(conn)
-        assert [x.state for x in store.runs(store.get("kz.nsi").id, 10)] == ["failed", "succeeded", "succeeded"]
+        assert [x.state for x in store.runs(store.get("kz.nsi").id, 10)] == ["failed", "succeeded", "succeeded", "succeeded"]
