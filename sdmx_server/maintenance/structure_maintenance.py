@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Literal
 
+from ..content.search_entries import index_structures
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
 from ..sdmx.errors import Conflict, NotFound, SemanticError
 from ..sdmx.formats.structure_formats import refusal
@@ -112,6 +113,7 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
     results: list[Result] = []
     stored_ok: set[str] = set()
     failed: set[str] = set()
+    changed = False
     submitted = {urn_of(a) for a in artefacts}
     for a in _order_by_dependencies(artefacts):
         urn = urn_of(a)
@@ -145,6 +147,7 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
         outcome = store.put(a)
         stored_ok.add(urn)
         if outcome != "unchanged":
+            changed = True
             _audit(store, by, f"structure.{'create' if outcome == 'created' else 'replace'}", urn)
         if outcome == "created":
             results.append(Result(urn, "Append", "Success", 201, f"{_label(urn)} created"))
@@ -152,6 +155,8 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
             results.append(Result(urn, "Replace", "Success", 200, f"{_label(urn)} replaced"))
         else:
             results.append(Result(urn, "Replace", "Success", 200, f"{_label(urn)} unchanged"))
+    if changed:
+        index_structures(store.conn)  # names and codes searched, in the same transaction
     return results
 
 
@@ -170,6 +175,7 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
             raise Conflict(f"{_label(urn)} is referenced by {', '.join(_label(r) for r in referrers)}")
         store.delete(urn)
         _audit(store, by, "structure.delete", urn)
+        index_structures(store.conn)
         return Result(urn, "Delete", "Success", 200, f"{_label(urn)} deleted")
     key = TYPES[type_].items_key
     if not key:
@@ -194,6 +200,7 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
         raise Conflict(_still_referenced(urn, in_use))
     store.put(updated)
     _audit(store, by, "structure.delete_item", urn, {"item": item_id})
+    index_structures(store.conn)
     return Result(urn, "Delete", "Success", 200, f"item {item_id} deleted from {_label(urn)}")
 
 
