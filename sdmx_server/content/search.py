@@ -17,6 +17,7 @@ from ..identity.actor import Actor
 from ..storage.search_index import KINDS, MAX_QUERY, Filters, Found, Hit, Reader, SearchIndex
 from .documents import is_system_administrator
 
+MAX_QUERY_CHARS = MAX_QUERY
 PAGE_SIZE = 30
 MAX_PAGE = 50  # pages of results offered; past them, a narrower query helps more
 
@@ -46,17 +47,37 @@ def reader_for(actor: Actor, vis: Visibility) -> Reader:
     return Reader(signed_in=True, country=actor.country, shared=dict(vis.others))
 
 
+class BadSearch(ValueError):
+    """A query string that cannot be a search: ``param`` names the part, ``value`` what it held."""
+
+    def __init__(self, param: str, value: str):
+        super().__init__(f"{param}={value[:40]!r} cannot be searched")
+        self.param, self.value = param, value
+
+
 def clean_query(raw: str | None) -> str:
-    """The query as searched: at most MAX_QUERY characters, no control characters, spaces folded."""
-    text = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in (raw or "")[:MAX_QUERY])
+    """The query as searched: no control characters, spaces folded."""
+    text = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in (raw or "")[:MAX_QUERY_CHARS])
     return " ".join(text.split())
 
 
-def filters_from(kind: str | None, country: str | None, indicator: str | None, year: str | None) -> Filters:
-    """Filters from a query string; a value that cannot be one (unknown type, not a year) filters nothing."""
-    return Filters(kind if kind in KINDS else None, (country or None) if country and len(country) <= 200 else None,
-                   (indicator or None) if indicator and len(indicator) <= 600 else None,
-                   int(year) if year and year.isdigit() and len(year) == 4 else None)
+def parse_request(q: str | None, kind: str | None, country: str | None, indicator: str | None, year: str | None,
+                  page: str | None) -> tuple[str, Filters, int]:
+    """(query, filters, page) from a query string's values; BadSearch names the first that cannot be one."""
+    if q and len(q) > MAX_QUERY_CHARS:
+        raise BadSearch("q", q)
+    if kind and kind not in KINDS:
+        raise BadSearch("type", kind)
+    if country and (len(country) > 200 or not country.replace("_", "").replace("-", "").isalnum()):
+        raise BadSearch("country", country)
+    if indicator and (len(indicator) > 600 or not indicator.startswith("urn:sdmx:")):
+        raise BadSearch("indicator", indicator)
+    if year and not (year.isdigit() and len(year) == 4):
+        raise BadSearch("year", year)
+    if page and not (page.isdigit() and len(page) <= 4 and int(page) >= 1):
+        raise BadSearch("page", page)
+    return (clean_query(q), Filters(kind or None, country or None, indicator or None, int(year) if year else None),
+            int(page) if page else 1)
 
 
 def search(conn: Connection, actor: Actor, vis: Visibility, query: str, lang: str, filters: Filters = Filters(),

@@ -120,6 +120,7 @@ def indicator_entries(flow: Artefact, artefacts: Mapping[str, Artefact]) -> list
         concept_urns = concepts_of(dsd)
         for d in dsd.get("dataStructureComponents", {}).get("dimensionList", {}).get("dimensions", []):
             concept = _concept(artefacts, concept_urns.get(d["id"]))
+            codes.append(d["id"])
             for lang in LANGUAGES:
                 breakdowns[lang].append(_pick(concept.get("names") if concept else None, lang) or d["id"])
             codelist = artefacts.get((d.get("localRepresentation") or {}).get("enumeration") or "")

@@ -244,8 +244,8 @@ def _filters(f: Filters) -> dict[str, Any]:
     if f.year:
         out["year"] = search_entry.c.year == f.year
     if f.indicator:
-        out["indicator"] = exists().where(search_entry_indicator.c.entry_id == search_entry.c.id,
-                                          search_entry_indicator.c.dataflow_urn == f.indicator)
+        si = search_entry_indicator.alias("si_chosen")  # the indicator facet's own join stays apart
+        out["indicator"] = exists().where(si.c.entry_id == search_entry.c.id, si.c.dataflow_urn == f.indicator)
     return out
 
 
@@ -257,9 +257,10 @@ def _visible(reader: Reader) -> Any:
     if reader.signed_in and reader.everything:
         reach = true()
     elif reader.signed_in and reader.country:
-        shared = [and_(search_entry_indicator.c.dataflow_urn == urn, e.country.in_(sorted(providers)))
+        si = search_entry_indicator.alias("si_shared")  # the indicator facet's own join stays apart
+        shared = [and_(si.c.dataflow_urn == urn, e.country.in_(sorted(providers)))
                   for urn, providers in sorted(reader.shared.items()) if providers]
-        by_sharing = exists().where(search_entry_indicator.c.entry_id == e.id, or_(*shared)) if shared else false()
+        by_sharing = exists().where(si.c.entry_id == e.id, or_(*shared)) if shared else false()
         reach = or_(e.access == "participants",
                     and_(e.access == "restricted", or_(e.country.is_(None), e.country == reader.country, by_sharing)))
     return and_(e.state == "published", or_(e.access == "public", reach))

@@ -35,6 +35,7 @@ class PortalSessions(SecureCookieSessionInterface):
 def init_portal(app: Flask) -> None:
     from . import admin_pages, documentation_entry, documentation_pages, page_context, report_pages, submission_pages, views  # noqa: F401 (routes)
     from . import content_nav, country_pages, document_pages, news_pages, sitemap_pages  # noqa: F401 (routes of the content part, issue 18)
+    from . import search_pages  # noqa: F401 (search across everything, issue 18)
     from .message_catalogues import compiled_translations  # imported here: `python -m` runs it as a script too
 
     cfg = app.extensions["sdmx_config"]
