@@ -67,6 +67,8 @@ PAGES = {
     "portal.content_links": ["/{lang}/content/links/", "/{lang}/content/links/1/edit"],
     "portal.saved_reports": ["/{lang}/reports/saved/"],
     "portal.sitemap_page": ["/{lang}/sitemap"],
+    "portal.search_page": ["/{lang}/search", "/{lang}/search?q=foreigners", "/{lang}/search?q=%D0%B8%D0%BD%D0%BE"
+                           "%D1%81%D1%82%D1%80%D0%B0%D0%BD%D1%86%D1%8B&type=indicator", "/{lang}/search?q=x&year=abc"],
     "portal.not_found": ["/{lang}/no-such-page"],
 }
 # a redirect, files to download (exports, the Excel template), a form's target
