@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -98,13 +99,16 @@ def _stemmers() -> tuple[Any, Any]:
     return _local.stemmers
 
 
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """Snowball is pure Python (some 50 µs a word); texts repeat their words, so each is stemmed once."""
+    ru, en = _stemmers()
+    return ru.stemWord(word) if _CYRILLIC.search(word) else en.stemWord(word)
+
+
 def words(text: str) -> list[str]:
     """The text's words, lower case, each stemmed in its own script's language."""
-    ru, en = _stemmers()
-    out = []
-    for w in _WORD.findall(text.lower().replace("ё", "е")):
-        out.append(ru.stemWord(w) if _CYRILLIC.search(w) else en.stemWord(w))
-    return out
+    return [_stem(w) for w in _WORD.findall(text.lower().replace("ё", "е"))]
 
 
 def stemmed(text: str) -> str:
@@ -182,37 +186,53 @@ class SearchIndex:
     def search(self, query: str, lang: str, reader: Reader, filters: Filters = Filters(), *, limit: int = 20,
                offset: int = 0) -> Found:
         """The entries matching ``query`` in ``lang`` that ``reader`` may find, best first; the total and the
-        facets count only those."""
+        facets count only those. One query reads every match the reader may find (id, type, country, year,
+        indicators, rank: a few numbers each), the counts and facets are made from it here, and a second one
+        reads the titles of the page shown."""
         match = self._match(_bounded(query), lang)
         if match is None:
             return Found([], 0, {"kind": [], "country": [], "indicator": [], "year": []})
         where, rank, source = match
-        base = [search_entry.c.lang == lang, _visible(reader), where]
-        picked = _filters(filters)
-        q = (select(search_entry.c.kind, search_entry.c.ref, search_entry.c.title, search_entry.c.summary,
-                    search_entry.c.country, search_entry.c.year, rank.label("rank"))
-             .select_from(source).where(*base, *picked.values())
-             .order_by(rank.desc() if self.postgres else rank, search_entry.c.id).limit(limit).offset(offset))
-        hits = [Hit(r.kind, r.ref, r.title, r.summary, r.country, r.year,
-                    float(r.rank) if self.postgres else -float(r.rank)) for r in self.conn.execute(q)]
-        total = self.conn.execute(select(func.count()).select_from(source).where(*base, *picked.values())).scalar_one()
-        facets = {}
-        for name, col in (("kind", search_entry.c.kind), ("country", search_entry.c.country),
-                          ("year", search_entry.c.year)):
-            others = [c for k, c in picked.items() if k != name]
-            n = func.count().label("n")
-            rows = self.conn.execute(select(col, n).select_from(source).where(*base, *others, col.is_not(None))
-                                     .group_by(col).order_by(n.desc(), col))
-            facets[name] = [(v, c) for v, c in rows]
-        others = [c for k, c in picked.items() if k != "indicator"]
-        n = func.count().label("n")
-        urn = search_entry_indicator.c.dataflow_urn
-        rows = self.conn.execute(
-            select(urn, n).select_from(source.join(search_entry_indicator,
-                                                   search_entry_indicator.c.entry_id == search_entry.c.id))
-            .where(*base, *others).group_by(urn).order_by(n.desc(), urn))
-        facets["indicator"] = [(v, c) for v, c in rows]
-        return Found(hits, total, facets)
+        e, si = search_entry.c, search_entry_indicator.c
+        q = (select(e.id, e.kind, e.country, e.year, si.dataflow_urn, rank.label("rank"))
+             .select_from(source.outerjoin(search_entry_indicator, si.entry_id == e.id))
+             .where(e.lang == lang, _visible(reader), where))
+        matched: dict[int, list] = {}
+        for r in self.conn.execute(q):
+            m = matched.get(r.id)
+            if m is None:
+                matched[r.id] = [r.kind, r.country, r.year, {r.dataflow_urn} - {None},
+                                 float(r.rank) if self.postgres else -float(r.rank)]
+            elif r.dataflow_urn:
+                m[3].add(r.dataflow_urn)
+        tests = {"kind": lambda m: m[0] == filters.kind, "country": lambda m: m[1] == filters.country,
+                 "year": lambda m: m[2] == filters.year, "indicator": lambda m: filters.indicator in m[3]}
+        chosen = {k: t for k, t in tests.items() if getattr(filters, k)}
+        counts: dict[str, dict] = {k: {} for k in tests}
+        kept = []
+        for entry_id, m in matched.items():
+            failed = [k for k, t in chosen.items() if not t(m)]
+            if not failed:
+                kept.append((m[4], entry_id))
+            if len(failed) > 1:
+                continue
+            for name, values in (("kind", (m[0],)), ("country", (m[1],)), ("year", (m[2],)), ("indicator", m[3])):
+                if failed and failed[0] != name:
+                    continue  # a facet counts what the other chosen facets keep
+                for v in values:
+                    if v is not None:
+                        counts[name][v] = counts[name].get(v, 0) + 1
+        kept.sort(key=lambda t: (-t[0], t[1]))
+        page = kept[offset:offset + limit]
+        shown = {}
+        if page:
+            shown = {r.id: r for r in self.conn.execute(
+                select(e.id, e.kind, e.ref, e.title, e.summary, e.country, e.year)
+                .where(e.id.in_([i for _, i in page])))}
+        hits = [Hit(shown[i].kind, shown[i].ref, shown[i].title, shown[i].summary, shown[i].country, shown[i].year,
+                    score) for score, i in page]
+        facets = {k: sorted(v.items(), key=lambda kv: (-kv[1], str(kv[0]))) for k, v in counts.items()}
+        return Found(hits, len(kept), facets)
 
     def _match(self, query: str, lang: str) -> tuple[Any, Any, Any] | None:
         """(the match condition, the rank expression, the FROM clause), or None when the query has no word."""
@@ -233,20 +253,6 @@ class SearchIndex:
 
     def count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(search_entry)).scalar_one()
-
-
-def _filters(f: Filters) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if f.kind:
-        out["kind"] = search_entry.c.kind == f.kind
-    if f.country:
-        out["country"] = search_entry.c.country == f.country
-    if f.year:
-        out["year"] = search_entry.c.year == f.year
-    if f.indicator:
-        si = search_entry_indicator.alias("si_chosen")  # the indicator facet's own join stays apart
-        out["indicator"] = exists().where(si.c.entry_id == search_entry.c.id, si.c.dataflow_urn == f.indicator)
-    return out
 
 
 def _visible(reader: Reader) -> Any:
