@@ -35,6 +35,7 @@ _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _fts = table("search_fts", column("rowid"), column("title"), column("summary"), column("body"))
 _tsv = literal_column("search_entry.tsv")
+_AT = {"kind": 0, "country": 1, "year": 2}  # where a match's values are in the lists search() makes
 _local = threading.local()  # a Snowball stemmer keeps state between calls: one per thread
 
 
@@ -198,30 +199,31 @@ class SearchIndex:
              .select_from(source.outerjoin(search_entry_indicator, si.entry_id == e.id))
              .where(e.lang == lang, _visible(reader), where))
         matched: dict[int, list] = {}
-        for r in self.conn.execute(q):
-            m = matched.get(r.id)
+        sign = 1.0 if self.postgres else -1.0  # bm25: the lower the better
+        for entry_id, kind, country, year, urn, score in self.conn.execute(q).tuples():
+            m = matched.get(entry_id)
             if m is None:
-                matched[r.id] = [r.kind, r.country, r.year, {r.dataflow_urn} - {None},
-                                 float(r.rank) if self.postgres else -float(r.rank)]
-            elif r.dataflow_urn:
-                m[3].add(r.dataflow_urn)
-        tests = {"kind": lambda m: m[0] == filters.kind, "country": lambda m: m[1] == filters.country,
-                 "year": lambda m: m[2] == filters.year, "indicator": lambda m: filters.indicator in m[3]}
-        chosen = {k: t for k, t in tests.items() if getattr(filters, k)}
-        counts: dict[str, dict] = {k: {} for k in tests}
+                matched[entry_id] = [kind, country, year, [urn] if urn else [], sign * float(score)]
+            elif urn:
+                m[3].append(urn)
+        chosen = {k: v for k, v in (("kind", filters.kind), ("country", filters.country), ("year", filters.year),
+                                    ("indicator", filters.indicator)) if v}
+        counts: dict[str, dict] = {"kind": {}, "country": {}, "year": {}, "indicator": {}}
         kept = []
         for entry_id, m in matched.items():
-            failed = [k for k, t in chosen.items() if not t(m)]
+            failed = [k for k, v in chosen.items() if (v not in m[3] if k == "indicator" else m[_AT[k]] != v)]
             if not failed:
                 kept.append((m[4], entry_id))
-            if len(failed) > 1:
+            elif len(failed) > 1:
                 continue
-            for name, values in (("kind", (m[0],)), ("country", (m[1],)), ("year", (m[2],)), ("indicator", m[3])):
-                if failed and failed[0] != name:
-                    continue  # a facet counts what the other chosen facets keep
-                for v in values:
-                    if v is not None:
-                        counts[name][v] = counts[name].get(v, 0) + 1
+            for name in ("kind", "country", "year"):
+                if (not failed or failed[0] == name) and m[_AT[name]] is not None:
+                    got = counts[name]
+                    got[m[_AT[name]]] = got.get(m[_AT[name]], 0) + 1
+            if not failed or failed[0] == "indicator":  # a facet counts what the other chosen facets keep
+                got = counts["indicator"]
+                for urn in m[3]:
+                    got[urn] = got.get(urn, 0) + 1
         kept.sort(key=lambda t: (-t[0], t[1]))
         page = kept[offset:offset + limit]
         shown = {}
