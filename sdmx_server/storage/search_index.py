@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import snowballstemmer
-from sqlalchemy import (Connection, and_, column, delete, exists, false, func, insert, literal_column, or_, select,
-                        table, text, true)
+from sqlalchemy import (Connection, Float, String, and_, cast, column, delete, exists, false, func, insert, literal,
+                        literal_column, or_, select, table, text, true, union_all)
 
 from .search_tables import search_entry, search_entry_indicator
 
@@ -35,7 +35,6 @@ _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _fts = table("search_fts", column("rowid"), column("title"), column("summary"), column("body"))
 _tsv = literal_column("search_entry.tsv")
-_AT = {"kind": 0, "country": 1, "year": 2}  # where a match's values are in the lists search() makes
 _local = threading.local()  # a Snowball stemmer keeps state between calls: one per thread
 
 
@@ -187,54 +186,49 @@ class SearchIndex:
     def search(self, query: str, lang: str, reader: Reader, filters: Filters = Filters(), *, limit: int = 20,
                offset: int = 0) -> Found:
         """The entries matching ``query`` in ``lang`` that ``reader`` may find, best first; the total and the
-        facets count only those. One query reads every match the reader may find (id, type, country, year,
-        indicators, rank: a few numbers each), the counts and facets are made from it here, and a second one
-        reads the titles of the page shown."""
+        facets count only those. The matches the reader may find are made once (a materialised CTE: the full-text
+        match runs once) and counted there by the database, in one query; a second one ranks them for the page.
+        Nothing per match comes back to Python, so a word found in thousands of entries costs little more."""
         match = self._match(_bounded(query), lang)
         if match is None:
             return Found([], 0, {"kind": [], "country": [], "indicator": [], "year": []})
         where, rank, source = match
-        e, si = search_entry.c, search_entry_indicator.c
-        q = (select(e.id, e.kind, e.country, e.year, si.dataflow_urn, rank.label("rank"))
-             .select_from(source.outerjoin(search_entry_indicator, si.entry_id == e.id))
-             .where(e.lang == lang, _visible(reader), where))
-        matched: dict[int, list] = {}
-        sign = 1.0 if self.postgres else -1.0  # bm25: the lower the better
-        for entry_id, kind, country, year, urn, score in self.conn.execute(q).tuples():
-            m = matched.get(entry_id)
-            if m is None:
-                matched[entry_id] = [kind, country, year, [urn] if urn else [], sign * float(score)]
-            elif urn:
-                m[3].append(urn)
-        chosen = {k: v for k, v in (("kind", filters.kind), ("country", filters.country), ("year", filters.year),
-                                    ("indicator", filters.indicator)) if v}
-        counts: dict[str, dict] = {"kind": {}, "country": {}, "year": {}, "indicator": {}}
-        kept = []
-        for entry_id, m in matched.items():
-            failed = [k for k, v in chosen.items() if (v not in m[3] if k == "indicator" else m[_AT[k]] != v)]
-            if not failed:
-                kept.append((m[4], entry_id))
-            elif len(failed) > 1:
-                continue
-            for name in ("kind", "country", "year"):
-                if (not failed or failed[0] == name) and m[_AT[name]] is not None:
-                    got = counts[name]
-                    got[m[_AT[name]]] = got.get(m[_AT[name]], 0) + 1
-            if not failed or failed[0] == "indicator":  # a facet counts what the other chosen facets keep
-                got = counts["indicator"]
-                for urn in m[3]:
-                    got[urn] = got.get(urn, 0) + 1
-        kept.sort(key=lambda t: (-t[0], t[1]))
-        page = kept[offset:offset + limit]
+        e = search_entry.c
+        found = (select(e.id, e.kind, e.country, e.year, rank.label("rank")).select_from(source)
+                 .where(e.lang == lang, _visible(reader), where).cte("found").prefix_with("MATERIALIZED"))
+        m = found.c
+        si = search_entry_indicator.alias("si_facet")
+        chosen = _chosen(filters, m)
+        parts = [select(literal("total").label("part"), literal(None, String).label("value"),
+                        cast(func.count(), Float).label("n")).select_from(found).where(*chosen.values())]
+        for name, col in (("kind", m.kind), ("country", m.country), ("year", cast(m.year, String))):
+            others = [c for k, c in chosen.items() if k != name]
+            parts.append(select(literal(name), col, cast(func.count(), Float)).select_from(found)
+                         .where(col.is_not(None), *others).group_by(col))
+        others = [c for k, c in chosen.items() if k != "indicator"]
+        kept = select(m.id).where(*others)  # the entries first, then their indicators by the primary key
+        parts.append(select(literal("indicator"), si.c.dataflow_urn, cast(func.count(), Float))
+                     .where(si.c.entry_id.in_(kept)).group_by(si.c.dataflow_urn))
+        best = (select(m.id, m.rank).where(*chosen.values())
+                .order_by(m.rank.desc() if self.postgres else m.rank, m.id).limit(limit).offset(offset).subquery())
+        parts.append(select(literal("hit"), cast(best.c.id, String), cast(best.c.rank, Float)))
+        total, counts, page = 0, {"kind": {}, "country": {}, "year": {}, "indicator": {}}, []
+        for part, value, n in self.conn.execute(union_all(*parts)):
+            if part == "total":
+                total = int(n)
+            elif part == "hit":
+                page.append((int(value), float(n) if self.postgres else -float(n)))  # bm25: the lower the better
+            else:
+                counts[part][int(value) if part == "year" else value] = int(n)
+        facets = {k: sorted(v.items(), key=lambda kv: (-kv[1], str(kv[0]))) for k, v in counts.items()}
+        page.sort(key=lambda t: (-t[1], t[0]))
         shown = {}
         if page:
             shown = {r.id: r for r in self.conn.execute(
-                select(e.id, e.kind, e.ref, e.title, e.summary, e.country, e.year)
-                .where(e.id.in_([i for _, i in page])))}
+                select(e.id, e.kind, e.ref, e.title, e.summary, e.country, e.year).where(e.id.in_([i for i, _ in page])))}
         hits = [Hit(shown[i].kind, shown[i].ref, shown[i].title, shown[i].summary, shown[i].country, shown[i].year,
-                    score) for score, i in page]
-        facets = {k: sorted(v.items(), key=lambda kv: (-kv[1], str(kv[0]))) for k, v in counts.items()}
-        return Found(hits, len(kept), facets)
+                    score) for i, score in page]
+        return Found(hits, total, facets)
 
     def _match(self, query: str, lang: str) -> tuple[Any, Any, Any] | None:
         """(the match condition, the rank expression, the FROM clause), or None when the query has no word."""
@@ -255,6 +249,21 @@ class SearchIndex:
 
     def count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(search_entry)).scalar_one()
+
+
+def _chosen(f: Filters, cols: Any) -> dict[str, Any]:
+    """The chosen facets as conditions on ``cols`` (the entry's columns, or the matches' CTE's)."""
+    out: dict[str, Any] = {}
+    if f.kind:
+        out["kind"] = cols.kind == f.kind
+    if f.country:
+        out["country"] = cols.country == f.country
+    if f.year:
+        out["year"] = cols.year == f.year
+    if f.indicator:
+        si = search_entry_indicator.alias("si_chosen")  # the indicator facet's own join stays apart
+        out["indicator"] = exists().where(si.c.entry_id == cols.id, si.c.dataflow_urn == f.indicator)
+    return out
 
 
 def _visible(reader: Reader) -> Any:
