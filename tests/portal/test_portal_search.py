@@ -11,7 +11,6 @@ import pytest
 
 from ..access_world import F
 from ..search_files import pdf_with
-from .conftest import sign_in
 from .test_portal_admin import text_of
 from .test_portal_documents import config, new_client, only_document, set_state, upload  # noqa: F401 (fixture)
 
