@@ -41,7 +41,7 @@ search_entry = Table(
     Column("title", Text, nullable=False),
     Column("summary", Text, nullable=False),  # what a result shows under its title (the first few hundred characters)
     Index("ix_search_entry_ref", "kind", "ref"),
-    Index("ix_search_entry_lang", "lang", "kind"),
+    # no index on lang: PostgreSQL would rather read a language's every entry by it than use the GIN index
 )
 
 # The indicators an entry is about: the dataflow itself, or a document's linked indicators (their sharing decides

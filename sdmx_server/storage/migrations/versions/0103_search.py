@@ -34,7 +34,6 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text, nullable=False),
     )
     op.create_index("ix_search_entry_ref", "search_entry", ["kind", "ref"])
-    op.create_index("ix_search_entry_lang", "search_entry", ["lang", "kind"])
     op.create_table(
         "search_entry_indicator",
         sa.Column("entry_id", sa.Integer, sa.ForeignKey("search_entry.id", ondelete="CASCADE"), primary_key=True),
@@ -43,7 +42,8 @@ def upgrade() -> None:
     op.create_index("ix_search_entry_indicator_urn", "search_entry_indicator", ["dataflow_urn"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE search_entry ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector")
-        op.execute("CREATE INDEX ix_search_entry_tsv ON search_entry USING gin (tsv)")
+        # fastupdate off: a pending list (what bulk writes leave until a vacuum) is read linearly by every search
+        op.execute("CREATE INDEX ix_search_entry_tsv ON search_entry USING gin (tsv) WITH (fastupdate = off)")
     else:
         # stemmed words (storage/search_index.py stems them in Python: FTS5 has no Russian stemmer); rowid = entry id
         op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(title, summary, body, tokenize = 'unicode61')")
@@ -54,7 +54,6 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS search_fts")
     op.drop_index("ix_search_entry_indicator_urn", table_name="search_entry_indicator")
     op.drop_table("search_entry_indicator")
-    op.drop_index("ix_search_entry_lang", table_name="search_entry")
     op.drop_index("ix_search_entry_ref", table_name="search_entry")
     op.drop_table("search_entry")
     op.drop_table("document_text")
