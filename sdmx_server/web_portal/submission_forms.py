@@ -33,5 +33,5 @@ class ReturnForm(FlaskForm):
 
 class ReleaseForm(FlaskForm):
     day = DateField(_l("Release on (leave empty to release now)"), validators=[Optional()])
-    time = TimeField(_l("at (time, UTC)"), validators=[Optional()])
+    time = TimeField(_l("at (time)"), validators=[Optional()])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000)])

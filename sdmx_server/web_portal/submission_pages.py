@@ -38,6 +38,7 @@ from .submission_figures import MAX_FIGURES, Names, context_of, may_submit, pend
     submittable_indicators
 from .submission_forms import ReleaseForm, ReturnForm, UploadAsForm, UploadForm, VerifyForm
 from .submission_report import Report, refused, report_of
+from .time_zone_pages import user_zone
 from .views import bp
 from .workflow_screens import RELEASE, SUBMIT, VERIFY, Labels, actions, embargo_time, has_submissions, may_queue, \
     my_submissions, queue, revision_notices
@@ -350,7 +351,7 @@ def submission_release(submission_id: int) -> Response | tuple[str, int]:
     form = ReleaseForm(prefix="release")
     if not form.validate_on_submit():
         return _detail(who, row, 400, release_form=form)
-    at = embargo_time(form.day.data, form.time.data)
+    at = embargo_time(form.day.data, form.time.data, user_zone())
 
     def step() -> str:
         done = workflow.release(db(), who, row.id, at=at, options=options(), comment=form.comment.data or "",
