@@ -307,12 +307,30 @@ def frequency(periodicity: dict[str, str]) -> str:
     return {id(SEMI_ANNUAL): "S", id(QUARTERLY): "Q"}[id(periodicity)]
 
 
+# The largest change of a figure, in per cent against the previous period or the same period a year before, that
+# verifiers take as plausible (submission/changes.py marks larger ones): a stock moves slowly; entries and exits
+# follow the seasons (the year before is the fair comparison, but the previous quarter is compared too); asylum
+# figures are small and jump by nature.
+PLAUSIBLE_CHANGE = {"DF_STOCK_FOREIGNERS": 20, "DF_ENTRIES": 60, "DF_EXITS": 60, "DF_WORK_PERMITS": 40,
+                    "DF_ASYLUM_APPLICATIONS": 100, "DF_ASYLUM_DECISIONS": 100}
+
+
+def plausible_change(fid: str) -> dict:
+    pct = PLAUSIBLE_CHANGE[fid]
+    return {"id": "PLAUSIBLE_CHANGE", "type": "PLAUSIBLE_CHANGE", "title": str(pct),
+            "texts": t(f"A figure that moves by more than {pct}% against the previous period or the same period a "
+                       "year before is marked for the verifier to check.",
+                       f"Значение, изменившееся более чем на {pct}% к предыдущему периоду или к тому же периоду "
+                       "годом ранее, отмечается для проверки.")}
+
+
 def dataflows() -> list[dict]:
     out = []
     for fid, names, desc, dsd_id, periodicity, _area in FLOWS:
         out.append(maintainable("dataflow", fid, names, desc, annotations=[
             {"id": "PERIODICITY", "type": "PERIODICITY", "title": frequency(periodicity), "texts": periodicity},
             {"id": "TIMELINESS", "type": "TIMELINESS", "texts": THREE_MONTHS},
+            plausible_change(fid),
         ], structure=urn_for("datastructure", AGENCY, dsd_id, VERSION)))
     return out
 

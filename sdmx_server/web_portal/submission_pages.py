@@ -271,9 +271,12 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
                           lang=g.lang_code)
     flow = parse_urn(row.dataflow_urn)
     diff_json = diff.as_json(MAX_DIFF_FIGURES) if diff else {"figures": [], "figuresTotal": 0}
+    # each listed series in words (code names in the page's language); the key stays beside it, smaller
+    diff_labels = {f["seriesKey"]: series_label(names, ctx.structure.dimension_ids, f["seriesKey"])
+                   for f in diff_json["figures"]} if names is not None and ctx is not None else {}
     return render_template(
         "portal/submission_detail.html", row=row, labels=labels, figures=figures, chart=chart,
-        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"],
+        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"], diff_labels=diff_labels,
         transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),

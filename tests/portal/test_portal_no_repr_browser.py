@@ -43,6 +43,7 @@ PAGES = {
     "portal.admin_user": ["/{lang}/admin/users/kz_data_submitter"],
     "portal.admin_sharing": ["/{lang}/admin/sharing"],
     "portal.my_tokens": ["/{lang}/account/tokens"],
+    "portal.time_zone": ["/{lang}/account/time-zone"],
     "portal.system_countries": ["/{lang}/system/countries"],
     "portal.system_structures": ["/{lang}/system/structures"],
     "portal.system_audit": ["/{lang}/system/audit"],
