@@ -23,6 +23,7 @@ from ..retrieval.data_retrieval import PreparedQuery, VisibleProviders, prepare_
 from ..retrieval.structure_labels import structure_labels
 from ..sdmx.artefacts import Artefact, urn_for
 from ..sdmx.data_message import StructureLabels
+from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.data_query import AvailabilityQuery, DataQuery, parse_data_query_v2
 from ..sdmx.errors import SdmxError
 from ..sdmx.time_periods import parse_period
@@ -372,7 +373,7 @@ def _choices(labels: StructureLabels, cid: str, codes: list[str], chosen: list[s
     return sorted(out, key=lambda ch: (ch.code != TOTAL, name_key(ch.label.text)))
 
 
-def _long_list(store: ArtefactStore, info, param: str, label: LocalText, choices: list[Choice],
+def _long_list(store: ArtefactStore, info: DataStructureInfo, param: str, label: LocalText, choices: list[Choice],
                args: Mapping[str, list[str]], lang: str, dimension: str | None = None) -> Breakdown:
     """A list of choices as the form shows it (report_choices): what its find box lets through, the chosen
     codes it hides, and, for a long list whose codelist has a grouping by region, the shown choices by region
