@@ -25,6 +25,7 @@ from ..sdmx.media_types import submitted_media_type
 from ..sdmx.time_periods import Period
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
+from ..storage.subscription_store import SubscriptionStore
 from ..storage.observation_store import (BATCH, ApplyCounts, ObservationStore, PreparedRows, StagedObservation,
                                          staged_place)
 from .apply_ahead import ApplyAhead
@@ -437,4 +438,6 @@ def delete_keys(conn, ctx: DataflowContext, key: str, *, provider: str | None,
         submitted_by=submitted_by, submitted_at=now, released_at=now)
     counts = ApplyCounts(deleted=observations.delete_matching(data_set, key_filter, now))
     observations.finish_submission(submission_id, counts)
+    if counts.deleted:  # released at once: the subscribers' revision notices, in this transaction (issue 20)
+        SubscriptionStore(conn).queue("revision", flow_urn, provider_id=provider, submission_id=submission_id, at=now)
     return Receipt(submission_id, flow_urn, provider, "Delete", "rest-key", 0, counts, 0, time.perf_counter() - started)

@@ -27,6 +27,7 @@ from ..sdmx.errors import Conflict, Forbidden, InvalidData, NotFound, SdmxError
 from ..sdmx.formats.excel_template import LANGUAGES as TEMPLATE_LANGUAGES
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.submission_store import STATES, SubmissionRow, SubmissionStore
+from ..content import release_calendar
 from ..submission import changes, workflow
 from ..submission.intake import DataflowContext, dataflow_context
 from ..submission.templates import excel_template
@@ -253,6 +254,12 @@ def _row(who: Actor, submission_id: int) -> SubmissionRow:
         return workflow.get(db(), who, submission_id)
 
 
+def _periods(figures: Any) -> str:
+    """The periods a submission covers, as the release calendar's default text ("2025-S1 – 2025-S2")."""
+    periods = list(getattr(figures, "periods", None) or [])
+    return "" if not periods else periods[0] if len(periods) == 1 else f"{periods[0]} – {periods[-1]}"
+
+
 def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> tuple[str, int]:
     store = ArtefactStore(db())
     figures = chart = diff = None
@@ -280,7 +287,7 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
         transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
-        release_form=forms.get("release_form") or ReleaseForm(prefix="release"),
+        release_form=forms.get("release_form") or ReleaseForm(prefix="release", data={"periods": _periods(figures)}),
         indicator_url=url_for("portal.indicator", agency=flow.agency_id, resource=flow.id, version=flow.version),
         submit_url=url_for("portal.submit_indicator", agency=flow.agency_id, resource=flow.id, version=flow.version),
     ), status
@@ -355,10 +362,18 @@ def submission_release(submission_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _detail(who, row, 400, release_form=form)
     at = embargo_time(form.day.data, form.time.data, user_zone())
+    if at is not None and form.announce.data:  # the calendar's own rule, said beside the field before anything moves
+        try:
+            release_calendar.clean_periods(form.periods.data or "")
+        except release_calendar.Refused:
+            form.periods.errors = [str(_l("Say which periods the release covers, on one line of at most 100 "
+                                          "characters."))]
+            return _detail(who, row, 400, release_form=form)
 
     def step() -> str:
         done = workflow.release(db(), who, row.id, at=at, options=options(), comment=form.comment.data or "",
-                                four_eyes=four_eyes())
+                                four_eyes=four_eyes(),
+                                announce_periods=(form.periods.data or "") if form.announce.data else None)
         return "submission_released" if done.state == "released" else "submission_scheduled"
 
     return _act(row.id, step, "submission_released")
