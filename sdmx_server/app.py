@@ -14,7 +14,7 @@ from .identity.policy import load_policy
 from .rest_api.http_cache import ResponseCache
 from .sdmx.errors import BadInput, Forbidden, UriTooLong
 from .security_headers import add_security_headers
-from .settings import Config, load_config
+from .settings import Config, load_config, secret_key_problem
 from .storage.database import make_engine
 
 
@@ -27,8 +27,9 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | None = None,
                config_file: str | None = None) -> Flask:
     cfg = config or load_config(config_file, overrides)
-    if not cfg.secret_key and not cfg.debug:
-        raise RuntimeError("secret_key is not set: set SDMX_SERVER_SECRET_KEY or secret_key in the config file")
+    problem = secret_key_problem(cfg)
+    if problem:
+        raise RuntimeError(problem)
     app = Flask(__name__)
     if cfg.proxy_count:  # the client's address and scheme as the trusted proxies saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.proxy_count, x_proto=cfg.proxy_count)  # type: ignore[method-assign]
@@ -99,6 +100,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(schema_views.bp)
     app.register_blueprint(management_views.bp)
     app.register_blueprint(submission_views.bp)
+    from .rest_api import subscription_views  # subscriptions and their webhooks (issue 20)
+    app.register_blueprint(subscription_views.bp)
     from .rest_api import metadata_views  # reference metadata (issue 17)
     app.register_blueprint(metadata_views.bp)
     from .rest_api import documentation_views  # the documentation workflow and its Excel template
@@ -111,6 +114,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
 
         app.extensions["sdmx_release_checks"] = release_scheduler.start(
             app.extensions["sdmx_engine"], IngestOptions.from_config(cfg), cfg.release_check_seconds)
+        if cfg.webhook_check_seconds > 0:  # subscribers' webhooks (issue 20), stopped with the release checks
+            from .notification import webhook_sender
+
+            app.extensions["sdmx_release_checks"] = webhook_sender.Together((
+                app.extensions["sdmx_release_checks"],
+                webhook_sender.start(app.extensions["sdmx_engine"], app.extensions["sdmx_policy"], cfg,
+                                     cfg.webhook_check_seconds)))
 
     from .web_portal import init_portal
     init_portal(app)  # the web portal at /, /en/..., /ru/... (web_portal/)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .identity.policy import load_policy
-from .settings import ENV_PREFIX, Config, load_config
+from .settings import ENV_PREFIX, Config, load_config, secret_key_problem
 from .storage.database import make_engine, schema_revision, upgrade_schema
 
 
@@ -211,6 +211,9 @@ def search_reindex(obj: Context) -> None:
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
     cfg = obj.cfg
+    problem = None if dev else secret_key_problem(cfg)
+    if problem:  # here, in one line, rather than as every worker's failure to boot
+        raise click.ClickException(problem)
     obj.engine().dispose()  # an uninitialised database is said here, not by every request's 500
     host, port, workers = host or cfg.host, port or cfg.port, workers or cfg.workers
     if obj.config_file:
@@ -339,6 +342,11 @@ from .maintenance.backup_commands import (backup_command, export_command, import
                                           restore_command)
 
 for _command in (backup_command, restore_command, export_command, import_command):  # docs/operations.md
+    main.add_command(_command)
+
+from .interlink.harvest_commands import harvest_command, mirror_command, send_webhooks_command  # noqa: E402
+
+for _command in (harvest_command, mirror_command, send_webhooks_command):  # issue 20: docs/interlinking-mirror.md
     main.add_command(_command)
 
 

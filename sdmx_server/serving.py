@@ -35,7 +35,7 @@ _TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: clos
 def gunicorn_args(cfg: Config, host: str, port: int, workers: int) -> list[str]:
     """gunicorn's arguments for serving the app (what `serve` and the live-server tests run)."""
     return ["--workers", str(workers), "--worker-class", WORKER_CLASS, "--threads", str(cfg.threads),
-            "--keep-alive", str(cfg.keepalive_seconds),
+            "--keep-alive", str(cfg.keepalive_seconds), "--graceful-timeout", str(cfg.graceful_seconds),
             "--bind", f"{host}:{port}", "--limit-request-line", "8190",
             "--config", "python:sdmx_server.monitoring.gunicorn_hooks"]  # Prometheus multiprocess mode
 

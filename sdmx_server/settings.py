@@ -46,6 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keepalive_seconds", int, 5, "How long an idle kept-alive connection stays open."),
     Setting("socket_seconds", float, 30.0,
             "Longest wait for a client during a request: each read of its body, each write of the answer."),
+    Setting("graceful_seconds", int, 30,
+            "On SIGTERM (systemctl stop, Kubernetes), how long gunicorn's workers may finish the requests in flight "
+            "before they are killed (gunicorn's --graceful-timeout); a service manager must wait longer than this."),
     Setting("max_body_bytes", int, 64 * 1024 * 1024,
             "Largest structure message accepted (after decompression); larger bodies get 413."),
     Setting("max_data_body_bytes", int, 4 * 1024 * 1024 * 1024,
@@ -68,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("response_cache_bytes", int, 32 * 1024 * 1024,
             "Memory each worker keeps for recent data answers, by ETag (each at most 1/32 of it); 0 switches it off."),
     Setting("default_language", str, "en", "Language of labels when the client states no preference."),
+    Setting("default_time_zone", str, "UTC",
+            "Time zone (IANA name, e.g. Asia/Almaty) the portal shows embargo and release times in, beside UTC, "
+            "until a reader chooses theirs on the time-zone page (a `tz` cookie)."),
     Setting("token_days", int, 90, "Days an API token stays valid unless `token create --days` says otherwise."),
     Setting("demo_accounts", bool, True,
             "Whether `init` creates the demo accounts listed in the README (switch off in production)."),
@@ -84,6 +90,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("release_check_seconds", float, 30.0,
             "How often each server process looks for embargoed releases whose time has come (0: never; "
             "then run `sdmx-server release-due` from a timer)."),
+    Setting("webhook_check_seconds", float, 5.0,
+            "How often each server process sends the subscribers' queued webhook deliveries (0: never; then run "
+            "`sdmx-server send-webhooks` from a timer). Runs only where release_check_seconds is not 0 either."),
+    Setting("webhook_attempts", int, 8,
+            "Attempts at one webhook delivery before it is marked failed in the subscriber's delivery log."),
+    Setting("webhook_retry_seconds", float, 30.0,
+            "Wait before the first retry of a failed webhook delivery, doubled after each further failure (at most 6 h)."),
     Setting("public_url", str, "",
             "The server's address as the public reaches it (e.g. https://dsm.example.org), for links in Atom feeds; "
             "empty: feeds link by path only. Never taken from the client's Host header."),
@@ -126,6 +139,7 @@ class Config:
     request_head_seconds: float
     keepalive_seconds: int
     socket_seconds: float
+    graceful_seconds: int
     max_body_bytes: int
     max_data_body_bytes: int
     max_token_bytes: int
@@ -136,12 +150,16 @@ class Config:
     max_observations: int
     response_cache_bytes: int
     default_language: str
+    default_time_zone: str
     token_days: int
     demo_accounts: bool
     reciprocity: bool
     four_eyes_waived: list
     provisional_current_year: bool
     release_check_seconds: float
+    webhook_check_seconds: float
+    webhook_attempts: int
+    webhook_retry_seconds: float
     public_url: str
     proxy_count: int
     session_cookie_secure: bool
@@ -163,6 +181,19 @@ class Config:
         if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
             return prefix + str(self.path(url[len(prefix):]))
         return url
+
+
+def secret_key_problem(cfg: Config) -> str | None:
+    """Why the server must not start with this secret key (None: it may). An empty key, or the example file's
+    placeholder copied unchanged, would let anyone who read the example sign sessions and CSRF tokens."""
+    if cfg.debug:
+        return None
+    if not cfg.secret_key:
+        return "secret_key is not set: set SDMX_SERVER_SECRET_KEY or secret_key in the config file"
+    if cfg.secret_key.startswith("CHANGE-ME"):
+        return ("secret_key is still the example's placeholder: set it to a random value, e.g. "
+                "python -c 'import secrets; print(secrets.token_hex(32))'")
+    return None
 
 
 def _coerce(setting: Setting, value: Any) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import event, text
 
-from sdmx_server.access.access_cache import read_access_version
+from sdmx_server.access.access_cache import read_access_stamp, read_access_version
 from sdmx_server.app import create_app
 from sdmx_server.rest_api.http_cache import ResponseCache
 from sdmx_server.seeding import load_structures
@@ -127,6 +127,31 @@ def test_every_change_to_who_sees_what_moves_the_access_version(workers, engine)
         conn.execute(text("INSERT INTO login_failure (key, failures, last_failed_at) "
                           "VALUES ('user:nobody', 1, CURRENT_TIMESTAMP)"))
     assert version() == before
+
+
+def test_the_release_counter_moves_with_each_release_and_nothing_else(workers, engine):
+    """Triggers keep access_version.releases (migration 0107): the stamp is one primary-key read however many
+    submissions were released, and it must still move on every release, by whatever path it happens."""
+    def stamp() -> tuple[int, int]:
+        with engine.connect() as conn:
+            return read_access_stamp(conn)
+
+    def released() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM submission WHERE state = 'released'")).scalar_one()
+
+    one, _, auth, _ = workers
+    assert stamp()[1] == released() == 1
+    r = one.post(SUBMIT.replace("?release=now", ""), data=_csv("120"),
+                 headers={**auth["kz_admin"], "Content-Type": "text/csv"})
+    assert r.status_code in (200, 201, 202), r.data
+    assert stamp()[1] == 1, "a submission not released moved the release counter"
+    with engine.begin() as conn:  # released by plain SQL: the trigger counts it all the same
+        conn.execute(text("UPDATE submission SET state = 'released' WHERE state <> 'released'"))
+    assert stamp()[1] == released() == 2
+    with engine.begin() as conn:  # a released row updated again is not a new release
+        conn.execute(text("UPDATE submission SET state = 'released'"))
+    assert stamp()[1] == 2
 
 
 def test_an_answer_is_served_again_only_while_its_etag_holds(workers):

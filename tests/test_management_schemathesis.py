@@ -64,5 +64,5 @@ def test_no_operation_errors_or_strays_from_the_document(app, api, user):  # noq
             run()
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001  (a FailureGroup is a BaseExceptionGroup)
             failures[operation.label] = str(exc)
-    assert operations == 24
+    assert operations == 29
     assert not failures, sorted(failures) + ["\n\n".join(f"{label}:\n{text}" for label, text in failures.items())]

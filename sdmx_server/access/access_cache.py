@@ -19,7 +19,6 @@ from sqlalchemy import Connection
 
 from ..identity.actor import Actor
 from ..storage.grant_store import GrantStore
-from ..storage.observation_query import RELEASES_SQL
 from ..storage.tables import access_version
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def read_access_version(conn: Connection) -> int:
 
 def read_access_stamp(conn: Connection) -> tuple[int, int]:
     """(access version, released submissions): what the cached reads are filed under."""
-    return tuple(_read(conn, f"SELECT n, {RELEASES_SQL} FROM {access_version.name} WHERE id = 1"))
+    return tuple(_read(conn, f"SELECT n, releases FROM {access_version.name} WHERE id = 1"))
 
 
 def _read(conn: Connection, sql: str) -> tuple:

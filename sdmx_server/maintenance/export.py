@@ -38,9 +38,11 @@ from sqlalchemy import Column, Connection, Date, DateTime, Engine, LargeBinary, 
 
 from ..content.search_entries import rebuild as rebuild_search
 from ..settings import Config
+from ..storage import calendar_tables  # noqa: F401 - registers the release calendar's table
 from ..storage import content_tables  # noqa: F401 - registers the portal's content tables (documents, news)
 from ..storage import metadata_tables  # noqa: F401 - registers the documentation tables on the shared metadata
 from ..storage import search_tables  # noqa: F401 - registers document_text (the search index is rebuilt, not copied)
+from ..storage import subscription_tables  # noqa: F401 - registers subscriptions, webhooks and harvest cursors
 from ..storage.database import MIGRATIONS, begin_write
 from ..storage.tables import metadata
 from . import document_copies
@@ -51,7 +53,9 @@ MANIFEST = "manifest.json"
 BATCH = 5000
 SECRET_SETTINGS = {"secret_key", "metrics_token"}
 # a country's export leaves out what is no country's: credentials, throttling, caches' stamps, running jobs
-NOT_A_COUNTRYS = {"api_token", "login_failure", "access_version", "change_log", "submission_job"}
+NOT_A_COUNTRYS = {"api_token", "login_failure", "access_version", "change_log", "submission_job",
+                  # webhook secrets are credentials; a harvest cursor belongs to this server's links
+                  "subscription", "webhook_delivery", "webhook_attempt", "harvest_cursor"}
 # whose rows a table holds, for a country's export: by a column naming the country, or through a parent's id
 _COUNTRY_COLUMNS = ("provider_id", "owner_provider", "country")
 _PARENTS = {"data_set_id": "data_set", "series_id": "series", "submission_id": "submission",

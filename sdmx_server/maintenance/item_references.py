@@ -3,7 +3,8 @@
 maintenance.md: a non-final artefact may be replaced, but references must stay resolvable. An item scheme
 that drops items is refused (409) while anything uses them: another artefact's reference (a DSD's concept,
 a provision agreement's data provider, a categorisation's category), an agency maintaining artefacts,
-a code in stored data (a dimension value or a coded attribute), a data provider with data or submissions.
+a code in stored data (a dimension value or a coded attribute), a RepresentationMap's target value, a data
+provider with data or submissions.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def removed_items_in_use(store: ArtefactStore, stored: Artefact, new: Artefact) 
                 continue
             if u.maintainable == urn and u.item_id in removed:
                 used.add(u.item_id)
+        if art["type"] == "representationmap":
+            used |= _map_targets(art, urn) & removed
         if used:
             found.append(f"{_label(urn_of(art))} refers to {_some(used)}")
     t = stored["type"]
@@ -90,6 +93,14 @@ def _codes_in_data(store: ArtefactStore, codelist_urn: str, removed: set[str], r
                     found.append(f"data of {_label(flows[0])}{' and others' if len(flows) > 1 else ''} "
                                  f"has {attr.id} = {_some(used)}")
     return found
+
+
+def _map_targets(rm: Artefact, codelist_urn: str) -> set[str]:
+    """The codes a RepresentationMap writes into the codelist (its target values are codes, not URNs)."""
+    positions = [j for j, t in enumerate(rm.get("target") or []) if isinstance(t, dict)
+                 and t.get("codelist") == codelist_urn]
+    return {m["targetValues"][j] for m in rm.get("representationMappings") or [] for j in positions
+            if len(m.get("targetValues") or []) > j}
 
 
 def _coded_by(enumeration: str | None, codelist_urn: str) -> bool:

@@ -16,8 +16,10 @@ from ..content.search_entries import index_structures
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
 from ..sdmx.errors import Conflict, NotFound, SemanticError
 from ..sdmx.formats.structure_formats import refusal
+from ..sdmx.structure_maps import reference_problems as map_reference_problems
 from ..storage.artefact_store import ArtefactStore
 from ..storage.audit_store import AuditStore
+from ..storage.subscription_store import SubscriptionStore
 from .item_references import removed_items_in_use
 
 
@@ -115,6 +117,14 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
     failed: set[str] = set()
     changed = False
     submitted = {urn_of(a) for a in artefacts}
+    in_message = {urn_of(a): a for a in artefacts}
+
+    def resolve(ref: str) -> Artefact | None:
+        """The message's own copy of a reference (unless refused), else the stored one."""
+        if ref in in_message and ref not in failed:
+            return in_message[ref]
+        return store.get(ref)
+
     for a in _order_by_dependencies(artefacts):
         urn = urn_of(a)
         refused = refusal(a)
@@ -129,6 +139,12 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
             results.append(Result(urn, "Append", "Failure", 409,
                                   f"{_label(urn)} refers to artefacts that do not exist: {', '.join(missing)}"))
             continue
+        if a["type"] in ("structuremap", "representationmap"):
+            inside = map_reference_problems(a, resolve)  # components and codes the map names must exist
+            if inside:
+                failed.add(urn)
+                results.append(Result(urn, "Append", "Failure", 409, f"{_label(urn)}: {'; '.join(inside)}"))
+                continue
         existing = store.get(urn)
         if existing is not None and a.get("isPartial") and TYPES[a["type"]].is_item_scheme:
             a = _merge_partial(existing, a)
@@ -212,6 +228,26 @@ def _still_referenced(urn: str, in_use: list[str]) -> str:
 def _audit(store: ArtefactStore, by: str | None, action: str, urn: str, details: dict | None = None) -> None:
     if by is not None:  # None: loading the seed artefacts (init), nobody's decision to record
         AuditStore(store.conn).record(by, action, urn, country=None, details=details)
+        queue_structure_notices(store, urn)
+
+
+DATAFLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
+
+
+def queue_structure_notices(store: ArtefactStore, urn: str, depth: int = 4) -> int:
+    """Queue "structure" webhook deliveries (issue 20) for the dataflows that a changed artefact is, or that use it
+    (a structure, its codelists and concept schemes, a few references up), in the change's transaction."""
+    flows: set[str] = set()
+    changed = store.get(urn)  # a constraint or provision agreement names its dataflow itself
+    seen, level = {urn}, {urn} | (maintainable_references(changed) if changed is not None else set())
+    for _ in range(depth):
+        flows |= {u for u in level if u.startswith(DATAFLOW_URN)}
+        level = {r for u in level for r in store.referrers_of(u)} - seen
+        seen |= level
+        if not level:
+            break
+    subscriptions = SubscriptionStore(store.conn)
+    return sum(subscriptions.queue("structure", flow) for flow in sorted(flows))
 
 
 def overall_status(results: list[Result], method: str) -> int:

@@ -73,7 +73,7 @@ def answer(api: Api, query: DataQuery) -> Response:
                         need_labels="json" in media.mime or options.get("csv_labels", "id") != "id",
                         message_options=options)
     if message is None:
-        return http_cache.no_content(api, content_type)
+        return http_cache.no_content(api, content_type, headers)
     chunks = media.writer_module().write_data_message(message, media.variant) if media.variant else \
         media.writer_module().write_data_message(message)
     body = answers.filling(key, _encoded(chunks, gzip, hand_over_connection()))

@@ -123,12 +123,14 @@ class ResponseCache:
                 self._size -= len(dropped)
 
 
-def no_content(api: str, content_type: str) -> Response:
+def no_content(api: str, content_type: str, validators: dict[str, str] | None = None) -> Response:
     """An empty result as each API version's specification says: REST v2 (doc/status.md) answers 204, without
     a body but with the negotiated Content-Type (clients such as sdmx1 choose their reader by it); the SDMX 2.1
     RESTful API (Section 7, 5.8: error 100 "No results found") answers 404 with an error message."""
     if api == "v1":
         raise NotFound("No results found: nothing that you may see matches the query")
-    resp = Response(status=204, headers={"Vary": VARY})
+    # with its ETag, so that a harvester asking the same question again (updatedAfter its cursor) gets 304
+    resp = Response(status=204, headers={"Vary": VARY, **{k: v for k, v in (validators or {}).items()
+                                                           if k in ("ETag", "Last-Modified")}})
     resp.headers["Content-Type"] = content_type
     return resp

@@ -21,7 +21,8 @@ _NESTED_ITEMS = ("categories", "reportingCategories")
 _STUB_KEYS = ("type", "id", "agencyID", "version", "isFinal", "names", "urn")
 _COMPLETE_STUB_KEYS = _STUB_KEYS + ("descriptions", "annotations", "validFrom", "validTo")
 # references a stub keeps because the type's SDMX-ML element requires them (2.1: StructureUsage, Source...)
-_STUB_REFERENCES = {"provisionagreement": ("dataflow", "dataProvider"), "categorisation": ("source", "target")}
+_STUB_REFERENCES = {"provisionagreement": ("dataflow", "dataProvider"), "categorisation": ("source", "target"),
+                    "structuremap": ("source", "target"), "representationmap": ("source", "target")}
 
 
 @dataclass

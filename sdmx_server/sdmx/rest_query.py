@@ -31,6 +31,9 @@ _V1_TYPES: dict[str, frozenset[str] | None] = {
     "allowedconstraint": frozenset({"dataconstraint"}),
     "attachmentconstraint": frozenset({"dataconstraint"}),
 }
+# SDMX 3.0 classes with no SDMX 2.1 counterpart: not among the resources of the 2.1 REST API (v1)
+V2_ONLY_TYPES = frozenset({"structuremap", "representationmap", "conceptschememap", "categoryschememap",
+                           "organisationschememap", "reportingtaxonomymap"})
 # references= values naming types by an older (v1) name: the modes that stand for them
 # (``type@role`` keeps only constraints of that role)
 _REFERENCE_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -102,11 +105,18 @@ def _types(api: str, text: str) -> tuple[frozenset[str] | None, str | None]:
                 return None, None
             out |= mapped
             role = {"actualconstraint": "Actual", "allowedconstraint": "Allowed"}.get(name, role)
+        elif api == "v1" and name in V2_ONLY_TYPES:
+            raise BadInput(_v2_only(name))
         elif name in TYPES:
             out.add(name)
         else:
             raise BadInput(f"unknown structure type {name!r}")
     return frozenset(out), role
+
+
+def _v2_only(name: str) -> str:
+    return (f"{name} is not a resource of the SDMX 2.1 REST API (/rest/...): SDMX 2.1 has no such class; "
+            f"ask /rest/v2/structure/{name}/...")
 
 
 def id_list(text: str | None, wildcard: str, pattern: re.Pattern, what: str,
@@ -130,6 +140,8 @@ def _references(api: str, text: str) -> tuple[str, ...]:
         raise BadInput("references takes one value in REST v1")
     out: list[str] = []
     for v in values:
+        if api == "v1" and v in V2_ONLY_TYPES:
+            raise BadInput(_v2_only(v))
         if v in _REFERENCE_TYPE_ALIASES:
             out.extend(_REFERENCE_TYPE_ALIASES[v])
         elif v in REFERENCE_MODES or v in TYPES:

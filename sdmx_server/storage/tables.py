@@ -190,10 +190,12 @@ data_publicity = Table(
 
 # How many times who-may-see-what changed: bumped by triggers on the tables above and users, roles, tokens
 # (migration 0005), read once per request to know whether a process's cached access reads still hold.
+# ``releases``: how many submissions were released, bumped by triggers on submission (migration 0107).
 access_version = Table(
     "access_version", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("n", BigInteger, nullable=False),
+    Column("releases", BigInteger, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="ck_access_version_one_row"),
 )
 

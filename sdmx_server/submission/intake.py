@@ -25,6 +25,7 @@ from ..sdmx.media_types import submitted_media_type
 from ..sdmx.time_periods import Period
 from ..sdmx.versions import parse_version_query, select
 from ..storage.artefact_store import ArtefactStore, utcnow
+from ..storage.subscription_store import SubscriptionStore
 from ..storage.observation_store import (BATCH, ApplyCounts, ObservationStore, PreparedRows, StagedObservation,
                                          staged_place)
 from .apply_ahead import ApplyAhead
@@ -87,6 +88,30 @@ class DataflowContext:
             for _urn, values in entries:
                 allowed[cid] = allowed[cid] & values if cid in allowed else values
         return allowed
+
+
+PERIODICITY = "PERIODICITY"  # a dataflow annotation: its text says the periodicity, its title the FREQ code(s)
+FREQUENCY = "FREQ"
+
+
+def frequencies(flow: Artefact) -> frozenset[str] | None:
+    """The FREQ codes a dataflow is collected at, by its PERIODICITY annotation's title ("S", or "A,Q");
+    None when it names none."""
+    for a in flow.get("annotations") or []:
+        if PERIODICITY in (a.get("type"), a.get("id")) and a.get("title"):
+            return frozenset(c.strip() for c in a["title"].split(",") if c.strip())
+    return None
+
+
+def periodicity_constraint(ctx: DataflowContext) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+    """FREQ bound to the frequencies the dataflow is collected at (its PERIODICITY annotation), as a constraint
+    for Validator.restrict, named in words where a URN would be: a half-yearly indicator takes no annual
+    figures. Empty when the dataflow names none or its structure has no FREQ."""
+    collected = frequencies(ctx.dataflow)
+    if not collected or FREQUENCY not in ctx.structure.dimension_ids:
+        return {}
+    return {FREQUENCY: ((f"the dataflow's PERIODICITY annotation (it is collected at {', '.join(sorted(collected))})",
+                         frozenset(collected)),)}
 
 
 def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) -> DataflowContext:
@@ -200,6 +225,7 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
             bound_to = provider_id
             validator.restrict(ctx.provider_constraints.get(provider_id, {}))
 
+    validator.restrict(periodicity_constraint(ctx))
     bind(provider)
     flow_urn = urn_of(ctx.dataflow)
     action = "Information"
@@ -412,4 +438,6 @@ def delete_keys(conn, ctx: DataflowContext, key: str, *, provider: str | None,
         submitted_by=submitted_by, submitted_at=now, released_at=now)
     counts = ApplyCounts(deleted=observations.delete_matching(data_set, key_filter, now))
     observations.finish_submission(submission_id, counts)
+    if counts.deleted:  # released at once: the subscribers' revision notices, in this transaction (issue 20)
+        SubscriptionStore(conn).queue("revision", flow_urn, provider_id=provider, submission_id=submission_id, at=now)
     return Receipt(submission_id, flow_urn, provider, "Delete", "rest-key", 0, counts, 0, time.perf_counter() - started)

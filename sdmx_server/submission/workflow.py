@@ -30,6 +30,7 @@ from typing import BinaryIO, Callable
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import Unauthorized
 
+from ..content import release_calendar
 from ..identity.actor import Actor
 from ..access.visibility import PENDING_PRIVILEGES
 from ..sdmx.artefacts import parse_urn, urn_of
@@ -38,6 +39,7 @@ from ..settings import Config
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.audit_store import AuditStore
 from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore
+from ..storage.subscription_store import SubscriptionStore
 from .intake import DataflowContext, InputLimits, Provisional, Receipt, dataflow_context, ingest
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,7 @@ def submit(conn, body: BinaryIO, ctx: DataflowContext, who: Actor, *, provider: 
                          comment="released on submission")
         four_eyes.record(conn, who, step="release on submission", provider=receipt.provider,
                          submission_id=receipt.submission_id)
+        queue_notices(conn, receipt, ctx, now)
         return receipt
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as copy:
         tee = io.BufferedReader(_Tee(body, copy), 1 << 16)
@@ -263,12 +266,14 @@ def return_(conn, who: Actor, submission_id: int, comment: str) -> SubmissionRow
     store, row = _acting(conn, who, submission_id, "verify_data")
     _moved(store.move(row.id, ("pending", "validated"), "returned", actor=who.username or "", at=utcnow(),
                       comment=comment, release_at=None), row, "returned")
+    release_calendar.unscheduled(conn, row.id, who.username or "")
     return store.get(row.id)  # type: ignore[return-value]
 
 
 def release(conn, who: Actor, submission_id: int, *, at: datetime | None, options: IngestOptions,
-            comment: str = "", four_eyes: FourEyes = FourEyes()) -> SubmissionRow:
-    """Release now (``at`` None or past) or schedule it for ``at`` (the embargo)."""
+            comment: str = "", four_eyes: FourEyes = FourEyes(), announce_periods: str | None = None) -> SubmissionRow:
+    """Release now (``at`` None or past) or schedule it for ``at`` (the embargo). A scheduled release moves its
+    release calendar entry with it; ``announce_periods`` (the country's choice) announces it there."""
     store, row = _acting(conn, who, submission_id, "release_data")
     now = utcnow()
     if row.state != "validated":
@@ -277,6 +282,8 @@ def release(conn, who: Actor, submission_id: int, *, at: datetime | None, option
     if at is not None and at > now:
         _moved(store.move(row.id, ("validated",), "validated", actor=who.username or "", at=now, release_at=at,
                           comment=comment or f"release scheduled for {at.isoformat()}"), row, "scheduled")
+        release_calendar.scheduled(conn, submission_id=row.id, dataflow_urn=row.dataflow_urn, provider=row.provider_id,
+                                   at=at, actor=who.username or "", announce_periods=announce_periods)
     else:
         apply_release(conn, row, actor=who.username or "", options=options, comment=comment)
     return store.get(row.id)  # type: ignore[return-value]
@@ -293,13 +300,23 @@ def apply_release(conn, row: SubmissionRow, *, actor: str, options: IngestOption
     now = utcnow()
     if not store.move(row.id, ("validated",), "released", actor=actor, at=now, comment=comment, released_at=now):
         raise Conflict(f"submission {row.id} is no longer validated (released or returned meanwhile)")
+    release_calendar.released(conn, row.id, now)  # in the transaction that wins the release: once
     with gzip.GzipFile(fileobj=io.BytesIO(payload)) as body:
         receipt = ingest(conn, body, ctx, content_type=row.content_type, provider=row.provider_id,
                          replace=row.replace, submitted_by=row.submitted_by, max_errors=options.max_errors,
                          require_series_attributes=options.require_series_attributes, release_of=row.id, now=now,
                          provisional=options.provisional_rule(now))
     store.drop_payload(row.id)
+    queue_notices(conn, receipt, ctx, now)
     return receipt
+
+
+def queue_notices(conn, receipt: Receipt, ctx: DataflowContext, at: datetime) -> None:
+    """Queue the subscribers' webhook deliveries in the release's own transaction (one statement; sent later by
+    notification/webhook_sender.py): a revision when it changed or deleted figures released before."""
+    kind = "revision" if receipt.counts.updated or receipt.counts.deleted else "release"
+    SubscriptionStore(conn).queue(kind, urn_of(ctx.dataflow), provider_id=receipt.provider,
+                                  submission_id=receipt.submission_id, at=at)
 
 
 def release_due(connect: Callable, options: IngestOptions, now: datetime | None = None) -> list[int]:
@@ -327,4 +344,5 @@ def release_due(connect: Callable, options: IngestOptions, now: datetime | None 
                 with begin_write(conn):
                     SubmissionStore(conn).move(sid, ("validated",), "returned", actor=EMBARGO, at=utcnow(),
                                                comment=f"the release at its embargo time failed: {e}")
+                    release_calendar.unscheduled(conn, sid, EMBARGO)
     return released

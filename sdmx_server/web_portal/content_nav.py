@@ -1,4 +1,5 @@
-"""The header's entries of the content part (documents, news and events, links) and of its management screens."""
+"""The header's entries of the content part (documents, news and events, links, release calendar) and of its
+management screens."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from .views import bp
 PUBLIC = [("portal.documents", _l("Documents"), ("portal.documents", "portal.document")),
           ("portal.news", _l("News and events"), ("portal.news", "portal.news_item")),
           ("portal.country_list", _l("Countries"), ("portal.country_list", "portal.country_page")),
-          ("portal.links", _l("Links"), ("portal.links",))]
-MANAGED = ["portal.content_documents", "portal.content_news", "portal.content_links", "portal.content_countries"]
+          ("portal.links", _l("Links"), ("portal.links",)),
+          ("portal.calendar", _l("Release calendar"), ("portal.calendar",))]
+MANAGED = ["portal.content_documents", "portal.content_news", "portal.content_links", "portal.content_countries",
+           "portal.content_calendar"]
 
 
 @bp.context_processor

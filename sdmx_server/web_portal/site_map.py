@@ -64,6 +64,7 @@ def public_pages(conn: Connection, vis: Visibility, lang: str) -> list[Section]:
         Entry("portal.news", {}, _here(_("News and events"), lang)),
         Entry("portal.country_list", {}, _here(_("Countries"), lang)),
         Entry("portal.links", {}, _here(_("Links"), lang)),
+        Entry("portal.calendar", {}, _here(_("Release calendar"), lang)),
         Entry("portal.sitemap_page", {}, _here(_("Site map"), lang)),
     ])
     ind = Section("indicators", _("Indicators"), [

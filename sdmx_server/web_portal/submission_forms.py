@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -33,5 +33,8 @@ class ReturnForm(FlaskForm):
 
 class ReleaseForm(FlaskForm):
     day = DateField(_l("Release on (leave empty to release now)"), validators=[Optional()])
-    time = TimeField(_l("at (time, UTC)"), validators=[Optional()])
+    time = TimeField(_l("at (time)"), validators=[Optional()])
+    announce = BooleanField(_l("Announce in the release calendar (public: the indicator, the periods and the date, "
+                               "never the figures)"))
+    periods = StringField(_l("Periods covered, for the calendar"), validators=[Optional(), Length(max=100)])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000)])

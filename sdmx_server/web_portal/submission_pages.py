@@ -27,6 +27,7 @@ from ..sdmx.errors import Conflict, Forbidden, InvalidData, NotFound, SdmxError
 from ..sdmx.formats.excel_template import LANGUAGES as TEMPLATE_LANGUAGES
 from ..storage.artefact_store import ArtefactStore, utcnow
 from ..storage.submission_store import STATES, SubmissionRow, SubmissionStore
+from ..content import release_calendar
 from ..submission import changes, workflow
 from ..submission.intake import DataflowContext, dataflow_context
 from ..submission.templates import excel_template
@@ -38,6 +39,7 @@ from .submission_figures import MAX_FIGURES, Names, context_of, may_submit, pend
     submittable_indicators
 from .submission_forms import ReleaseForm, ReturnForm, UploadAsForm, UploadForm, VerifyForm
 from .submission_report import Report, refused, report_of
+from .time_zone_pages import user_zone
 from .views import bp
 from .workflow_screens import RELEASE, SUBMIT, VERIFY, Labels, actions, embargo_time, has_submissions, may_queue, \
     my_submissions, queue, revision_notices
@@ -252,6 +254,12 @@ def _row(who: Actor, submission_id: int) -> SubmissionRow:
         return workflow.get(db(), who, submission_id)
 
 
+def _periods(figures: Any) -> str:
+    """The periods a submission covers, as the release calendar's default text ("2025-S1 – 2025-S2")."""
+    periods = list(getattr(figures, "periods", None) or [])
+    return "" if not periods else periods[0] if len(periods) == 1 else f"{periods[0]} – {periods[-1]}"
+
+
 def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> tuple[str, int]:
     store = ArtefactStore(db())
     figures = chart = diff = None
@@ -270,13 +278,16 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
                           lang=g.lang_code)
     flow = parse_urn(row.dataflow_urn)
     diff_json = diff.as_json(MAX_DIFF_FIGURES) if diff else {"figures": [], "figuresTotal": 0}
+    # each listed series in words (code names in the page's language); the key stays beside it, smaller
+    diff_labels = {f["seriesKey"]: series_label(names, ctx.structure.dimension_ids, f["seriesKey"])
+                   for f in diff_json["figures"]} if names is not None and ctx is not None else {}
     return render_template(
         "portal/submission_detail.html", row=row, labels=labels, figures=figures, chart=chart,
-        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"],
+        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"], diff_labels=diff_labels,
         transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
-        release_form=forms.get("release_form") or ReleaseForm(prefix="release"),
+        release_form=forms.get("release_form") or ReleaseForm(prefix="release", data={"periods": _periods(figures)}),
         indicator_url=url_for("portal.indicator", agency=flow.agency_id, resource=flow.id, version=flow.version),
         submit_url=url_for("portal.submit_indicator", agency=flow.agency_id, resource=flow.id, version=flow.version),
     ), status
@@ -350,11 +361,19 @@ def submission_release(submission_id: int) -> Response | tuple[str, int]:
     form = ReleaseForm(prefix="release")
     if not form.validate_on_submit():
         return _detail(who, row, 400, release_form=form)
-    at = embargo_time(form.day.data, form.time.data)
+    at = embargo_time(form.day.data, form.time.data, user_zone())
+    if at is not None and form.announce.data:  # the calendar's own rule, said beside the field before anything moves
+        try:
+            release_calendar.clean_periods(form.periods.data or "")
+        except release_calendar.Refused:
+            form.periods.errors = [str(_l("Say which periods the release covers, on one line of at most 100 "
+                                          "characters."))]
+            return _detail(who, row, 400, release_form=form)
 
     def step() -> str:
         done = workflow.release(db(), who, row.id, at=at, options=options(), comment=form.comment.data or "",
-                                four_eyes=four_eyes())
+                                four_eyes=four_eyes(),
+                                announce_periods=(form.periods.data or "") if form.announce.data else None)
         return "submission_released" if done.state == "released" else "submission_scheduled"
 
     return _act(row.id, step, "submission_released")

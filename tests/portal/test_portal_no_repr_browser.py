@@ -9,9 +9,14 @@ import base64
 import json
 import re
 import urllib.request
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Browser
+
+from sdmx_server.content import release_calendar
+from sdmx_server.identity.actor import Actor
+from sdmx_server.storage.database import make_engine
 
 from .conftest import DEMO_PASSWORD, shot
 
@@ -43,6 +48,7 @@ PAGES = {
     "portal.admin_user": ["/{lang}/admin/users/kz_data_submitter"],
     "portal.admin_sharing": ["/{lang}/admin/sharing"],
     "portal.my_tokens": ["/{lang}/account/tokens"],
+    "portal.time_zone": ["/{lang}/account/time-zone"],
     "portal.system_countries": ["/{lang}/system/countries"],
     "portal.system_structures": ["/{lang}/system/structures"],
     "portal.system_audit": ["/{lang}/system/audit"],
@@ -66,6 +72,9 @@ PAGES = {
     "portal.content_news_edit": ["/{lang}/content/news/new", "/{lang}/content/news/1/edit"],
     "portal.content_links": ["/{lang}/content/links/", "/{lang}/content/links/1/edit"],
     "portal.saved_reports": ["/{lang}/reports/saved/"],
+    "portal.calendar": ["/{lang}/calendar", "/{lang}/calendar?country=KZ"],
+    "portal.content_calendar": ["/{lang}/content/calendar/"],
+    "portal.content_calendar_edit": ["/{lang}/content/calendar/1/edit"],
     "portal.sitemap_page": ["/{lang}/sitemap"],
     "portal.search_page": ["/{lang}/search", "/{lang}/search?q=foreigners", "/{lang}/search?q=%D0%B8%D0%BD%D0%BE"
                            "%D1%81%D1%82%D1%80%D0%B0%D0%BD%D1%86%D1%8B&type=indicator", "/{lang}/search?q=x&year=abc"],
@@ -74,8 +83,10 @@ PAGES = {
 # a redirect, files to download (exports, the Excel template), a form's target
 NOT_PAGES = {"portal.root", "portal.static", "portal.report_export", "portal.submit_template", "portal.sign_out",
              "portal.submission_message", "portal.documentation_template", "portal.document_file", "portal.news_feed",
-             "portal.open_saved_report", "portal.sitemap_xml", "portal.robots_txt"}
-# open_saved_report: a redirect to the report; sitemap_xml and robots_txt: for crawlers, not pages
+             "portal.open_saved_report", "portal.sitemap_xml", "portal.robots_txt",
+             "portal.calendar_feed"}
+# open_saved_report: a redirect to the report; sitemap_xml and robots_txt: for crawlers, not pages;
+# calendar_feed: iCalendar for calendar programs
 USERS = [None, "kz_data_submitter", "kz_data_verifier", "kz_country_administrator", "kz_content_manager", "md_viewer",
          "admin"]
 
@@ -110,8 +121,24 @@ def test_every_portal_page_is_listed_here(app):
     assert endpoints - NOT_PAGES <= set(PAGES), f"pages this test does not visit: {endpoints - NOT_PAGES - set(PAGES)}"
 
 
-def test_no_page_shows_a_python_repr_to_anyone_in_either_language(live_portal: str, browser: Browser):
+def _announce_a_release(database_url: str) -> None:
+    """Release calendar entry 1, for its page (as Kazakhstan's content manager would announce it)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            entry = release_calendar.announce(
+                conn, Actor(1, "kz_content_manager", "KZ", frozenset({"manage_content"})), provider="KZ",
+                dataflow_urn="urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=DSM:DF_STOCK_FOREIGNERS(1.0)",
+                periods="2026-S1", at=datetime.now(timezone.utc) + timedelta(days=30))
+        assert entry == 1
+    finally:
+        engine.dispose()
+
+
+def test_no_page_shows_a_python_repr_to_anyone_in_either_language(live_portal: str, browser: Browser,
+                                                                  database_url: str):
     _release_a_revision(live_portal)
+    _announce_a_release(database_url)
     seen = 0
     for user in USERS:
         context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})

@@ -25,6 +25,7 @@ from .constraint_regions import restore_cube_regions
 from .sdmx1_structures import convert_message
 from .sdmx_ml_metadata_structures import take_out as take_out_metadata_structures
 from .sdmx_ml_schemas import validate_message
+from .sdmx_ml_structure_maps import take_out as take_out_structure_maps
 from .structure_message import StructureMessageContent
 
 NAMESPACES = {
@@ -47,7 +48,8 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
         for ks in list(root.iter("{*}DataKeySet")):
             ks.getparent().remove(ks)
     metadata_structures = take_out_metadata_structures(root, version)  # sdmx1 fails on 3.0 Metadataflows
-    if key_sets or metadata_structures:
+    maps = take_out_structure_maps(root) if version != "2.1" else []  # sdmx1 has no Structure/RepresentationMap
+    if key_sets or metadata_structures or maps:
         data = etree.tostring(root)
     if version == "3.1":  # 3.1 only adds to 3.0; sdmx1 reads it as 3.0
         data = data.replace(b"/schemas/v3_1/", b"/schemas/v3_0/")
@@ -64,7 +66,7 @@ def read_structure_message(data: bytes) -> StructureMessageContent:
                                           ("sender", getattr(h.sender, "id", None))) if v is not None}
     try:
         artefacts = convert_message(list(msg.iter_objects()), version != "2.1")
-        artefacts += [a for a in metadata_structures if not a.get("isExternalReference")]
+        artefacts += [a for a in metadata_structures + maps if not a.get("isExternalReference")]
         _restore_nested_order(root, artefacts)
         restore_cube_regions(root, artefacts)
         for a in artefacts:

@@ -44,7 +44,7 @@ _CONTAINERS: dict[str, dict[str, str | None]] = {
         "metadataflow": "Metadataflows", "metadatastructure": "MetadataStructures",
         "metadataproviderscheme": "MetadataProviderSchemes",
         "organisationunitscheme": "OrganisationUnitSchemes", "provisionagreement": "ProvisionAgreements",
-        "valuelist": "ValueLists",
+        "valuelist": "ValueLists", "representationmap": "RepresentationMaps", "structuremap": "StructureMaps",
     },
 }
 _ORDER = {
@@ -297,8 +297,8 @@ class _Writer:
             attrs["isPartial"] = True
         e = self.S(box, name, **attrs, validFrom=a.get("validFrom"), validTo=a.get("validTo"))
         self.nameable(e, a)
-        if a.get("isExternalReference") and t not in ("provisionagreement", "categorisation"):
-            return  # a stub; those two keep their references, which their elements require
+        if a.get("isExternalReference") and t not in _STUB_BODIES:
+            return  # a stub; the types of _STUB_BODIES keep their references, which their elements require
         body = _BODIES.get(t)
         if body:
             body(self, e, a)
@@ -508,6 +508,49 @@ class _Writer:
         if a.get("dataProvider"):
             self.ref(e, "DataProvider", a["dataProvider"])
 
+    def representationmap(self, e: etree._Element, a: Artefact) -> None:
+        """3.0 only: sources, targets (codelists or data types), then the mappings (validity as xs:date)."""
+        for side, prefix in (("source", "Source"), ("target", "Target")):
+            for item in a.get(side, []):
+                if item.get("codelist"):
+                    self.S(e, prefix + "Codelist").text = item["codelist"]
+                else:
+                    self.S(e, prefix + "DataType").text = item.get("dataType", "String")
+        if a.get("isExternalReference"):
+            return
+        for m in a.get("representationMappings", []):
+            me = self.S(e, "RepresentationMapping", validFrom=_day(m.get("validFrom")), validTo=_day(m.get("validTo")))
+            self.annotations(me, m)
+            for sv in m.get("sourceValues", []):
+                self.S(me, "SourceValue", isRegEx=sv.get("isRegEx"), startIndex=sv.get("startIndex"),
+                       endIndex=sv.get("endIndex")).text = sv.get("value", "")
+            for tv in m.get("targetValues", []):
+                self.S(me, "TargetValue").text = tv
+
+    def structuremap(self, e: etree._Element, a: Artefact) -> None:
+        """3.0 only: source, target, component maps, fixed value maps (date maps are refused at intake)."""
+        self.S(e, "Source").text = a.get("source", "")
+        self.S(e, "Target").text = a.get("target", "")
+        if a.get("isExternalReference"):
+            return
+        for cm in a.get("componentMaps", []):
+            ce = self.S(e, "ComponentMap")
+            self.annotations(ce, cm)
+            for side, name in (("source", "Source"), ("target", "Target")):
+                for cid in cm.get(side, []):
+                    self.S(ce, name).text = cid
+            if cm.get("representationMap"):
+                self.S(ce, "RepresentationMap").text = cm["representationMap"]
+        for fm in a.get("fixedValueMaps", []):
+            fe = self.S(e, "FixedValueMap")
+            self.annotations(fe, fm)
+            if fm.get("source"):
+                self.S(fe, "Source").text = fm["source"]
+            else:
+                self.S(fe, "Target").text = fm.get("target", "")
+            for v in fm.get("values", []):
+                self.S(fe, "Value").text = v
+
     def time_range(self, e: etree._Element, tr: dict, K: Callable) -> None:
         """A cube region's TimeRange: the periods a key value covers (availability's temporal coverage)."""
         for key, name in _TIME_RANGE.items():
@@ -554,6 +597,11 @@ def _position(d: dict) -> dict[str, str]:
     return {"position": str(d["position"] + 1)} if isinstance(d.get("position"), int) else {}
 
 
+def _day(text: str | None) -> str | None:
+    """Canonical mapping validity is an SDMX-JSON date-time; SDMX-ML carries the xs:date."""
+    return text[:10] if text else None
+
+
 def _attr(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -573,4 +621,8 @@ _BODIES: dict[str, Callable[[_Writer, etree._Element, Artefact], None]] = {
     "categorisation": _Writer.categorisation,
     "provisionagreement": _Writer.provisionagreement,
     "dataconstraint": _Writer.dataconstraint,
+    "representationmap": _Writer.representationmap,
+    "structuremap": _Writer.structuremap,
 }
+# types whose stubs keep a body: their elements require references even with isExternalReference
+_STUB_BODIES = frozenset({"provisionagreement", "categorisation", "representationmap", "structuremap"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..artefacts import TYPES, Artefact, urn_of
 from ..media_types import STRUCTURE_JSON_10, STRUCTURE_JSON_20, STRUCTURE_ML_21, STRUCTURE_ML_30, MediaType
+from ..structure_maps import intake_problem as map_problem
 from .sdmx_ml_metadata_structures import REFUSAL
 from .sdmx_ml_structure_writing import unsupported_reason
 
@@ -24,6 +25,10 @@ def refusal(a: Artefact) -> str | None:
     """Why the server refuses to store ``a`` (no format it serves could give it back), or None."""
     if a.get(REFUSAL):
         return a[REFUSAL]
+    if a["type"] in ("structuremap", "representationmap"):
+        problem = map_problem(a)  # a map that could never be applied (broken regex, unknown data type...)
+        if problem:
+            return problem
     try:
         missing = _missing_components(a)
         servable = formats_for([a])

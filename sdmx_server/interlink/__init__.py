@@ -1,0 +1,1 @@
+"""Machine-to-machine links with national databases (issue 20)."""
