@@ -176,8 +176,9 @@ def area_regions(iso: list[str]) -> dict:
     parent = {c: region for region, (_names, codes) in M49_REGIONS.items() for c in codes.split()}
     unknown = sorted(set(parent) - set(iso))
     assert not unknown, f"M49_REGIONS names codes CL_AREA lacks: {unknown}"
-    codes = [item(region, t(*names)) for region, (names, _codes) in M49_REGIONS.items()]
-    codes += [item(c, country(c), parent=parent[c]) for c in iso if c in parent]
+    # "M49_015", not "015": SDMX-ML 3.0 writes a parent as an NCName-like id, which starts with a letter
+    codes = [item(f"M49_{region}", t(*names)) for region, (names, _codes) in M49_REGIONS.items()]
+    codes += [item(c, country(c), parent=f"M49_{parent[c]}") for c in iso if c in parent]
     return maintainable("codelist", "CL_AREA_REGION", t("Countries by UN M49 region", "Страны по регионам ООН (M49)"),
                         t("The countries of CL_AREA under the UN M49 geographic regions (Sub-Saharan Africa and "
                           "Latin America by their intermediate regions); for grouping, not for coding figures.",

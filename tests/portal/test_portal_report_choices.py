@@ -41,7 +41,7 @@ def test_the_area_codelist_names_its_grouping_by_region(engine, world):
     assert [a["title"] for a in area["annotations"] if a["type"] == "CODELIST_REGIONS"] == [
         "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=DSM:CL_AREA_REGION(1.0)"]
     parent = {c["id"]: c.get("parent") for c in grouping["codes"]}
-    assert parent["KZ"] == parent["KG"] == "143" and parent["RU"] == "151" and parent["AX"] == "154"
+    assert parent["KZ"] == parent["KG"] == "M49_143" and parent["RU"] == "M49_151" and parent["AX"] == "M49_154"
     countries = {c["id"] for c in area["codes"]} - {"AQ", "STLS", "_U", "_T"}
     assert countries <= set(parent)  # every country but Antarctica is in a region
 
@@ -55,7 +55,7 @@ def test_citizenships_grouped_by_region_in_both_languages(client, engine, world)
     assert regions == sorted(regions[:-1], key=name_key) + ["Other codes"]
     central = html.split("Central Asia", 1)[1].split("</details>", 1)[0]
     assert re.findall(r'name="CITIZENSHIP" value="(\w+)"', central) == ["KG", "TJ", "TM", "UZ"]  # by name
-    assert 'name="pick" value="all:CITIZENSHIP:143"' in central
+    assert 'name="pick" value="all:CITIZENSHIP:M49_143"' in central
     other = html.split("Other codes", 1)[1].split("</details>", 1)[0]
     assert re.findall(r'name="CITIZENSHIP" value="(\w+)"', other) == ["STLS", "_U"]
     # Åland Islands among the A (accents ignored), not after Z
@@ -100,9 +100,9 @@ def test_tick_and_untick_all_for_the_list_the_found_and_a_region(client, engine,
     _load(engine)
     sign_in(client, "kz_viewer")
     # a region: its codes added to what was chosen
-    got = _picked(client, "CITIZENSHIP=RU&start=2023-Q1&pick=all:CITIZENSHIP:143")
+    got = _picked(client, "CITIZENSHIP=RU&start=2023-Q1&pick=all:CITIZENSHIP:M49_143")
     assert got["CITIZENSHIP"] == ["RU", "KG", "TJ", "TM", "UZ"] and got["start"] == ["2023-Q1"]
-    got = _picked(client, "CITIZENSHIP=RU&CITIZENSHIP=KG&CITIZENSHIP=UZ&pick=none:CITIZENSHIP:143")
+    got = _picked(client, "CITIZENSHIP=RU&CITIZENSHIP=KG&CITIZENSHIP=UZ&pick=none:CITIZENSHIP:M49_143")
     assert got["CITIZENSHIP"] == ["RU"]
     # what the find box shows
     got = _picked(client, "filter_CITIZENSHIP=stan&CITIZENSHIP=RU&pick=all:CITIZENSHIP")
