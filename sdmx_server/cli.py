@@ -111,6 +111,11 @@ def init(obj: Context) -> None:
                 flows = definitions(conn)
             n = create_demo_documentation(engine, flows)
             click.echo(f"demo documentation: {n} metadata sets on the stock of foreigners released")
+    from .content.search_entries import rebuild
+
+    with engine.begin() as conn:
+        counts = rebuild(conn)
+    click.echo("search index: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
 @main.command(help="Load SDMX-ML 2.1 or 3.0 (or SDMX-JSON 2.0) structure messages into the database.")
@@ -183,6 +188,18 @@ def release_due_command(obj: Context) -> None:
 
     released = release_due(obj.engine().connect, IngestOptions.from_config(obj.cfg))
     click.echo(f"released {len(released)} submission(s)" + (f": {', '.join(map(str, released))}" if released else ""))
+
+
+@main.command("search-reindex", help="Make the search index again from the structures, documents (their kept text), "
+                                     "news and events and country pages; every change keeps it up to date, so this "
+                                     "is for an upgrade or a restore.")
+@click.pass_obj
+def search_reindex(obj: Context) -> None:
+    from .content.search_entries import rebuild
+
+    with obj.engine().begin() as conn:
+        counts = rebuild(conn)
+    click.echo("search index rebuilt: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
 @main.command(help="Run the server with gunicorn (or Flask's development server with --dev); request heads are "

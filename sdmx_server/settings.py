@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("response_cache_bytes", int, 32 * 1024 * 1024,
             "Memory each worker keeps for recent data answers, by ETag (each at most 1/32 of it); 0 switches it off."),
     Setting("default_language", str, "en", "Language of labels when the client states no preference."),
+    Setting("default_time_zone", str, "UTC",
+            "Time zone (IANA name, e.g. Asia/Almaty) the portal shows embargo and release times in, beside UTC, "
+            "until a reader chooses theirs on the time-zone page (a `tz` cookie)."),
     Setting("token_days", int, 90, "Days an API token stays valid unless `token create --days` says otherwise."),
     Setting("demo_accounts", bool, True,
             "Whether `init` creates the demo accounts listed in the README (switch off in production)."),
@@ -154,6 +157,7 @@ class Config:
     max_observations: int
     response_cache_bytes: int
     default_language: str
+    default_time_zone: str
     token_days: int
     demo_accounts: bool
     reciprocity: bool

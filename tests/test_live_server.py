@@ -98,7 +98,7 @@ def test_sdmx1_client_fetches_data(initialised, tmp_path):
     database_url, _ = initialised
     token = cli(database_url, "token", "create", "admin").stdout.strip()
     rows = ["DATAFLOW,FREQ,REF_AREA,CITIZENSHIP,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"]
-    rows += [f"DSM:DF_ENTRIES(1.0),A,KZ,{c},{s},{y},{100 * i + y - 2000},PS,A"
+    rows += [f"DSM:DF_ENTRIES(1.0),Q,KZ,{c},{s},{y}-Q1,{100 * i + y - 2000},PS,A"  # quarterly, as the dataflow
              for i, (c, s) in enumerate([("RU", "F"), ("RU", "M"), ("UZ", "F")]) for y in range(2015, 2024)]
     data = tmp_path / "entries.csv"
     data.write_text("\n".join(rows) + "\n")
@@ -110,22 +110,22 @@ def test_sdmx1_client_fetches_data(initialised, tmp_path):
         client = sdmx.Client("DSM")
         client.session.headers["Authorization"] = f"Bearer {token}"
         msg = client.data("DF_ENTRIES", key={"REF_AREA": "KZ", "CITIZENSHIP": "RU"},
-                          params={"startPeriod": "2018", "lastNObservations": 3})
+                          params={"startPeriod": "2018-Q1", "lastNObservations": 3})
         frame = sdmx.to_pandas(msg)
         assert len(frame) == 6  # two series, three last years each
         males = frame.xs("M", level="SEX")
         assert sorted(males.tolist()) == [121.0, 122.0, 123.0]
-        assert sorted(males.index.get_level_values("TIME_PERIOD")) == ["2021", "2022", "2023"]
+        assert sorted(males.index.get_level_values("TIME_PERIOD")) == ["2021-Q1", "2022-Q1", "2023-Q1"]
         # KZ published nothing: no results, not 403; SDMX 2.1 says 404 (error 100), REST v2 says 204
         with pytest.raises(HTTPError) as nothing:
-            urlopen(f"{base}/rest/data/DF_ENTRIES/A.KZ", timeout=30)
+            urlopen(f"{base}/rest/data/DF_ENTRIES/Q.KZ", timeout=30)
         assert nothing.value.code == 404
         assert nothing.value.headers.get_content_type() == "application/vnd.sdmx.error+xml"
         anonymous = sdmx.Client("DSM")
         with pytest.raises(requests.HTTPError) as raised:  # sdmx1 says plainly what happened
             anonymous.data("DF_ENTRIES", key={"REF_AREA": "KZ"})
         assert raised.value.response.status_code == 404
-        with urlopen(f"{base}/rest/v2/data/dataflow/DSM/DF_ENTRIES/1.0/A.KZ", timeout=30) as r:
+        with urlopen(f"{base}/rest/v2/data/dataflow/DSM/DF_ENTRIES/1.0/Q.KZ", timeout=30) as r:
             assert r.status == 204 and r.read() == b"" and r.headers["Content-Type"].startswith("application/vnd.sdmx")
 
 

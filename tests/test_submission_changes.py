@@ -53,7 +53,7 @@ def test_the_diff_names_new_revised_unchanged_deleted_and_jumps(world, engine):
     assert r.status_code == 200, r.data
     changes = r.get_json()["diff"]
     assert changes["summary"] == {"new": 1, "revised": 1, "unchanged": 1, "deleted": 1, "suspicious": 1}
-    assert changes["thresholdPercent"] == "50"
+    assert changes["thresholdPercent"] == "20"  # DF_STOCK_FOREIGNERS's seeded PLAUSIBLE_CHANGE
     figures = by_figure(changes)
     revised = figures["S.KZ.RU.F:2023-S1"]
     assert (revised["status"], revised["old"], revised["new"], revised["change"], revised["changePercent"]) == (
@@ -95,7 +95,8 @@ def test_released_values_are_the_submitting_countrys_own(world, engine):
 
 def test_a_jump_against_the_same_period_a_year_before_and_the_indicators_threshold(world, engine):
     """2023-S1 moves 7% against 2022-S2 but 60% against 2022-S1: flagged against the year before at the
-    default 50%; a dataflow annotation PLAUSIBLE_CHANGE of 75 (percent) lets it pass."""
+    seeded PLAUSIBLE_CHANGE of DF_STOCK_FOREIGNERS (20%); an annotation of 75 (percent) lets it pass, none at
+    all means the default 50%."""
     body = message(("I", "RU", "F", "2022-S1", "100"), ("I", "RU", "F", "2022-S2", "150"))
     assert world("kz_admin")("POST", SUBMIT + "?release=now", body, **CSV).status_code == 200
     r = world("kz_submitter")("POST", SUBMIT, message(("I", "RU", "F", "2023-S1", "160")), **CSV)
@@ -108,7 +109,8 @@ def test_a_jump_against_the_same_period_a_year_before_and_the_indicators_thresho
         row = SubmissionStore(conn).get(sid)
         flow = parse_urn(row.dataflow_urn)
         ctx = dataflow_context(ArtefactStore(conn), flow.agency_id, flow.id, flow.version)
-        assert threshold_of(ctx) == 50
+        assert threshold_of(ctx) == 20
+        assert threshold_of(dc_replace(ctx, dataflow={**ctx.dataflow, "annotations": []})) == 50
         lenient = dc_replace(ctx, dataflow={**ctx.dataflow, "annotations": [
             {"id": PLAUSIBLE_ANNOTATION, "title": "75"}]})
         assert threshold_of(lenient) == 75

@@ -158,3 +158,20 @@ def test_the_excel_template_offers_the_providers_own_area(world):
     sheet = openpyxl.load_workbook(io.BytesIO(r.data))[CODES_SHEET]
     columns = {col[0].value: [c.value for c in col[1:] if c.value] for col in sheet.iter_cols()}
     assert columns["REF_AREA"] == ["KZ: Kazakhstan"] and len(columns["CITIZENSHIP"]) > 200
+
+
+def test_freq_must_be_the_dataflows_periodicity(world, engine):
+    """Issue 19: a half-yearly indicator (PERIODICITY annotation S) takes no quarterly or annual figures: 422
+    naming FREQ, the value, the line and why; nothing stored. Its own frequency passes."""
+    before = dump(engine)
+    rows = [HEAD, "dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,S,KZ,UZ,F,2025-S1,100,PS,A",
+            "dataflow,DSM:DF_STOCK_FOREIGNERS(1.0),I,A,KZ,UZ,F,2025,200,PS,A"]
+    r = world("kz_submitter")("POST", SUBMIT, "\n".join(rows).encode(), **CSV)
+    assert r.status_code == 422, r.data[:1000]
+    (error,) = r.get_json()["errors"]
+    assert error["rule"] == "constraint" and error["component"] == "FREQ" and error["value"] == "A"
+    assert "the dataflow's PERIODICITY annotation (it is collected at S)" in error["message"]
+    assert error["where"] == "row 3, column FREQ"
+    assert dump(engine) == before
+    r = world("kz_submitter")("POST", SUBMIT, "\n".join(rows[:2]).encode(), **CSV)
+    assert r.status_code == 202, r.data[:1000]

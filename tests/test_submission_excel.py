@@ -128,15 +128,16 @@ FILLED = [  # half-yearly stock of foreigners in Kazakhstan, by citizenship and 
     # the column is formatted as text, so a figure typed there arrives as text
     {"FREQ": S, "REF_AREA": KZ, "CITIZENSHIP": Code("UZ"), "SEX": Code("_T"), "TIME_PERIOD": "2023-S2",
      "OBS_VALUE": "2000", "UNIT_MEASURE": Code("PS"), "OBS_STATUS": Code("E")},
-    # typed: the FREQ list offers the flow's own frequency only (S), but the reader takes what the server does
-    {"FREQ": "A", "REF_AREA": KZ, "CITIZENSHIP": Code("UZ"), "SEX": Code("_T"), "TIME_PERIOD": 2022,
+    # typed rather than chosen from the list: the reader takes the code (the FREQ the dataflow is collected at:
+    # another is refused, test_submission_constraints)
+    {"FREQ": "S", "REF_AREA": KZ, "CITIZENSHIP": Code("UZ"), "SEX": Code("_T"), "TIME_PERIOD": "2022-S2",
      "OBS_VALUE": 0.25, "UNIT_MEASURE": Code("PS"), "OBS_STATUS": Code("A")},
 ]
 STORED = {
     ("S.KZ.RU.F", "2023-S1"): ("1234", {"OBS_STATUS": "A"}),
     ("S.KZ.RU.M", "2023-S1"): ("1500.5", {"OBS_STATUS": "P", "OBS_COMMENT": "Estimate: revised in March"}),
     ("S.KZ.UZ._T", "2023-S2"): ("2000", {"OBS_STATUS": "E"}),
-    ("A.KZ.UZ._T", "2022"): ("0.25", {"OBS_STATUS": "A"}),
+    ("S.KZ.UZ._T", "2022-S2"): ("0.25", {"OBS_STATUS": "A"}),
 }
 
 

@@ -45,6 +45,35 @@ OFFICIAL_NAMES = {
     "US": ("United States", "Соединённые Штаты"),
 }
 PROVIDERS = ["AM", "AZ", "BY", "GE", "KZ", "KG", "MD", "RU", "TJ", "TM", "UA", "UZ"]
+# UN M49 geographic regions (the subregions; Sub-Saharan Africa and Latin America by their intermediate regions),
+# with the UN's names, and the CL_AREA countries in each: the grouping of CL_AREA_REGION, which reports use to
+# group a long list of citizenships. Antarctica and the non-country codes (STLS, _U, _T) belong to none.
+M49_REGIONS = {
+    "015": (("Northern Africa", "Северная Африка"), "DZ EG EH LY MA SD TN"),
+    "014": (("Eastern Africa", "Восточная Африка"),
+            "BI DJ ER ET IO KE KM MG MU MW MZ RE RW SC SO SS TF TZ UG YT ZM ZW"),
+    "017": (("Middle Africa", "Центральная Африка"), "AO CD CF CG CM GA GQ ST TD"),
+    "018": (("Southern Africa", "Южная Африка"), "BW LS NA SZ ZA"),
+    "011": (("Western Africa", "Западная Африка"), "BF BJ CI CV GH GM GN GW LR ML MR NE NG SH SL SN TG"),
+    "029": (("Caribbean", "Карибский бассейн"),
+            "AG AI AW BB BL BQ BS CU CW DM DO GD GP HT JM KN KY LC MF MQ MS PR SX TC TT VC VG VI"),
+    "013": (("Central America", "Центральная Америка"), "BZ CR GT HN MX NI PA SV"),
+    "005": (("South America", "Южная Америка"), "AR BO BR BV CL CO EC FK GF GS GY PE PY SR UY VE"),
+    "021": (("Northern America", "Северная Америка"), "BM CA GL PM US"),
+    "143": (("Central Asia", "Центральная Азия"), "KG KZ TJ TM UZ"),
+    "030": (("Eastern Asia", "Восточная Азия"), "CN HK JP KP KR MN MO TW"),
+    "035": (("South-eastern Asia", "Юго-Восточная Азия"), "BN ID KH LA MM MY PH SG TH TL VN"),
+    "034": (("Southern Asia", "Южная Азия"), "AF BD BT IN IR LK MV NP PK"),
+    "145": (("Western Asia", "Западная Азия"), "AE AM AZ BH CY GE IL IQ JO KW LB OM PS QA SA SY TR YE"),
+    "151": (("Eastern Europe", "Восточная Европа"), "BG BY CZ HU MD PL RO RU SK UA"),
+    "154": (("Northern Europe", "Северная Европа"), "AX DK EE FI FO GB GG IE IM IS JE LT LV NO SE SJ"),
+    "039": (("Southern Europe", "Южная Европа"), "AD AL BA ES GI GR HR IT ME MK MT PT RS SI SM VA"),
+    "155": (("Western Europe", "Западная Европа"), "AT BE CH DE FR LI LU MC NL"),
+    "053": (("Australia and New Zealand", "Австралия и Новая Зеландия"), "AU CC CX HM NF NZ"),
+    "054": (("Melanesia", "Меланезия"), "FJ NC PG SB VU"),
+    "057": (("Micronesia", "Микронезия"), "FM GU KI MH MP NR PW UM"),
+    "061": (("Polynesia", "Полинезия"), "AS CK NU PF PN TK TO TV WF WS"),
+}
 
 
 def t(en: str, ru: str) -> dict[str, str]:
@@ -106,7 +135,12 @@ def codelists() -> list[dict]:
                      t("ISO 3166-1 countries, with stateless persons, unknown and total; used for citizenship "
                        "and for the reporting country.",
                        "Страны по ISO 3166-1, а также лица без гражданства, неизвестно и всего; используется для "
-                       "гражданства и для страны, представляющей данные."), codes=area),
+                       "гражданства и для страны, представляющей данные."), codes=area,
+                     annotations=[{"id": "REGIONS", "type": "CODELIST_REGIONS",
+                                   "title": urn_for("codelist", AGENCY, "CL_AREA_REGION", VERSION),
+                                   "texts": t("The countries grouped by UN M49 region: CL_AREA_REGION.",
+                                              "Страны по регионам ООН (M49): CL_AREA_REGION.")}]),
+        area_regions(iso),
         maintainable("codelist", "CL_SEX", t("Sex", "Пол"), codes=[
             item("F", t("Female", "Женщины")), item("M", t("Male", "Мужчины")),
             item("_T", t("Total", "Всего")), item("_U", t("Unknown", "Неизвестно"))]),
@@ -134,6 +168,23 @@ def codelists() -> list[dict]:
             item("CLOSED", t("Otherwise closed", "Прекращено по иным основаниям")),
             item("_T", t("Total", "Всего"))]),
     ]
+
+
+def area_regions(iso: list[str]) -> dict:
+    """CL_AREA's countries under their UN M49 region (codes with a parent): a grouping for people choosing among
+    hundreds of citizenships. A codelist of its own, so CL_AREA (what figures are coded in) holds no region."""
+    parent = {c: region for region, (_names, codes) in M49_REGIONS.items() for c in codes.split()}
+    unknown = sorted(set(parent) - set(iso))
+    assert not unknown, f"M49_REGIONS names codes CL_AREA lacks: {unknown}"
+    # "M49_015", not "015": SDMX-ML 3.0 writes a parent as an NCName-like id, which starts with a letter
+    codes = [item(f"M49_{region}", t(*names)) for region, (names, _codes) in M49_REGIONS.items()]
+    codes += [item(c, country(c), parent=f"M49_{parent[c]}") for c in iso if c in parent]
+    return maintainable("codelist", "CL_AREA_REGION", t("Countries by UN M49 region", "Страны по регионам ООН (M49)"),
+                        t("The countries of CL_AREA under the UN M49 geographic regions (Sub-Saharan Africa and "
+                          "Latin America by their intermediate regions); for grouping, not for coding figures.",
+                          "Страны из CL_AREA по географическим регионам ООН (M49; Африка южнее Сахары и Латинская "
+                          "Америка по промежуточным регионам); для группировки, а не для кодирования данных."),
+                        codes=codes)
 
 
 # -- concepts and data structures ------------------------------------------------------------------------
@@ -257,12 +308,30 @@ def frequency(periodicity: dict[str, str]) -> str:
     return {id(SEMI_ANNUAL): "S", id(QUARTERLY): "Q"}[id(periodicity)]
 
 
+# The largest change of a figure, in per cent against the previous period or the same period a year before, that
+# verifiers take as plausible (submission/changes.py marks larger ones): a stock moves slowly; entries and exits
+# follow the seasons (the year before is the fair comparison, but the previous quarter is compared too); asylum
+# figures are small and jump by nature.
+PLAUSIBLE_CHANGE = {"DF_STOCK_FOREIGNERS": 20, "DF_ENTRIES": 60, "DF_EXITS": 60, "DF_WORK_PERMITS": 40,
+                    "DF_ASYLUM_APPLICATIONS": 100, "DF_ASYLUM_DECISIONS": 100}
+
+
+def plausible_change(fid: str) -> dict:
+    pct = PLAUSIBLE_CHANGE[fid]
+    return {"id": "PLAUSIBLE_CHANGE", "type": "PLAUSIBLE_CHANGE", "title": str(pct),
+            "texts": t(f"A figure that moves by more than {pct}% against the previous period or the same period a "
+                       "year before is marked for the verifier to check.",
+                       f"Значение, изменившееся более чем на {pct}% к предыдущему периоду или к тому же периоду "
+                       "годом ранее, отмечается для проверки.")}
+
+
 def dataflows() -> list[dict]:
     out = []
     for fid, names, desc, dsd_id, periodicity, _area in FLOWS:
         out.append(maintainable("dataflow", fid, names, desc, annotations=[
             {"id": "PERIODICITY", "type": "PERIODICITY", "title": frequency(periodicity), "texts": periodicity},
             {"id": "TIMELINESS", "type": "TIMELINESS", "texts": THREE_MONTHS},
+            plausible_change(fid),
         ], structure=urn_for("datastructure", AGENCY, dsd_id, VERSION)))
     return out
 

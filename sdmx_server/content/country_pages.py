@@ -15,6 +15,7 @@ from ..sdmx.errors import Forbidden, SemanticError
 from ..storage.audit_store import AuditStore
 from ..storage.country_page_store import CountryPageRow, CountryPageStore, ReleasedIndicator, Release
 from .documents import can_manage
+from .search_entries import index_country
 
 MAX_TEXT = 10_000
 
@@ -49,3 +50,4 @@ def save_page(store: CountryPageStore, audit: AuditStore, actor: Actor, page: Co
     store.save(page, by=actor.username or "?")
     audit.record(actor.username or "?", "country_page.update", f"country:{page.country}", country=page.country,
                  details={"public": page.is_public, "was_public": before.is_public if before else None})
+    index_country(store.conn, page.country)

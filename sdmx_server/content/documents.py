@@ -24,6 +24,8 @@ from ..sdmx.errors import Forbidden, NotFound, SemanticError
 from ..storage.audit_store import AuditStore
 from ..storage.document_files import DocumentFiles
 from ..storage.document_store import ACCESS, DocumentRow, DocumentStore
+from .document_text import extract_text
+from .search_entries import index_document
 from .uploads import CheckedFile
 
 DOC_TYPES = ("legislation", "policy", "methodology", "analysis")
@@ -156,6 +158,7 @@ def create_document(store: DocumentStore, audit: AuditStore, files: DocumentFile
                            file_key=key, indicators=f.indicators, by=actor.username or "?")
         audit.record(actor.username or "?", "document.create", f"document:{doc_id}", country=f.country,
                      details=store.get(doc_id).as_details())
+        index_document(store.conn, doc_id, extract_text(data, checked.media_type))
     except BaseException:
         files.delete(key)
         raise
@@ -163,9 +166,11 @@ def create_document(store: DocumentStore, audit: AuditStore, files: DocumentFile
 
 
 def edit_document(store: DocumentStore, audit: AuditStore, actor: Actor, doc_id: int, f: DocumentFields,
-                  known_indicators: Iterable[str], *, new_file: tuple[CheckedFile, str] | None = None) -> str | None:
-    """Change a document's description (and its file, already saved under a new key); audited. Returns the
-    replaced file's key, for the caller to delete once the transaction commits."""
+                  known_indicators: Iterable[str], *, new_file: tuple[CheckedFile, str] | None = None,
+                  file_text: str | None = None) -> str | None:
+    """Change a document's description (and its file, already saved under a new key, with its text for search:
+    content/document_text.py); audited. Returns the replaced file's key, for the caller to delete once the
+    transaction commits."""
     doc = managed_document(store, actor, doc_id)
     if f.country != doc.country:
         raise SemanticError("a document keeps its owner")
@@ -182,6 +187,7 @@ def edit_document(store: DocumentStore, audit: AuditStore, actor: Actor, doc_id:
     changed = {k: v for k, v in after.as_details().items() if doc.as_details().get(k) != v}
     audit.record(actor.username or "?", "document.update", f"document:{doc_id}", country=doc.country,
                  details={"changed": sorted(changed), **changed})
+    index_document(store.conn, doc_id, (file_text or "") if new_file is not None else None)
     return old_key
 
 
@@ -196,4 +202,5 @@ def move_document(store: DocumentStore, audit: AuditStore, actor: Actor, doc_id:
     action = {"published": "document.publish", "withdrawn": "document.withdraw", "draft": "document.draft"}[state]
     audit.record(actor.username or "?", action, f"document:{doc_id}", country=doc.country,
                  details={"before": doc.state, "after": state})
+    index_document(store.conn, doc_id)
     return True

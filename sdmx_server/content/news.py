@@ -17,6 +17,7 @@ from ..storage.artefact_store import utcnow
 from ..storage.audit_store import AuditStore
 from ..storage.news_store import LinkRow, LinkStore, NewsRow, NewsStore
 from .documents import MAX_TITLE, MOVES, may_manage_any
+from .search_entries import index_news
 
 KINDS = ("news", "event")
 LINK_CATEGORIES = ("statistics", "migration", "international")
@@ -74,6 +75,7 @@ def create_news(store: NewsStore, audit: AuditStore, actor: Actor, f: NewsFields
                         ends_on=f.ends_on if f.kind == "event" else None, by=actor.username or "?")
     audit.record(actor.username or "?", "news.create", f"news:{item_id}", country=actor.country,
                  details=store.get(item_id).as_details())
+    index_news(store.conn, item_id)
     return item_id
 
 
@@ -90,6 +92,7 @@ def edit_news(store: NewsStore, audit: AuditStore, actor: Actor, item_id: int, f
     changed = {k: v for k, v in after.items() if before.as_details().get(k) != v}
     audit.record(actor.username or "?", "news.update", f"news:{item_id}", country=actor.country,
                  details={"changed": sorted(changed), **changed})
+    index_news(store.conn, item_id)
 
 
 def move_news(store: NewsStore, audit: AuditStore, actor: Actor, item_id: int, state: str) -> bool:
@@ -108,6 +111,7 @@ def move_news(store: NewsStore, audit: AuditStore, actor: Actor, item_id: int, s
     action = {"published": "news.publish", "withdrawn": "news.withdraw", "draft": "news.draft"}[state]
     audit.record(actor.username or "?", action, f"news:{item_id}", country=actor.country,
                  details={"before": item.state, "after": state})
+    index_news(store.conn, item_id)
     return True
 
 

@@ -36,11 +36,13 @@ from typing import Any, Callable, Iterator
 
 from sqlalchemy import Column, Connection, Date, DateTime, Engine, LargeBinary, Table, func, select, text, true
 
+from ..content.search_entries import rebuild as rebuild_search
 from ..settings import Config
 from ..storage import calendar_tables  # noqa: F401 - registers the release calendar's table
 from ..storage import content_tables  # noqa: F401 - registers the portal's content tables (documents, news)
 from ..storage import link_tables  # noqa: F401 - registers the links to national databases and their runs
 from ..storage import metadata_tables  # noqa: F401 - registers the documentation tables on the shared metadata
+from ..storage import search_tables  # noqa: F401 - registers document_text (the search index is rebuilt, not copied)
 from ..storage import subscription_tables  # noqa: F401 - registers subscriptions, webhooks and harvest cursors
 from ..storage.database import MIGRATIONS, begin_write
 from ..storage.tables import metadata
@@ -150,6 +152,8 @@ def import_(engine: Engine, src: Path, *, document_dir: Path | None = None) -> d
             raise
     if revision != head:
         _upgrade(engine, head)
+    with engine.begin() as conn:  # the search index is derived: made again from what was imported
+        rebuild_search(conn)
     return manifest
 
 

@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Literal
 
+from ..content.search_entries import index_structures
 from ..sdmx.artefacts import TYPES, Artefact, maintainable_references, parse_urn, urn_for, urn_of
 from ..sdmx.errors import Conflict, NotFound, SemanticError
 from ..sdmx.formats.structure_formats import refusal
@@ -114,6 +115,7 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
     results: list[Result] = []
     stored_ok: set[str] = set()
     failed: set[str] = set()
+    changed = False
     submitted = {urn_of(a) for a in artefacts}
     in_message = {urn_of(a): a for a in artefacts}
 
@@ -161,6 +163,7 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
         outcome = store.put(a)
         stored_ok.add(urn)
         if outcome != "unchanged":
+            changed = True
             _audit(store, by, f"structure.{'create' if outcome == 'created' else 'replace'}", urn)
         if outcome == "created":
             results.append(Result(urn, "Append", "Success", 201, f"{_label(urn)} created"))
@@ -168,6 +171,8 @@ def submit(store: ArtefactStore, artefacts: list[Artefact], *, method: Literal["
             results.append(Result(urn, "Replace", "Success", 200, f"{_label(urn)} replaced"))
         else:
             results.append(Result(urn, "Replace", "Success", 200, f"{_label(urn)} unchanged"))
+    if changed:
+        index_structures(store.conn)  # names and codes searched, in the same transaction
     return results
 
 
@@ -186,6 +191,7 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
             raise Conflict(f"{_label(urn)} is referenced by {', '.join(_label(r) for r in referrers)}")
         store.delete(urn)
         _audit(store, by, "structure.delete", urn)
+        index_structures(store.conn)
         return Result(urn, "Delete", "Success", 200, f"{_label(urn)} deleted")
     key = TYPES[type_].items_key
     if not key:
@@ -210,6 +216,7 @@ def delete(store: ArtefactStore, type_: str, agency: str, id_: str, version: str
         raise Conflict(_still_referenced(urn, in_use))
     store.put(updated)
     _audit(store, by, "structure.delete_item", urn, {"item": item_id})
+    index_structures(store.conn)
     return Result(urn, "Delete", "Success", 200, f"item {item_id} deleted from {_label(urn)}")
 
 

@@ -52,6 +52,10 @@ class CountryPageStore:
         return CountryPageRow(r.country, json.loads(r.about), json.loads(r.institutions), json.loads(r.contacts),
                               bool(r.is_public), r.updated_by, as_utc(r.updated_at))
 
+    def countries(self) -> set[str]:
+        """Every country with a page."""
+        return set(self.conn.execute(select(country_page.c.country)).scalars())
+
     def public_countries(self) -> set[str]:
         return set(self.conn.execute(select(country_page.c.country).where(country_page.c.is_public)).scalars())
 

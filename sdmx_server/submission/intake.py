@@ -90,6 +90,30 @@ class DataflowContext:
         return allowed
 
 
+PERIODICITY = "PERIODICITY"  # a dataflow annotation: its text says the periodicity, its title the FREQ code(s)
+FREQUENCY = "FREQ"
+
+
+def frequencies(flow: Artefact) -> frozenset[str] | None:
+    """The FREQ codes a dataflow is collected at, by its PERIODICITY annotation's title ("S", or "A,Q");
+    None when it names none."""
+    for a in flow.get("annotations") or []:
+        if PERIODICITY in (a.get("type"), a.get("id")) and a.get("title"):
+            return frozenset(c.strip() for c in a["title"].split(",") if c.strip())
+    return None
+
+
+def periodicity_constraint(ctx: DataflowContext) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+    """FREQ bound to the frequencies the dataflow is collected at (its PERIODICITY annotation), as a constraint
+    for Validator.restrict, named in words where a URN would be: a half-yearly indicator takes no annual
+    figures. Empty when the dataflow names none or its structure has no FREQ."""
+    collected = frequencies(ctx.dataflow)
+    if not collected or FREQUENCY not in ctx.structure.dimension_ids:
+        return {}
+    return {FREQUENCY: ((f"the dataflow's PERIODICITY annotation (it is collected at {', '.join(sorted(collected))})",
+                         frozenset(collected)),)}
+
+
 def dataflow_context(store: ArtefactStore, agency: str, id_: str, version: str) -> DataflowContext:
     candidates = {a["version"]: a for a in store.candidates({"dataflow"}, [agency], [id_])}
     chosen = select(parse_version_query(version), candidates)
@@ -201,6 +225,7 @@ def _ingest(conn, stream: BinaryIO, ctx: DataflowContext, ahead: ApplyAhead, *, 
             bound_to = provider_id
             validator.restrict(ctx.provider_constraints.get(provider_id, {}))
 
+    validator.restrict(periodicity_constraint(ctx))
     bind(provider)
     flow_urn = urn_of(ctx.dataflow)
     action = "Information"

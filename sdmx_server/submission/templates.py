@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..sdmx.artefacts import Artefact, concepts_of, parse_urn, urn_of
 from ..sdmx.formats.excel_template import TemplateColumn, columns, write_template
 from ..storage.artefact_store import ArtefactStore
-from .intake import DataflowContext, Provisional
+from .intake import PERIODICITY, DataflowContext, Provisional, frequencies  # noqa: F401 (PERIODICITY: for callers)
 
 
 def pick(names: dict[str, str] | None, language: str) -> str:
@@ -15,16 +15,6 @@ def pick(names: dict[str, str] | None, language: str) -> str:
 
 
 FREQUENCY = "FREQ"
-PERIODICITY = "PERIODICITY"  # a dataflow annotation: its text says the periodicity, its title the FREQ code(s)
-
-
-def frequencies(flow: Artefact) -> frozenset[str] | None:
-    """The FREQ codes a dataflow is collected at, by its PERIODICITY annotation's title ("S", or "A,Q");
-    None when it names none."""
-    for a in flow.get("annotations") or []:
-        if PERIODICITY in (a.get("type"), a.get("id")) and a.get("title"):
-            return frozenset(c.strip() for c in a["title"].split(",") if c.strip())
-    return None
 
 
 def excel_template(store: ArtefactStore, ctx: DataflowContext, language: str, provider: str | None = None,

@@ -402,8 +402,10 @@ class Validator:
                        value=value)
         else:
             urns = [urn for urn, values in self._constraints.get(cid, ()) if value not in values]
-            self.error("constraint", f"{value!r} is not allowed for {cid} by the content constraint "
-                       f"{' and '.join(urns) or 'of the dataflow'}", where=where, component=cid, value=value)
+            named = [f"the content constraint {u}" if u.startswith("urn:") else u for u in urns]
+            self.error("constraint", f"{value!r} is not allowed for {cid} by "
+                       f"{' and '.join(named) or 'the content constraint of the dataflow'}", where=where,
+                       component=cid, value=value)
 
     def _check_value(self, cid: str, value: str | list, text_type: str | None, codelist: str | None,
                      context: dict[str, str]) -> None:

@@ -34,8 +34,10 @@ class PortalSessions(SecureCookieSessionInterface):
 
 def init_portal(app: Flask) -> None:
     from . import admin_pages, documentation_entry, documentation_pages, page_context, report_pages, submission_pages, views  # noqa: F401 (routes)
+    from . import time_zone_pages  # noqa: F401 (the time-zone page and the zoned filter, issue 19)
     from . import content_nav, country_pages, document_pages, news_pages, sitemap_pages  # noqa: F401 (routes of the content part, issue 18)
     from . import link_pages  # noqa: F401 (links from national databases, issue 20)
+    from . import search_pages  # noqa: F401 (search across everything, issue 18)
     from . import calendar_pages  # noqa: F401 (routes of the release calendar, issue 18 item 5)
     from .message_catalogues import compiled_translations  # imported here: `python -m` runs it as a script too
 

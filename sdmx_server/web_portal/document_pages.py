@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ..content import documents as docs
+from ..content.document_text import extract_text
 from ..content.uploads import KINDS, RefusedFile, check_upload
 from ..identity.actor import Actor
 from ..request_context import actor, db, visibility, write_transaction
@@ -285,7 +286,8 @@ def content_document_edit(doc_id: int) -> Response | tuple[str, int, dict[str, s
                 with write_transaction():
                     conn = db()
                     old = docs.edit_document(DocumentStore(conn), AuditStore(conn), who, doc_id, _fields(form), known,
-                                             new_file=(checked, key) if checked and key else None)
+                                             new_file=(checked, key) if checked and key else None,
+                                             file_text=extract_text(got[0], checked.media_type) if checked else None)
             except BaseException as e:
                 if key:
                     files.delete(key)

@@ -23,12 +23,14 @@ from ..retrieval.data_retrieval import PreparedQuery, VisibleProviders, prepare_
 from ..retrieval.structure_labels import structure_labels
 from ..sdmx.artefacts import Artefact, urn_for
 from ..sdmx.data_message import StructureLabels
+from ..sdmx.data_structure import DataStructureInfo
 from ..sdmx.data_query import AvailabilityQuery, DataQuery, parse_data_query_v2
 from ..sdmx.errors import SdmxError
 from ..sdmx.time_periods import parse_period
 from ..storage.artefact_store import ArtefactStore
 from ..submission import workflow
 from .statistics_catalogue import Indicator, indicator_of
+from .report_choices import FIND_FROM, Group, filter_text, matches, name_key, region_codelist, regions_of
 from .texts import LocalText, pick
 
 if TYPE_CHECKING:
@@ -56,7 +58,20 @@ class Breakdown:
 
     id: str
     label: LocalText
-    choices: list[Choice]
+    choices: list[Choice]  # those shown: the find box's text lets them through
+    filter: str = ""  # the find box's text
+    every: tuple[str, ...] = ()  # every code of the list, shown or not
+    hidden: tuple[str, ...] = ()  # chosen codes the find box hides (kept in the form)
+    groups: tuple = ()  # report_choices.Group of the shown choices by region, when the list is long
+    region_of: dict = field(default_factory=dict)  # code -> region code
+
+    @property
+    def chosen(self) -> int:
+        return sum(1 for c in self.choices if c.checked) + len(self.hidden)
+
+    @property
+    def findable(self) -> bool:
+        return len(self.every) > FIND_FROM
 
 
 @dataclass
@@ -110,13 +125,14 @@ class ReportTable:
 
 @dataclass
 class ReportForm:
-    countries: list[Choice]
+    countries: list[Choice]  # the countries' list (country_list) as choices
     breakdowns: list[Breakdown]
     periods: list[str]  # the periods with figures (start and end are chosen among them)
     start: str
     end: str
     last: int = 0
     dimensions: list[tuple[str, LocalText]] = field(default_factory=list)  # what the layout may place
+    country_list: Breakdown | None = None  # the countries as a list with a find box (param "country")
 
 
 MAX_LAST_PERIODS = MAX_PERIODS_OFFERED
@@ -317,12 +333,16 @@ def build_report(conn, store: ArtefactStore, flow: Artefact, args: Mapping[str, 
     shown = [COUNTRY] * (COUNTRY in dims) + breakdown_ids
     periods = periods_between(span, values.get("FREQ", ["A", "S", "Q", "M"]))
     sel = parse_selection(args, values.get(COUNTRY, []), {d: values[d] for d in breakdown_ids}, periods, texts)
+    countries = _choices(labels, COUNTRY, values.get(COUNTRY, []), sel.countries, lang)
     form = ReportForm(
-        countries=_choices(labels, COUNTRY, values.get(COUNTRY, []), sel.countries, lang),
-        breakdowns=[Breakdown(d, _component_name(labels, d, lang),
-                              _choices(labels, d, values[d], sel.codes.get(d, []), lang)) for d in breakdown_ids],
+        countries=countries,
+        breakdowns=[_long_list(store, info, d, _component_name(labels, d, lang),
+                               _choices(labels, d, values[d], sel.codes.get(d, []), lang), args, lang)
+                    for d in breakdown_ids],
         periods=periods, start=sel.start, end=sel.end, last=sel.last,
-        dimensions=[(d, _component_name(labels, d, lang)) for d in shown + [TIME]])
+        dimensions=[(d, _component_name(labels, d, lang)) for d in shown + [TIME]],
+        country_list=_long_list(store, info, "country", _component_name(labels, COUNTRY, lang), countries, args,
+                                lang, dimension=COUNTRY))
     layout = parse_layout(args, shown, texts, sel.errors)
     v2, v1, params = rest_urls(flow, dims, sel)
     table = view = None
@@ -350,7 +370,32 @@ def _code_name(labels: StructureLabels, cid: str, code: str, lang: str) -> Local
 
 def _choices(labels: StructureLabels, cid: str, codes: list[str], chosen: list[str], lang: str) -> list[Choice]:
     out = [Choice(c, _code_name(labels, cid, c, lang), c in chosen) for c in codes]
-    return sorted(out, key=lambda ch: (ch.code != TOTAL, ch.label.text.casefold()))
+    return sorted(out, key=lambda ch: (ch.code != TOTAL, name_key(ch.label.text)))
+
+
+def _long_list(store: ArtefactStore, info: DataStructureInfo, param: str, label: LocalText, choices: list[Choice],
+               args: Mapping[str, list[str]], lang: str, dimension: str | None = None) -> Breakdown:
+    """A list of choices as the form shows it (report_choices): what its find box lets through, the chosen
+    codes it hides, and, for a long list whose codelist has a grouping by region, the shown choices by region
+    (regions by name, the codes in none last)."""
+    text = filter_text(args, param) if len(choices) > FIND_FROM else ""
+    shown = [c for c in choices if matches(c.code, c.label, text)]
+    hidden = tuple(c.code for c in choices if c.checked and c not in shown)
+    groups: tuple = ()
+    region_of: dict[str, str] = {}
+    if len(choices) > FIND_FROM:
+        comp = info.component(dimension or param)
+        regions = regions_of(region_codelist(store, comp.codelist if comp else None), lang)
+        if regions:
+            region_of = {code: r for code, (r, _name) in regions.items()}
+            by_region: dict[str, list[Choice]] = {}
+            for c in shown:
+                by_region.setdefault(regions[c.code][0] if c.code in regions else "", []).append(c)
+            names = {r: name for r, name in regions.values()}
+            groups = tuple(sorted((Group(r, names.get(r, LocalText("", lang)), cs, sum(c.checked for c in cs))
+                                   for r, cs in by_region.items()),
+                                  key=lambda g: (not g.code, name_key(g.label.text))))
+    return Breakdown(param, label, shown, text, tuple(c.code for c in choices), hidden, groups, region_of)
 
 
 def read_table(conn, store: ArtefactStore, q: DataQuery, *, visible: VisibleProviders, labels: StructureLabels,

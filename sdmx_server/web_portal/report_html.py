@@ -23,16 +23,18 @@ def table_body(table: ReportView, lang: str, no_figure: str) -> Markup:
     """The <tr> rows: a row header per label column (the first ones frozen: class f0, f1...), then one cell per
     column with the figure and its marks."""
     empty = f'<td class="num"><span aria-label="{escape(no_figure)}">–</span></td>'
-    labels: dict[tuple[int, LocalText], str] = {}
+    # by the label object's id: a LocalText's own hash and equality are Python calls, and a tall table asks
+    # three of them a row; the labels are shared objects that live as long as ``table``
+    labels: dict[tuple[int, int], str] = {}
     group = number_symbols(lang)[0]
     out = []
     for row in table.rows:
         parts = ["<tr>"]
         for n, lab in enumerate(row.labels):
-            html = labels.get((n, lab))
+            html = labels.get((n, id(lab)))
             if html is None:
                 frozen = f' class="f{n}"' if n < FROZEN else ""
-                html = labels[(n, lab)] = f'<th scope="row"{frozen}>{_label(lab, lang)}</th>'
+                html = labels[(n, id(lab))] = f'<th scope="row"{frozen}>{_label(lab, lang)}</th>'
             parts.append(html)
         for value, raw, marks in row.cells:
             if raw is None and not marks:

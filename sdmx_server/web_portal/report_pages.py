@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, current_app, g, render_template, request
+from urllib.parse import urlencode
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -24,6 +26,7 @@ from .documentation_pages import report_countries, report_documentation
 from .report_chart import chart_svg
 from .account import signed_in_user
 from .report_html import table_body
+from .report_choices import PICK, parse_pick, picked_args
 from .report_pdf import pdf_bytes
 from .saved_reports import FORM_PLACE, save_form_html
 from .report_cache import KEPT_REPORT_BYTES, ReportPages
@@ -147,6 +150,8 @@ def report(agency: str, resource: str, version: str) -> tuple[str, int]:
     if prepared is None:
         abort(404)
     flow = prepared.targets[0].dataflow
+    if PICK in request.args:
+        return _picked(agency, resource, version, flow, prepared)
     # what the report's part of the page is drawn from (report_content.html); never who asks
     key = (prepared.targets[0].urn, prepared.version, prepared.structures, g.lang_code, request.host_url,
            request.query_string, not actor().is_anonymous)
@@ -164,6 +169,23 @@ def report(agency: str, resource: str, version: str) -> tuple[str, int]:
                                                              request.query_string.decode("latin-1")), 1)
     return render_template("portal/report.html", report=SimpleNamespace(indicator=indicator), content=Markup(content),
                            **report_documentation(prepared.targets[0].urn, report_countries(prepared))), status
+
+
+def _picked(agency: str, resource: str, version: str, flow: Artefact, prepared: PreparedQuery) -> Response:
+    """A "tick all" / "untick all" button: the same report with that list's ticks changed (report_choices),
+    at its plain URL (303), so the address bar holds a shareable report and no button's name."""
+    rep = _report(agency, resource, version, flow, prepared)
+    wanted = parse_pick(request.args.get(PICK, ""))
+    lists = [rep.form.country_list, *rep.form.breakdowns] if rep.form.country_list else rep.form.breakdowns
+    found = next((b for b in lists if wanted and b.id == wanted[1]), None)
+    args = request.args.to_dict(flat=False)
+    if found is None:  # a button of another page or a changed URL: the report as asked, without it
+        args.pop(PICK, None)
+    else:
+        args = picked_args(args, wanted[0], found.id, [c.code for c in found.choices], list(found.every),
+                           found.region_of, wanted[2])
+    url = url_for("portal.report", agency=agency, resource=resource, version=version)
+    return redirect(url + ("?" + urlencode(args, doseq=True) if args else ""), 303)
 
 
 @bp.get("/<portal_lang:lang_code>/reports/<agency>/<resource>/<version>/export.<fmt>")

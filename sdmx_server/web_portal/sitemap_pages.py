@@ -22,7 +22,8 @@ XHTML = "http://www.w3.org/1999/xhtml"
 # Paths for machines or for signed-in people only; "*" stands for any language
 DISALLOWED = ("/rest/", "/api/", "/*/sign-in", "/*/sign-out", "/*/account/", "/*/admin/", "/*/system/",
               "/*/content/", "/*/submit/", "/*/submissions/", "/*/queue/", "/*/documentation/",
-              "/*/reports/saved/", "/*/reports/*/export.", "/*/documents/*/file")
+              "/*/reports/saved/", "/*/reports/*/export.", "/*/documents/*/file",
+              "/*/search")
 
 
 def _public_visibility() -> Visibility:

@@ -33,7 +33,7 @@ class ReturnForm(FlaskForm):
 
 class ReleaseForm(FlaskForm):
     day = DateField(_l("Release on (leave empty to release now)"), validators=[Optional()])
-    time = TimeField(_l("at (time, UTC)"), validators=[Optional()])
+    time = TimeField(_l("at (time)"), validators=[Optional()])
     announce = BooleanField(_l("Announce in the release calendar (public: the indicator, the periods and the date, "
                                "never the figures)"))
     periods = StringField(_l("Periods covered, for the calendar"), validators=[Optional(), Length(max=100)])

@@ -39,6 +39,7 @@ from .submission_figures import MAX_FIGURES, Names, context_of, may_submit, pend
     submittable_indicators
 from .submission_forms import ReleaseForm, ReturnForm, UploadAsForm, UploadForm, VerifyForm
 from .submission_report import Report, refused, report_of
+from .time_zone_pages import user_zone
 from .views import bp
 from .workflow_screens import RELEASE, SUBMIT, VERIFY, Labels, actions, embargo_time, has_submissions, may_queue, \
     my_submissions, queue, revision_notices
@@ -277,9 +278,12 @@ def _detail(who: Actor, row: SubmissionRow, status: int = 200, **forms: Any) -> 
                           lang=g.lang_code)
     flow = parse_urn(row.dataflow_urn)
     diff_json = diff.as_json(MAX_DIFF_FIGURES) if diff else {"figures": [], "figuresTotal": 0}
+    # each listed series in words (code names in the page's language); the key stays beside it, smaller
+    diff_labels = {f["seriesKey"]: series_label(names, ctx.structure.dimension_ids, f["seriesKey"])
+                   for f in diff_json["figures"]} if names is not None and ctx is not None else {}
     return render_template(
         "portal/submission_detail.html", row=row, labels=labels, figures=figures, chart=chart,
-        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"],
+        diff=diff, diff_figures=diff_json["figures"], diff_total=diff_json["figuresTotal"], diff_labels=diff_labels,
         transitions=SubmissionStore(db()).transitions(row.id), actions=actions(who, row, four_eyes()),
         verify_form=forms.get("verify_form") or VerifyForm(prefix="verify"),
         return_form=forms.get("return_form") or ReturnForm(prefix="return"),
@@ -357,7 +361,7 @@ def submission_release(submission_id: int) -> Response | tuple[str, int]:
     form = ReleaseForm(prefix="release")
     if not form.validate_on_submit():
         return _detail(who, row, 400, release_form=form)
-    at = embargo_time(form.day.data, form.time.data)
+    at = embargo_time(form.day.data, form.time.data, user_zone())
     if at is not None and form.announce.data:  # the calendar's own rule, said beside the field before anything moves
         try:
             release_calendar.clean_periods(form.periods.data or "")

@@ -8,7 +8,7 @@ of the released data they describe (as /api/.../revisions does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ..identity.actor import Actor
 from ..access.visibility import Visibility
@@ -17,6 +17,7 @@ from ..storage.submission_store import Revision, SubmissionRow, SubmissionStore
 from ..submission import workflow
 from .statistics_catalogue import countries
 from .texts import LocalText, pick
+from .time_zones import UTC_NAME, to_utc
 
 VERIFY, RELEASE, SUBMIT = "verify_data", "release_data", "submit_data"
 LIST_LIMIT = 200
@@ -62,11 +63,11 @@ def actions(who: Actor, row: SubmissionRow, four_eyes: workflow.FourEyes) -> set
     return out
 
 
-def embargo_time(day, time_of_day) -> datetime | None:
-    """The release time chosen on the form (UTC), or None for "now"."""
+def embargo_time(day, time_of_day, zone: str = UTC_NAME) -> datetime | None:
+    """The release time chosen on the form, typed in the reader's ``zone``, in UTC; None for "now"."""
     if day is None:
         return None
-    return datetime.combine(day, time_of_day or datetime.min.time(), tzinfo=timezone.utc)
+    return to_utc(day, time_of_day, zone)
 
 
 @dataclass(frozen=True)

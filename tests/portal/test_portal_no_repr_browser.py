@@ -48,6 +48,7 @@ PAGES = {
     "portal.admin_user": ["/{lang}/admin/users/kz_data_submitter"],
     "portal.admin_sharing": ["/{lang}/admin/sharing"],
     "portal.my_tokens": ["/{lang}/account/tokens"],
+    "portal.time_zone": ["/{lang}/account/time-zone"],
     "portal.system_countries": ["/{lang}/system/countries"],
     "portal.system_structures": ["/{lang}/system/structures"],
     "portal.system_audit": ["/{lang}/system/audit"],
@@ -76,6 +77,8 @@ PAGES = {
     "portal.content_calendar": ["/{lang}/content/calendar/"],
     "portal.content_calendar_edit": ["/{lang}/content/calendar/1/edit"],
     "portal.sitemap_page": ["/{lang}/sitemap"],
+    "portal.search_page": ["/{lang}/search", "/{lang}/search?q=foreigners", "/{lang}/search?q=%D0%B8%D0%BD%D0%BE"
+                           "%D1%81%D1%82%D1%80%D0%B0%D0%BD%D1%86%D1%8B&type=indicator", "/{lang}/search?q=x&year=abc"],
     "portal.not_found": ["/{lang}/no-such-page"],
 }
 # a redirect, files to download (exports, the Excel template), a form's target

@@ -26,6 +26,16 @@ def test_english_and_russian_are_there():
     assert available_languages()[0] == "en"
 
 
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+def test_every_catalogue_is_well_formed(lang):
+    """A merge once dropped a msgstr: babel only warned and skipped the entry; here that fails."""
+    with open(CATALOGUES[lang], "rb") as f:
+        read_po(f, abort_invalid=True)
+    ids = [line for line in Path(CATALOGUES[lang]).read_text().splitlines()
+           if line.startswith("msgid ") and line != "msgid \"\""]  # a long id starts with msgid "" and goes on
+    assert len(ids) == len(set(ids)), f"{lang}: an entry is in the catalogue twice"
+
+
 @pytest.mark.parametrize("lang", sorted(set(CATALOGUES) - {SOURCE_LANGUAGE}))
 def test_every_message_is_translated(lang):
     catalog = read_catalogue(CATALOGUES[lang])

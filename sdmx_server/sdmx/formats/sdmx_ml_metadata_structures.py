@@ -12,7 +12,7 @@ keeps the SDMX 3.0 model only, so 2.1 ones come back as refusals naming what to 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from lxml import etree
 
@@ -30,15 +30,22 @@ REFUSAL = "refusedAtIntake"  # canonical key carrying why an artefact read canno
 
 def take_out(root: etree._Element, version: str) -> list[Artefact]:
     """Canonical metadata structures and metadataflows of the message, removed from ``root``."""
+    return take_out_containers(root, CONTAINERS, _TYPE, lambda e, t: _artefact(e, t, version))
+
+
+def take_out_containers(root: etree._Element, containers: tuple[str, ...], types: dict[str, str],
+                        convert: Callable[[etree._Element, str], Artefact]) -> list[Artefact]:
+    """What sdmx1 cannot read, converted by ``convert`` (element, our type) and removed from ``root`` first, so
+    sdmx1 reads the rest of the message."""
     out: list[Artefact] = []
     structures = next((c for c in root if etree.QName(c).localname == "Structures"), None)
     if structures is None:
         return out
-    for box in [c for c in structures if etree.QName(c).localname in CONTAINERS]:
+    for box in [c for c in structures if etree.QName(c).localname in containers]:
         for e in box:
-            t = _TYPE.get(etree.QName(e).localname)
+            t = types.get(etree.QName(e).localname)
             if t is not None:
-                out.append(_artefact(e, t, version))
+                out.append(convert(e, t))
         structures.remove(box)
     return out
 

@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from ..artefacts import Artefact
-from .sdmx_ml_metadata_structures import REFUSAL, _annotations, _nameable
+from .sdmx_ml_metadata_structures import REFUSAL, _annotations, _nameable, take_out_containers
 
 CONTAINERS = ("RepresentationMaps", "StructureMaps")
 _TYPE = {"RepresentationMap": "representationmap", "StructureMap": "structuremap"}
@@ -29,17 +29,7 @@ _DATE_MAPS = ("EpochMap", "DatePatternMap", "FrequencyFormatMapping")
 
 def take_out(root: etree._Element) -> list[Artefact]:
     """Canonical structure and representation maps of an SDMX-ML 3.x message, removed from ``root``."""
-    out: list[Artefact] = []
-    structures = next((c for c in root if etree.QName(c).localname == "Structures"), None)
-    if structures is None:
-        return out
-    for box in [c for c in structures if etree.QName(c).localname in CONTAINERS]:
-        for e in box:
-            t = _TYPE.get(etree.QName(e).localname)
-            if t is not None:
-                out.append(_artefact(e, t))
-        structures.remove(box)
-    return out
+    return take_out_containers(root, CONTAINERS, _TYPE, _artefact)
 
 
 def _artefact(e: etree._Element, t: str) -> Artefact:
