@@ -110,23 +110,21 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, config: Config | N
     app.register_blueprint(link_views.bp)
     app.register_blueprint(unimplemented_views.bp)
 
-    if cfg.release_check_seconds > 0:
+    if cfg.release_check_seconds > 0:  # each its own thread: a long link run never delays a release
         from .interlink import schedule as link_schedule
         from .interlink.sources import limits_from
+        from .periodic import Group
         from .submission import release_scheduler
         from .submission.workflow import IngestOptions
 
         engine, options = app.extensions["sdmx_engine"], IngestOptions.from_config(cfg)
-        app.extensions["sdmx_release_checks"] = release_scheduler.start(
-            engine, options, cfg.release_check_seconds,
-            also=[link_schedule.periodic(engine, options, limits_from(cfg))])  # links with an interval
-        if cfg.webhook_check_seconds > 0:  # subscribers' webhooks (issue 20), stopped with the release checks
+        threads = [release_scheduler.start(engine, options, cfg.release_check_seconds),
+                   link_schedule.start(engine, options, limits_from(cfg), cfg.release_check_seconds)]
+        if cfg.webhook_check_seconds > 0:  # subscribers' webhooks (issue 20)
             from .notification import webhook_sender
 
-            app.extensions["sdmx_release_checks"] = webhook_sender.Together((
-                app.extensions["sdmx_release_checks"],
-                webhook_sender.start(app.extensions["sdmx_engine"], app.extensions["sdmx_policy"], cfg,
-                                     cfg.webhook_check_seconds)))
+            threads.append(webhook_sender.start(engine, app.extensions["sdmx_policy"], cfg, cfg.webhook_check_seconds))
+        app.extensions["sdmx_release_checks"] = Group(threads)
 
     from .web_portal import init_portal
     init_portal(app)  # the web portal at /, /en/..., /ru/... (web_portal/)

@@ -1,7 +1,7 @@
-"""Links with an interval run on their own, from the same periodic check as embargoed releases.
+"""Links with an interval run on their own: each server process checks every release_check_seconds, on a thread
+of its own (sdmx_server/periodic.py) so a long run never delays an embargoed release.
 
-Each server process's check (submission/release_scheduler.py, every release_check_seconds) also calls
-``run_due``: it reads the links whose ``next_run_at`` has come and claims each with one conditional UPDATE
+Each check calls ``run_due``: it reads the links whose ``next_run_at`` has come and claims each with one conditional UPDATE
 (LinkStore.claim); the process whose UPDATE moved ``next_run_at`` on runs the link, the others see zero rows
 changed and skip it. So however many processes check at once, a due run happens exactly once, and a run that
 takes longer than the check interval is not started again meanwhile. `sdmx-server link run-due` does the same
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import Engine
 
+from ..periodic import Periodic, every
 from ..storage.artefact_store import utcnow
 from ..storage.database import begin_write
 from ..storage.link_store import LinkStore
@@ -52,6 +52,6 @@ def run_due(engine: Engine, options: IngestOptions, limits: SourceLimits,
     return outcomes
 
 
-def periodic(engine: Engine, options: IngestOptions, limits: SourceLimits) -> Callable[[], None]:
-    """The callable the release checks call each round."""
-    return lambda: run_due(engine, options, limits) and None
+def start(engine: Engine, options: IngestOptions, limits: SourceLimits, interval: float) -> Periodic:
+    """Start the daemon thread that runs the due links every `interval` seconds."""
+    return every(interval, lambda: run_due(engine, options, limits), "scheduled-links", "the run of scheduled links")

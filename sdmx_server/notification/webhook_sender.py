@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from sqlalchemy import Engine, select, text
 from ..access.visibility import visibility_for
 from ..identity.policy import Policy
 from ..interlink.bounded_http import HttpLimits, RemoteError, request
+from ..periodic import Periodic, every
 from ..sdmx.artefacts import parse_urn
 from ..settings import Config
 from ..storage.artefact_store import utcnow
@@ -167,46 +167,8 @@ def _post(sub: Subscription, d: Delivery, body: bytes, options: SenderOptions) -
     return status, error, int((time.monotonic() - started) * 1000)
 
 
-@dataclass(frozen=True)
-class WebhookSender:
-    """The running sender; ``stop`` waits for a round under way."""
-
-    stopping: threading.Event
-    thread: threading.Thread
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self.stopping.set()
-        self.thread.join(timeout)
-
-
-def start(engine: Engine, policy: Policy, cfg: Config, interval: float) -> WebhookSender:
-    stop = threading.Event()
+def start(engine: Engine, policy: Policy, cfg: Config, interval: float) -> Periodic:
+    """Start the daemon thread that sends the due deliveries every `interval` seconds."""
     options = SenderOptions.from_config(cfg)
-
-    def run() -> None:
-        failures = 0
-        while not stop.wait(min(interval * 2 ** min(failures, 8), max(interval, 300.0))):
-            try:
-                send_due(engine, policy, cfg, options)
-                failures = 0
-            except Exception:  # a database hiccup must not end the sender; it backs off while it lasts
-                failures += 1
-                if failures == 1 or failures % 10 == 0:
-                    log.exception("sending webhook deliveries failed (%d time(s) in a row)", failures)
-
-    thread = threading.Thread(target=run, name="webhook-sender", daemon=True)
-    thread.start()
-    return WebhookSender(stop, thread)
-
-
-@dataclass(frozen=True)
-class Together:
-    """Background threads stopped as one (the app keeps the embargo checks and the sender under one name)."""
-
-    parts: tuple
-
-    def stop(self, timeout: float = 30.0) -> None:
-        for part in self.parts:
-            part.stopping.set()
-        for part in self.parts:
-            part.stop(timeout)
+    return every(interval, lambda: send_due(engine, policy, cfg, options), "webhook-sender",
+                 "sending webhook deliveries")
