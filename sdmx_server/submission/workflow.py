@@ -24,7 +24,7 @@ import io
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import BinaryIO, Callable
 
 from werkzeug.exceptions import Forbidden as HTTPForbidden
@@ -280,8 +280,9 @@ def release(conn, who: Actor, submission_id: int, *, at: datetime | None, option
         raise Conflict(f"submission {row.id} is {row.state}; only a validated submission can be released")
     four_eyes.check(conn, who, row, "release")
     if at is not None and at > now:
+        said = comment or f"release scheduled for {at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
         _moved(store.move(row.id, ("validated",), "validated", actor=who.username or "", at=now, release_at=at,
-                          comment=comment or f"release scheduled for {at.isoformat()}"), row, "scheduled")
+                          comment=said), row, "scheduled")
         release_calendar.scheduled(conn, submission_id=row.id, dataflow_urn=row.dataflow_urn, provider=row.provider_id,
                                    at=at, actor=who.username or "", announce_periods=announce_periods)
     else:
